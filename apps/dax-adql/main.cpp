@@ -1,0 +1,91 @@
+// dax-adql: translate (or check) one ADQL query from the command line.
+#include <dax/adql/felis.hpp>
+#include <dax/adql/parser.hpp>
+#include <dax/adql/translate.hpp>
+
+#include <cstring>
+#include <iostream>
+#include <iterator>
+#include <string>
+
+namespace {
+int usage(std::ostream& os, int code) {
+    os << "usage: dax-adql [--dialect sqlite|postgres|mysql|qserv] [--schema FELIS.yaml]... [--udf SIGNATURE]...\n"
+          "                [--maxrec N] [--check] [QUERY]\n"
+          "Translates an ADQL 2.1 query (the argument, or standard input) to SQL and prints it.\n"
+          "  --check   only validate: print nothing on success\n"
+          "  --schema  check table and column names against a Felis schema (repeatable)\n"
+          "  --udf     declare a user-defined function, e.g. 'ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER'\n"
+          "Exit status: 0 on success, 1 for an invalid query, 2 for bad usage.\n";
+    return code;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    dax::adql::translate_options opt;
+    dax::adql::memory_catalog catalog;
+    bool check = false, have_catalog = false;
+    std::string query;
+    bool have_query = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&]() -> const char* {
+            if (i + 1 >= argc) {
+                std::cerr << "dax-adql: " << a << " needs a value\n";
+                std::exit(usage(std::cerr, 2));
+            }
+            return argv[++i];
+        };
+        if (a == "--help" || a == "-h") return usage(std::cout, 0);
+        if (a == "--check") check = true;
+        else if (a == "--dialect") {
+            auto d = dax::adql::dialect_from_name(value());
+            if (!d) {
+                std::cerr << "dax-adql: unknown dialect '" << argv[i] << "'\n";
+                return usage(std::cerr, 2);
+            }
+            opt.target = *d;
+        } else if (a == "--schema") {
+            auto r = dax::adql::load_felis_file(value(), catalog);
+            if (!r) {
+                std::cerr << "dax-adql: " << r.err().what() << '\n';
+                return 2;
+            }
+            have_catalog = true;
+        } else if (a == "--udf") {
+            try {
+                catalog.add_function(dax::adql::parse_function_signature(value()));
+            } catch (const dax::error& e) {
+                std::cerr << "dax-adql: " << e.what() << '\n';
+                return 2;
+            }
+            have_catalog = true;
+        } else if (a == "--maxrec") {
+            try {
+                opt.maxrec = std::stoll(value());
+                if (*opt.maxrec < 0) throw std::invalid_argument("negative");
+            } catch (...) {
+                std::cerr << "dax-adql: --maxrec needs a non-negative integer\n";
+                return 2;
+            }
+        } else if (a.size() > 1 && a[0] == '-' && a[1] == '-') {
+            std::cerr << "dax-adql: unknown option " << a << '\n';
+            return usage(std::cerr, 2);
+        } else if (!have_query) {
+            query = a;
+            have_query = true;
+        } else {
+            std::cerr << "dax-adql: give the query as one argument (quote it)\n";
+            return 2;
+        }
+    }
+    if (!have_query) query.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (have_catalog) opt.names = &catalog;
+    auto t = dax::adql::translate(query, opt);
+    if (!t) {
+        std::cerr << t.err().what() << '\n';
+        return 1;
+    }
+    if (!check) std::cout << t->sql << '\n';
+    return 0;
+}

@@ -1,0 +1,58 @@
+#pragma once
+/// ADQL -> backend SQL: the ordered pass list and the dialect printers.
+#include <dax/adql/ast.hpp>
+#include <dax/adql/catalog.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dax::adql {
+
+enum class dialect { sqlite, postgres, mysql, qserv };
+
+/// Parses "sqlite", "postgres"/"postgresql"/"pgsphere", "mysql"/"mariadb", "qserv".
+std::optional<dialect> dialect_from_name(std::string_view name);
+
+/// Metadata of one result column, for the VOTable FIELD (name, datatype, arraysize, xtype, unit,
+/// UCD, utype, description).
+using result_column = column_info;
+
+struct translate_options {
+    dialect target = dialect::sqlite;
+    /// Published tables; nullptr checks syntax only (names are not resolved).
+    const catalog* names = nullptr;
+    /// MAXREC: the query is limited to min(TOP, maxrec + 1) rows so OVERFLOW can be detected.
+    std::optional<std::int64_t> maxrec;
+};
+
+struct translation {
+    std::string sql;                       ///< exactly one SELECT statement, no trailing ';'
+    std::vector<result_column> columns;    ///< empty when no catalog was given
+    std::optional<std::int64_t> row_limit; ///< the limit applied to the whole query, if any
+};
+
+/// Runs the passes (in `pass_names()` order) on a parsed query, in place.
+void run_passes(query& q, const translate_options& options);
+
+/// The names of the passes, in the order they run.
+const std::vector<std::string>& pass_names();
+
+/// Applies min(TOP, maxrec + 1) to the outermost query; returns the effective limit.
+std::optional<std::int64_t> apply_row_limit(query& q, std::int64_t maxrec);
+
+/// Prints a query that went through `run_passes` as SQL of `target`.
+std::string print_sql(const query& q, dialect target);
+
+/// parse + run_passes + print_sql.
+///
+///     auto t = dax::adql::translate("SELECT TOP 3 * FROM demo.stars", {dialect::postgres});
+///     if (t) std::cout << t->sql;
+result<translation> translate(std::string_view adql, const translate_options& options);
+
+/// Result-column metadata of a query that went through `run_passes` with a catalog.
+std::vector<result_column> result_columns(const query& q);
+
+}  // namespace dax::adql

@@ -1,0 +1,720 @@
+// ADQL text -> parse tree (ANTLR) -> AST. The only file that includes the ANTLR runtime and the
+// generated parser: the parse tree is turned into our own nodes here and never leaves.
+#include <dax/adql/parser.hpp>
+
+#include "functions.hpp"
+
+#include "ADQLLexer.h"
+#include "ADQLParser.h"
+#include "antlr4-runtime.h"
+
+#include <charconv>
+#include <fmt/format.h>
+
+namespace dax::adql {
+
+namespace {
+
+using P = dax_adql_gen::ADQLParser;
+using L = dax_adql_gen::ADQLLexer;
+using detail::to_upper;
+
+// Internal unwinding only: parse() turns it into a returned error.
+struct build_failure {
+    diagnostic diag;
+};
+
+[[noreturn]] void fail(source_span span, std::string message) {
+    throw build_failure{{span, std::move(message)}};
+}
+
+source_span span_of(antlr4::Token* t) {
+    source_span s;
+    s.line = static_cast<std::uint32_t>(t->getLine());
+    s.column = static_cast<std::uint32_t>(t->getCharPositionInLine()) + 1;
+    s.begin = static_cast<std::uint32_t>(t->getStartIndex());
+    s.end = static_cast<std::uint32_t>(t->getStopIndex() + 1);
+    return s;
+}
+
+source_span span_of(antlr4::ParserRuleContext* c) {
+    source_span s = span_of(c->getStart());
+    if (c->getStop() && c->getStop()->getStopIndex() + 1 >= s.begin)
+        s.end = static_cast<std::uint32_t>(c->getStop()->getStopIndex() + 1);
+    return s;
+}
+
+// ---- error reporting -----------------------------------------------------------------------
+
+bool is_keyword_token(size_t type) { return type >= L::ALL && type <= L::WITH; }
+
+std::string describe_token(antlr4::Token* t) {
+    if (t->getType() == antlr4::Token::EOF) return "end of query";
+    std::string text = t->getText();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return "'" + text + "'";
+}
+
+std::string expected_name(const antlr4::dfa::Vocabulary& v, size_t type) {
+    switch (type) {
+    case antlr4::Token::EOF: return "end of query";
+    case L::REGULAR_ID: case L::DELIMITED_ID: return "a name";
+    case L::INTEGER_LIT: return "an integer";
+    case L::DECIMAL_LIT: case L::REAL_LIT: return "a number";
+    case L::STRING: return "a string";
+    case L::NULL_: return "NULL";
+    default: break;
+    }
+    std::string lit = v.getLiteralName(type);
+    if (!lit.empty()) return lit;
+    return v.getSymbolicName(type);
+}
+
+class error_collector : public antlr4::BaseErrorListener {
+public:
+    std::optional<diagnostic> first;
+
+    void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line,
+                     size_t col, const std::string& msg, std::exception_ptr) override {
+        if (first) return;
+        source_span s;
+        s.line = static_cast<std::uint32_t>(line);
+        s.column = static_cast<std::uint32_t>(col) + 1;
+        if (!offending) {  // lexer error
+            first = diagnostic{s, lexer_message(msg)};
+            return;
+        }
+        s = span_of(offending);
+        first = diagnostic{s, parser_message(static_cast<antlr4::Parser*>(recognizer), offending)};
+    }
+
+private:
+    static std::string lexer_message(const std::string& msg) {
+        return "unexpected character in '" + msg + "'";
+    }
+
+    static std::string parser_message(antlr4::Parser* parser, antlr4::Token* t) {
+        std::string text = t->getText();
+        if (t->getType() == L::UNEXPECTED_CHAR) {
+            if (text == "'") return "unterminated string literal: a closing ' is missing";
+            if (text == "\"") return "unterminated delimited identifier: a closing \" is missing";
+            if (text == "\xE2\x80\x98" || text == "\xE2\x80\x99" || text == "\xE2\x80\x9C" ||
+                text == "\xE2\x80\x9D")
+                return "unexpected typographic quote " + describe_token(t) +
+                       "; use ' for strings and \" for names";
+            return "unexpected character " + describe_token(t);
+        }
+        std::string msg = "unexpected " + describe_token(t);
+        antlr4::misc::IntervalSet expected;
+        try {
+            expected = parser->getExpectedTokens();
+        } catch (...) {
+        }
+        const auto& vocab = parser->getVocabulary();
+        std::vector<std::string> names;
+        for (auto type : expected.toList()) {
+            std::string n = expected_name(vocab, type);
+            if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+        }
+        if (!names.empty() && names.size() <= 4) {
+            msg += ", expecting ";
+            for (size_t i = 0; i < names.size(); ++i) {
+                if (i) msg += i + 1 == names.size() ? " or " : ", ";
+                msg += names[i];
+            }
+        }
+        if (is_keyword_token(t->getType()))
+            msg += fmt::format("; {} is a reserved word: write \"{}\" to use it as a name",
+                               to_upper(text), text);
+        return msg;
+    }
+};
+
+// ---- builder ---------------------------------------------------------------------------------
+
+std::int64_t parse_count(antlr4::Token* t, const char* what) {
+    std::int64_t v = 0;
+    const std::string s = t->getText();
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size())
+        fail(span_of(t), fmt::format("{} value {} is too large", what, s));
+    return v;
+}
+
+class builder {
+public:
+    query_ptr query_expression(P::QueryExpressionContext* c) {
+        auto q = std::make_unique<query>();
+        q->span = span_of(c);
+        if (auto* w = c->withClause()) {
+            for (auto* wq : w->withQuery()) {
+                common_table ct;
+                ct.name = name(wq->identifier());
+                ct.body = query_expression(wq->queryExpression());
+                q->with.push_back(std::move(ct));
+            }
+        }
+        auto* se = c->selectExpression();
+        q->body = set_expression(se->setExpression());
+        if (auto* ob = se->orderByClause()) {
+            for (auto* oi : ob->orderItem()) {
+                order_item it;
+                it.value = value(oi->valueExpr());
+                if (oi->dir) {
+                    it.explicit_direction = true;
+                    it.descending = oi->dir->getType() == L::DESC;
+                }
+                q->order_by.push_back(std::move(it));
+            }
+        }
+        if (auto* off = se->offsetClause()) q->offset = parse_count(off->INTEGER_LIT()->getSymbol(), "OFFSET");
+        return q;
+    }
+
+private:
+    identifier name(P::IdentifierContext* c) {
+        identifier id;
+        id.span = span_of(c);
+        if (c->DELIMITED_ID()) {
+            std::string raw = c->getText();
+            std::string body = raw.substr(1, raw.size() - 2);
+            std::string out;
+            out.reserve(body.size());
+            for (size_t i = 0; i < body.size(); ++i) {
+                out += body[i];
+                if (body[i] == '"') ++i;  // "" -> "
+            }
+            if (out.empty()) fail(id.span, "empty delimited identifier \"\"");
+            id.name = std::move(out);
+            id.delimited = true;
+        } else {
+            id.name = c->getText();
+        }
+        return id;
+    }
+
+    // A name used as a schema, table, column or alias: reserved words must be quoted.
+    identifier plain_name(P::IdentifierContext* c) {
+        identifier id = name(c);
+        if (!id.delimited) {
+            if (id.name[0] == '_')
+                fail(id.span, fmt::format("'{}' is not a valid ADQL name (names start with a letter); "
+                                          "write \"{}\" to use it as a name", id.name, id.name));
+            if (detail::is_reserved_word(id.name))
+                fail(id.span, fmt::format("{} is a reserved word: write \"{}\" to use it as a name",
+                                          to_upper(id.name), id.name));
+        }
+        return id;
+    }
+
+    std::vector<identifier> qualified(P::QualifiedNameContext* c) {
+        std::vector<identifier> parts;
+        for (auto* i : c->identifier()) parts.push_back(plain_name(i));
+        return parts;
+    }
+
+    std::unique_ptr<set_expr> set_expression(P::SetExpressionContext* c) {
+        auto s = std::make_unique<set_expr>();
+        s->span = span_of(c);
+        if (auto* p = dynamic_cast<P::SetPrimContext*>(c)) {
+            auto* prim = p->setPrimary();
+            if (prim->selectQuery()) s->select = select(prim->selectQuery());
+            else s->nested = query_expression(prim->queryExpression());
+            return s;
+        }
+        if (auto* i = dynamic_cast<P::SetIntersectContext*>(c)) {
+            s->op = set_op::intersect;
+            s->all = i->ALL() != nullptr;
+            s->left = set_expression(i->setExpression(0));
+            s->right = set_expression(i->setExpression(1));
+            return s;
+        }
+        auto* u = static_cast<P::SetUnionContext*>(c);
+        s->op = u->op->getType() == L::UNION ? set_op::union_ : set_op::except;
+        s->all = u->ALL() != nullptr;
+        s->left = set_expression(u->setExpression(0));
+        s->right = set_expression(u->setExpression(1));
+        return s;
+    }
+
+    std::unique_ptr<select_core> select(P::SelectQueryContext* c) {
+        auto s = std::make_unique<select_core>();
+        s->span = span_of(c);
+        if (c->quantifier) {
+            s->distinct = c->quantifier->getType() == L::DISTINCT;
+            s->all_quantifier = !s->distinct;
+        }
+        if (c->TOP()) s->top = parse_count(c->INTEGER_LIT()->getSymbol(), "TOP");
+        auto* list = c->selectList();
+        if (list->STAR()) {
+            s->star = true;
+        } else {
+            for (auto* item : list->selectItem()) {
+                select_item it;
+                it.span = span_of(item);
+                if (auto* all = dynamic_cast<P::ItemAllOfContext*>(item)) {
+                    it.all_of = qualified(all->qualifiedName());
+                    if (it.all_of.size() > 3)
+                        fail(it.span, "a table name has at most three parts (catalog.schema.table)");
+                } else {
+                    auto* e = static_cast<P::ItemExprContext*>(item);
+                    it.value = value(e->valueExpr());
+                    if (e->identifier()) it.alias = plain_name(e->identifier());
+                }
+                s->items.push_back(std::move(it));
+            }
+        }
+        for (auto* t : c->fromClause()->tableReference()) s->from.push_back(table(t));
+        if (auto* w = c->whereClause()) s->where = condition(w->searchCondition());
+        if (auto* g = c->groupByClause())
+            for (auto* v : g->valueExpr()) s->group_by.push_back(value(v));
+        if (auto* h = c->havingClause()) s->having = condition(h->searchCondition());
+        return s;
+    }
+
+    table_ref_ptr table(P::TableReferenceContext* c) {
+        if (auto* p = dynamic_cast<P::TabPrimaryContext*>(c)) return table_primary(p->tablePrimary());
+        auto t = std::make_unique<table_ref>();
+        t->span = span_of(c);
+        t->kind = table_ref::kind_t::join;
+        if (auto* x = dynamic_cast<P::TabCrossContext*>(c)) {
+            t->join = join_kind::cross;
+            t->left = table(x->tableReference());
+            t->right = table_primary(x->tablePrimary());
+            return t;
+        }
+        auto* j = static_cast<P::TabJoinContext*>(c);
+        t->natural = j->NATURAL() != nullptr;
+        t->left = table(j->tableReference(0));
+        t->right = table(j->tableReference(1));
+        if (auto* jt = j->joinType()) {
+            if (jt->INNER()) {
+                t->join = join_kind::inner;
+                t->join_explicit_inner = true;
+            } else {
+                t->join = jt->LEFT() ? join_kind::left : jt->RIGHT() ? join_kind::right : join_kind::full;
+                t->join_outer_word = jt->OUTER() != nullptr;
+            }
+        }
+        if (auto* spec = j->joinSpecification()) {
+            if (t->natural)
+                fail(span_of(spec), "a NATURAL JOIN takes no ON or USING clause");
+            if (auto* on = dynamic_cast<P::JoinOnContext*>(spec)) {
+                t->on = condition(on->searchCondition());
+            } else {
+                for (auto* id : static_cast<P::JoinUsingContext*>(spec)->identifier())
+                    t->using_columns.push_back(plain_name(id));
+            }
+        } else if (!t->natural) {
+            fail(span_of(j->JOIN()->getSymbol()),
+                 "JOIN needs an ON or USING clause (or write NATURAL JOIN or CROSS JOIN)");
+        }
+        return t;
+    }
+
+    table_ref_ptr table_primary(P::TablePrimaryContext* c) {
+        if (auto* pj = dynamic_cast<P::ParenJoinContext*>(c)) {
+            auto t = table(pj->tableReference());
+            t->parenthesized = true;
+            return t;
+        }
+        auto t = std::make_unique<table_ref>();
+        t->span = span_of(c);
+        if (auto* tn = dynamic_cast<P::TableNameContext*>(c)) {
+            t->kind = table_ref::kind_t::table;
+            t->name = qualified(tn->qualifiedName());
+            if (t->name.size() > 3)
+                fail(t->span, "a table name has at most three parts (catalog.schema.table)");
+            if (tn->identifier()) t->alias = plain_name(tn->identifier());
+            return t;
+        }
+        auto* d = static_cast<P::DerivedTableContext*>(c);
+        t->kind = table_ref::kind_t::derived;
+        t->sub = query_expression(d->queryExpression());
+        t->alias = plain_name(d->identifier());
+        return t;
+    }
+
+    expr_ptr make(expr_kind k, antlr4::ParserRuleContext* c) {
+        return std::make_unique<expr>(k, span_of(c));
+    }
+
+    expr_ptr condition(P::SearchConditionContext* c) {
+        if (auto* p = dynamic_cast<P::CondPredicateContext*>(c)) return predicate(p->predicate());
+        if (auto* n = dynamic_cast<P::CondNotContext*>(c)) {
+            auto e = make(expr_kind::not_, c);
+            e->args.push_back(condition(n->searchCondition()));
+            return e;
+        }
+        if (auto* a = dynamic_cast<P::CondAndContext*>(c)) {
+            auto e = make(expr_kind::and_, c);
+            e->args.push_back(condition(a->searchCondition(0)));
+            e->args.push_back(condition(a->searchCondition(1)));
+            return e;
+        }
+        auto* o = static_cast<P::CondOrContext*>(c);
+        auto e = make(expr_kind::or_, c);
+        e->args.push_back(condition(o->searchCondition(0)));
+        e->args.push_back(condition(o->searchCondition(1)));
+        return e;
+    }
+
+    expr_ptr predicate(P::PredicateContext* c) {
+        if (auto* p = dynamic_cast<P::PredParenContext*>(c)) return condition(p->searchCondition());
+        if (auto* p = dynamic_cast<P::PredCompareContext*>(c)) {
+            auto e = make(expr_kind::compare, c);
+            auto* op = p->compOp();
+            if (op->EQ()) e->op = compare_op::eq;
+            else if (op->NE()) e->op = compare_op::ne;
+            else if (op->LT()) e->op = compare_op::lt;
+            else if (op->GT()) e->op = compare_op::gt;
+            else if (op->LE()) e->op = compare_op::le;
+            else e->op = compare_op::ge;
+            e->args.push_back(value(p->valueExpr(0)));
+            e->args.push_back(value(p->valueExpr(1)));
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::PredBetweenContext*>(c)) {
+            auto e = make(expr_kind::between, c);
+            e->negated = p->NOT() != nullptr;
+            for (auto* v : p->valueExpr()) e->args.push_back(value(v));
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::PredInListContext*>(c)) {
+            auto e = make(expr_kind::in_list, c);
+            e->negated = p->NOT() != nullptr;
+            for (auto* v : p->valueExpr()) e->args.push_back(value(v));
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::PredInQueryContext*>(c)) {
+            auto e = make(expr_kind::in_query, c);
+            e->negated = p->NOT() != nullptr;
+            e->args.push_back(value(p->valueExpr()));
+            e->sub = query_expression(p->queryExpression());
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::PredLikeContext*>(c)) {
+            auto e = make(p->op->getType() == L::LIKE ? expr_kind::like : expr_kind::ilike, c);
+            e->negated = p->NOT() != nullptr;
+            e->args.push_back(value(p->valueExpr(0)));
+            e->args.push_back(value(p->valueExpr(1)));
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::PredNullContext*>(c)) {
+            auto e = make(expr_kind::is_null, c);
+            e->negated = p->NOT() != nullptr;
+            e->args.push_back(value(p->valueExpr()));
+            return e;
+        }
+        auto* p = static_cast<P::PredExistsContext*>(c);
+        auto e = make(expr_kind::exists, c);
+        e->sub = query_expression(p->queryExpression());
+        return e;
+    }
+
+    expr_ptr value(P::ValueExprContext* c) {
+        if (auto* p = dynamic_cast<P::ExprPrimaryContext*>(c)) return primary(p->primary());
+        if (auto* s = dynamic_cast<P::ExprSignContext*>(c)) {
+            auto operand = value(s->valueExpr());
+            if (s->op->getType() == L::PLUS) return operand;  // unary plus is the identity
+            auto e = make(expr_kind::negate, c);
+            e->args.push_back(std::move(operand));
+            return e;
+        }
+        expr_kind k;
+        std::vector<P::ValueExprContext*> operands;
+        if (auto* m = dynamic_cast<P::ExprMulContext*>(c)) {
+            k = m->op->getType() == L::STAR ? expr_kind::multiply : expr_kind::divide;
+            operands = m->valueExpr();
+        } else if (auto* a = dynamic_cast<P::ExprAddContext*>(c)) {
+            k = a->op->getType() == L::PLUS ? expr_kind::add : expr_kind::subtract;
+            operands = a->valueExpr();
+        } else {
+            k = expr_kind::concat;
+            operands = static_cast<P::ExprConcatContext*>(c)->valueExpr();
+        }
+        auto e = make(k, c);
+        e->args.push_back(value(operands[0]));
+        e->args.push_back(value(operands[1]));
+        return e;
+    }
+
+    expr_ptr primary(P::PrimaryContext* c) {
+        if (auto* p = dynamic_cast<P::ColumnRefContext*>(c)) {
+            auto e = make(expr_kind::column, c);
+            e->name = qualified(p->qualifiedName());
+            if (e->name.size() > 4)
+                fail(e->span, "a column name has at most four parts (catalog.schema.table.column)");
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::LitIntegerContext*>(c)) {
+            auto e = make(expr_kind::integer, c);
+            e->text = p->getText();
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::LitDecimalContext*>(c)) {
+            auto e = make(expr_kind::decimal, c);
+            e->text = p->getText();
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::LitRealContext*>(c)) {
+            auto e = make(expr_kind::real, c);
+            e->text = p->getText();
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::LitStringContext*>(c)) {
+            auto e = make(expr_kind::string, c);
+            std::string raw = p->getText();
+            std::string out;
+            out.reserve(raw.size());
+            for (size_t i = 1; i + 1 < raw.size(); ++i) {
+                out += raw[i];
+                if (raw[i] == '\'') ++i;  // '' -> '
+            }
+            e->text = std::move(out);
+            return e;
+        }
+        if (dynamic_cast<P::LitNullContext*>(c)) return make(expr_kind::null, c);
+        if (auto* p = dynamic_cast<P::ParenExprContext*>(c)) return value(p->valueExpr());
+        if (auto* p = dynamic_cast<P::ScalarSubqueryContext*>(c)) {
+            auto e = make(expr_kind::subquery, c);
+            e->sub = query_expression(p->queryExpression());
+            return e;
+        }
+        if (auto* p = dynamic_cast<P::CastExprContext*>(c)) return cast(p);
+        if (auto* p = dynamic_cast<P::CaseExprContext*>(c)) return case_expr(p);
+        if (auto* p = dynamic_cast<P::CallStarContext*>(c)) {
+            identifier fname = name(p->identifier());
+            if (fname.delimited || to_upper(fname.name) != "COUNT")
+                fail(fname.span, fmt::format("only COUNT takes *, not {}", fname.name));
+            auto e = make(expr_kind::aggregate, c);
+            e->agg = aggregate_id::count;
+            e->text = fname.name;
+            return e;
+        }
+        return call(static_cast<P::CallContext*>(c));
+    }
+
+    expr_ptr cast(P::CastExprContext* c) {
+        auto e = make(expr_kind::cast, c);
+        e->args.push_back(value(c->valueExpr()));
+        auto* t = c->castType();
+        auto ids = t->identifier();
+        std::string n = to_upper(ids[0]->getText());
+        if (ids.size() == 2) {
+            if (n != "DOUBLE" || to_upper(ids[1]->getText()) != "PRECISION")
+                fail(span_of(t), fmt::format("unknown CAST type '{}'", t->getText()));
+            n = "DOUBLE PRECISION";
+        }
+        static const char* known[] = {"SMALLINT", "INTEGER", "BIGINT", "REAL", "DOUBLE PRECISION",
+                                      "CHAR", "VARCHAR", "TIMESTAMP", "POINT", "CIRCLE", "POLYGON"};
+        if (std::find(std::begin(known), std::end(known), n) == std::end(known))
+            fail(span_of(t), fmt::format("unknown CAST type '{}'; ADQL allows SMALLINT, INTEGER, BIGINT, "
+                                         "REAL, DOUBLE PRECISION, CHAR(n), VARCHAR(n), TIMESTAMP, "
+                                         "POINT, CIRCLE and POLYGON",
+                                         ids[0]->getText()));
+        e->cast.name = n;
+        if (t->INTEGER_LIT()) {
+            if (n != "CHAR" && n != "VARCHAR")
+                fail(span_of(t), fmt::format("{} takes no length", n));
+            e->cast.length = parse_count(t->INTEGER_LIT()->getSymbol(), "length");
+        }
+        return e;
+    }
+
+    expr_ptr case_expr(P::CaseExprContext* c) {
+        auto e = make(expr_kind::case_when, c);
+        auto values = c->valueExpr();
+        size_t vi = 0;
+        // valueExpr() lists the operand (if any) first and the ELSE value (if any) last.
+        e->case_operand = !values.empty() && values[0]->getStart()->getTokenIndex() < c->caseWhen(0)->getStart()->getTokenIndex();
+        e->case_else = c->ELSE() != nullptr;
+        if (e->case_operand) e->args.push_back(value(values[vi++]));
+        for (auto* w : c->caseWhen()) {
+            if (e->case_operand) {
+                if (!w->valueExpr(0) || w->searchCondition())
+                    fail(span_of(w), "a simple CASE compares values: write WHEN value THEN ...");
+                e->args.push_back(value(w->valueExpr(0)));
+                e->args.push_back(value(w->valueExpr(1)));
+            } else {
+                if (!w->searchCondition())
+                    fail(span_of(w), "a searched CASE needs a condition: write WHEN condition THEN ...");
+                e->args.push_back(condition(w->searchCondition()));
+                e->args.push_back(value(w->valueExpr(0)));
+            }
+        }
+        if (e->case_else) e->args.push_back(value(values[vi]));
+        return e;
+    }
+
+    expr_ptr call(P::CallContext* c) {
+        identifier fname = name(c->identifier());
+        auto args = c->valueExpr();
+        std::string up = to_upper(fname.name);
+        aggregate_id agg;
+        if (!fname.delimited && detail::find_aggregate(up, agg)) {
+            if (args.size() != 1)
+                fail(fname.span, fmt::format("{} takes one argument, got {}", up, args.size()));
+            auto e = make(expr_kind::aggregate, c);
+            e->agg = agg;
+            e->text = fname.name;
+            if (c->quantifier) {
+                e->distinct = c->quantifier->getType() == L::DISTINCT;
+                e->all_quantifier = !e->distinct;
+            }
+            e->args.push_back(value(args[0]));
+            return e;
+        }
+        if (c->quantifier)
+            fail(span_of(c->quantifier), fmt::format("{} is only allowed in COUNT, AVG, MIN, MAX and SUM",
+                                                     c->quantifier->getText()));
+        auto e = make(expr_kind::function, c);
+        e->text = fname.name;
+        const detail::builtin_function* b = fname.delimited ? nullptr : detail::find_builtin(up);
+        if (!b) {
+            if (fname.delimited)
+                fail(fname.span, "a function name cannot be a delimited identifier");
+            if (detail::is_reserved_word(fname.name))
+                fail(fname.span, fmt::format("{} is not an ADQL function", up));
+            if (fname.name[0] == '_') fail(fname.span, fmt::format("'{}' is not a valid function name", fname.name));
+            e->fn = function_id::udf;
+            for (auto* a : args) e->args.push_back(value(a));
+            return e;
+        }
+        e->fn = b->id;
+        for (auto* a : args) e->args.push_back(value(a));
+        // Geometry constructors may start with a (deprecated) coordinate-system string.
+        bool geo_ctor = b->id == function_id::point || b->id == function_id::circle ||
+                        b->id == function_id::box || b->id == function_id::polygon;
+        if (geo_ctor && !e->args.empty() && e->args[0]->kind == expr_kind::string) {
+            e->coord_sys = e->args[0]->text;
+            e->args.erase(e->args.begin());
+        }
+        check_arity(*e, *b);
+        return e;
+    }
+
+    static void check_arity(const expr& e, const detail::builtin_function& b) {
+        const int n = static_cast<int>(e.args.size());
+        auto bad = [&](std::string_view expect) {
+            fail(e.span, fmt::format("{} takes {}, got {}", b.name, expect, n));
+        };
+        switch (b.id) {
+        case function_id::point: if (n != 2) bad("2 arguments (longitude, latitude)"); return;
+        case function_id::circle: if (n != 3 && n != 2) bad("3 arguments (longitude, latitude, radius) or 2 (point, radius)"); return;
+        case function_id::box: if (n != 4 && n != 3) bad("4 arguments (longitude, latitude, width, height) or 3 (point, width, height)"); return;
+        case function_id::polygon: if (n < 3) bad("at least 3 vertices"); return;
+        case function_id::distance: if (n != 2 && n != 4) bad("2 points or 4 numbers"); return;
+        case function_id::in_unit:
+            if (n != 2) bad("2 arguments");
+            if (e.args[1]->kind != expr_kind::string)
+                fail(e.args[1]->span, "IN_UNIT takes the target unit as a string literal, e.g. 'arcsec'");
+            return;
+        case function_id::region:
+            if (n != 1) bad("1 argument");
+            if (e.args[0]->kind != expr_kind::string)
+                fail(e.args[0]->span, "REGION takes a string literal (STC-S or DALI)");
+            return;
+        case function_id::rand:
+            if (n == 1 && e.args[0]->kind != expr_kind::integer)
+                fail(e.args[0]->span, "RAND takes an unsigned integer seed");
+            break;
+        case function_id::round: case function_id::truncate:
+            if (n == 2) {
+                const expr* d = e.args[1].get();
+                if (d->kind == expr_kind::negate) d = d->args[0].get();
+                if (d->kind != expr_kind::integer)
+                    fail(e.args[1]->span, fmt::format("{} takes an integer literal as number of decimals", b.name));
+            }
+            break;
+        default: break;
+        }
+        if (n < b.min_args || (b.max_args >= 0 && n > b.max_args)) {
+            if (b.min_args == b.max_args)
+                bad(fmt::format("{} argument{}", b.min_args, b.min_args == 1 ? "" : "s"));
+            else if (b.max_args < 0)
+                bad(fmt::format("at least {} argument{}", b.min_args, b.min_args == 1 ? "" : "s"));
+            else
+                bad(fmt::format("{} to {} arguments", b.min_args, b.max_args));
+        }
+    }
+};
+
+// Per-thread lexer/parser with their own DFA caches: ANTLR's generated classes share one DFA
+// across threads behind locks; private caches let parsing scale with threads.
+struct thread_parser {
+    // Declared first so they outlive the simulators that point at them.
+    std::vector<antlr4::dfa::DFA> lexer_dfa, parser_dfa;
+    antlr4::atn::PredictionContextCache lexer_cache, parser_cache;
+    antlr4::ANTLRInputStream input;
+    L lexer{&input};
+    antlr4::CommonTokenStream tokens{&lexer};
+    P parser{&tokens};
+    error_collector errors;
+    std::shared_ptr<antlr4::BailErrorStrategy> bail = std::make_shared<antlr4::BailErrorStrategy>();
+    std::shared_ptr<antlr4::DefaultErrorStrategy> recover = std::make_shared<antlr4::DefaultErrorStrategy>();
+
+    thread_parser() {
+        const auto& latn = lexer.getATN();
+        for (size_t i = 0; i < latn.getNumberOfDecisions(); ++i)
+            lexer_dfa.emplace_back(latn.getDecisionState(i), i);
+        const auto& patn = parser.getATN();
+        for (size_t i = 0; i < patn.getNumberOfDecisions(); ++i)
+            parser_dfa.emplace_back(patn.getDecisionState(i), i);
+        // setInterpreter deletes the simulator it replaces (runtime 4.9).
+        lexer.setInterpreter(new antlr4::atn::LexerATNSimulator(&lexer, latn, lexer_dfa, lexer_cache));
+        parser.setInterpreter(new antlr4::atn::ParserATNSimulator(&parser, patn, parser_dfa, parser_cache));
+        lexer.removeErrorListeners();
+        lexer.addErrorListener(&errors);
+        parser.removeErrorListeners();
+    }
+};
+
+}  // namespace
+
+result<query_ptr> parse(std::string_view adql) {
+    thread_local thread_parser tp;
+    tp.errors.first.reset();
+    tp.input.load(std::string(adql));
+    tp.lexer.setInputStream(&tp.input);
+    tp.tokens.setTokenSource(&tp.lexer);
+    tp.parser.setTokenStream(&tp.tokens);
+    tp.parser.reset();
+    P::QueryContext* tree = nullptr;
+    auto* sim = tp.parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+    // Two-stage parsing: fast SLL prediction first, full LL only if SLL fails.
+    try {
+        sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+        tp.parser.setErrorHandler(tp.bail);
+        tree = tp.parser.query();
+    } catch (const antlr4::ParseCancellationException&) {
+        tree = nullptr;
+    }
+    if (!tree || tp.errors.first) {
+        tp.errors.first.reset();
+        tp.tokens.seek(0);
+        tp.parser.reset();
+        tp.parser.addErrorListener(&tp.errors);
+        tp.parser.setErrorHandler(tp.recover);
+        sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
+        tree = tp.parser.query();
+        tp.parser.removeErrorListeners();
+        if (tp.errors.first) {
+            tp.parser.getTreeTracker().reset();
+            return error(std::vector<diagnostic>{*tp.errors.first});
+        }
+    }
+    // The parse tree is freed once our AST is built from it.
+    struct tree_release {
+        P& p;
+        ~tree_release() { p.getTreeTracker().reset(); }
+    } release{tp.parser};
+    try {
+        builder b;
+        return b.query_expression(tree->queryExpression());
+    } catch (const build_failure& f) {
+        return error(std::vector<diagnostic>{f.diag});
+    }
+}
+
+}  // namespace dax::adql

@@ -1,0 +1,102 @@
+#pragma once
+// Printers from the AST: a baseline SQL printer with hooks that each dialect (and ADQL itself)
+// overrides. Geometry helpers shared by the dialects are declared here too.
+#include <dax/adql/ast.hpp>
+#include <dax/adql/translate.hpp>
+
+#include "../geometry/sphere.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dax::adql::detail {
+
+/// The value of a numeric expression made of literals, signs, + - * / and PI(), if constant.
+std::optional<double> constant_value(const expr& e);
+/// A geometry whose shape is known at translation time (POINT/CIRCLE/POLYGON/BOX of constants).
+struct constant_shape {
+    value_type kind = value_type::unknown;        // point, circle, polygon
+    geometry::lonlat center;                      // point, circle
+    double radius = 0;                            // circle
+    std::vector<geometry::lonlat> vertices;       // polygon (a BOX becomes its 4 corners)
+};
+std::optional<constant_shape> constant_geometry(const expr& e);
+/// The bounding cap (centre, radius in degrees) of a constant shape.
+std::pair<geometry::lonlat, double> bounding_cap(const constant_shape& s);
+
+/// A POINT(x, y) constructor's coordinate expressions, if `e` is one.
+bool point_coords(const expr& e, const expr*& x, const expr*& y);
+
+/// `DISTANCE(...) < r`, `<= r`, `r > DISTANCE(...)`, `r >= DISTANCE(...)`: the distance call,
+/// the radius expression and whether the bound is strict.
+struct distance_bound {
+    const expr* distance = nullptr;
+    const expr* radius = nullptr;
+    bool strict = false;
+};
+std::optional<distance_bound> distance_within(const expr& compare);
+
+/// The two points of a DISTANCE call as coordinate expressions, if both are given as
+/// coordinates (4-argument form) or POINT(x, y) constructors.
+bool distance_coords(const expr& distance, const expr* c[4]);
+
+/// A latitude band [lo, hi] that holds every row a spatial predicate can select, on a plain
+/// latitude column: the index-friendly prefilter for backends without a spatial index.
+struct lat_band {
+    const expr* lat_column = nullptr;
+    double lo = -90, hi = 90;
+};
+/// For CONTAINS/INTERSECTS(POINT(lon, lat), constant shape) = 1 (given the function) or a
+/// distance bound with one constant point and a constant radius.
+std::optional<lat_band> band_for_predicate(const expr& fn);
+std::optional<lat_band> band_for_distance(const distance_bound& d);
+
+class printer {
+public:
+    virtual ~printer() = default;
+    std::string print(const query& q);
+
+protected:
+    std::string out;
+    int derived_counter_ = 0;
+
+    // -- hooks a dialect overrides --
+    virtual bool is_adql() const { return false; }
+    virtual void ident(std::string_view name);
+    virtual void string_literal(std::string_view s);
+    virtual void function(const expr& e);
+    virtual void geometry_function(const expr& e) = 0;
+    /// A comparison; dialects rewrite CONTAINS(...) = 1 and DISTANCE(...) < r here.
+    virtual void compare(const expr& e);
+    virtual void like(const expr& e);
+    virtual void cast(const expr& e);
+    virtual void concat(const expr& e);
+    virtual void limit_offset(std::optional<std::int64_t> limit, std::optional<std::int64_t> offset);
+    virtual void subquery_in(const expr& e);
+    virtual void math_function(const expr& e);
+    virtual void join_keyword(const table_ref& t);
+
+    // -- shared machinery --
+    void query(const adql::query& q, bool outermost);
+    void set(const set_expr& s, std::optional<std::int64_t> limit);
+    void set_member(const set_expr& s);
+    void select(const select_core& s);
+    void table(const table_ref& t);
+    void emit(const adql::expr& e, int parent_prec = 0, bool right = false);
+    void args(const adql::expr& e, size_t from = 0, std::string_view sep = ", ");
+    void call(std::string_view name, const adql::expr& e, size_t from = 0);
+    void idents(const std::vector<std::string>& parts);
+    void written_ident(const identifier& id);
+    void number(double v);
+    void compare_op(compare_op op);
+    static int precedence(const adql::expr& e);
+    /// Prints a predicate function comparison's other side: true if e is `F(...) = 1` etc.
+    static bool predicate_compare(const adql::expr& e, const adql::expr*& fn, bool& truth);
+};
+
+std::unique_ptr<printer> make_printer(dialect d);
+std::unique_ptr<printer> make_adql_printer();
+
+}  // namespace dax::adql::detail

@@ -1,0 +1,202 @@
+// ADQL -> SQLite. Geometry goes to the dax_* functions libdax registers on the connection
+// (dax/sqlite/functions.hpp); geometry values are DALI strings ("lon lat r" ...). Spatial
+// predicates get a latitude-band prefilter so an index on the latitude column is used.
+#include "functions.hpp"
+#include "printer.hpp"
+
+#include <fmt/format.h>
+
+namespace dax::adql::detail {
+namespace {
+
+class sqlite_printer final : public printer {
+    void limit_offset(std::optional<std::int64_t> limit, std::optional<std::int64_t> offset) override {
+        if (!limit && offset) out += " LIMIT -1";  // SQLite has no OFFSET without LIMIT
+        printer::limit_offset(limit, offset);
+    }
+
+    void math_function(const expr& e) override {
+        switch (e.fn) {
+        case function_id::log: call("ln", e); return;
+        case function_id::rand: out += "(random() / 18446744073709551616.0 + 0.5)"; return;
+        case function_id::cot:
+            out += "(1.0 / tan(";
+            emit(*e.args[0]);
+            out += "))";
+            return;
+        case function_id::truncate:
+            if (e.args.size() == 1) {
+                call("trunc", e);
+                return;
+            }
+            out += "(trunc(";
+            emit(*e.args[0], 7);
+            out += " * power(10, ";
+            emit(*e.args[1]);
+            out += ")) / power(10, ";
+            emit(*e.args[1]);
+            out += "))";
+            return;
+        case function_id::round:
+            // round(x) in SQLite keeps a REAL; ADQL ROUND rounds half away from zero as SQLite does.
+            call("round", e);
+            return;
+        default: printer::math_function(e);
+        }
+    }
+
+    void cast(const expr& e) override {
+        const auto& n = e.cast.name;
+        if (n == "SMALLINT" || n == "INTEGER" || n == "BIGINT") {
+            out += "CAST(";
+            emit(*e.args[0]);
+            out += " AS INTEGER)";
+        } else if (n == "REAL" || n == "DOUBLE PRECISION") {
+            out += "CAST(";
+            emit(*e.args[0]);
+            out += " AS REAL)";
+        } else if (n == "CHAR" || n == "VARCHAR") {
+            if (e.cast.length) out += "substr(";
+            out += "CAST(";
+            emit(*e.args[0]);
+            out += " AS TEXT)";
+            if (e.cast.length) out += fmt::format(", 1, {})", *e.cast.length);
+        } else if (n == "TIMESTAMP") {
+            out += "strftime('%Y-%m-%dT%H:%M:%f', ";
+            emit(*e.args[0]);
+            out += ')';
+        } else {
+            throw error(e.span, fmt::format("CAST to {} is not supported on SQLite", n));
+        }
+    }
+
+    void like(const expr& e) override {
+        // LIKE is case-sensitive in ADQL; libdax sets PRAGMA case_sensitive_like on the connection.
+        if (e.kind == expr_kind::like) {
+            printer::like(e);
+            return;
+        }
+        out += "lower(";
+        emit(*e.args[0]);
+        out += e.negated ? ") NOT LIKE lower(" : ") LIKE lower(";
+        emit(*e.args[1]);
+        out += ')';
+    }
+
+    void compare(const expr& e) override {
+        const expr* fn;
+        bool truth;
+        if (predicate_compare(e, fn, truth)) {
+            auto b = truth ? band_for_predicate(*fn) : std::nullopt;
+            if (b) prefix(*b);
+            geometry_function(*fn);
+            out += truth ? " = 1" : " = 0";
+            if (b) out += ')';
+            return;
+        }
+        if (auto d = distance_within(e)) {
+            if (auto b = band_for_distance(*d)) {
+                prefix(*b);
+                printer::compare(e);
+                out += ')';
+                return;
+            }
+        }
+        printer::compare(e);
+    }
+
+    void prefix(const lat_band& b) {
+        out += '(';
+        emit(*b.lat_column);
+        out += fmt::format(" BETWEEN {:.9f} AND {:.9f} AND ", b.lo, b.hi);
+    }
+
+    void geometry_function(const expr& e) override {
+        const auto& a = e.args;
+        switch (e.fn) {
+        case function_id::point: call("dax_point", e); return;
+        case function_id::circle: call("dax_circle", e); return;
+        case function_id::box: call("dax_box", e); return;
+        case function_id::polygon: call("dax_polygon", e); return;
+        case function_id::contains: contains(*a[0], *a[1]); return;
+        case function_id::intersects:
+            if (a[0]->type == value_type::point || is_point_ctor(*a[0])) contains(*a[0], *a[1]);
+            else if (a[1]->type == value_type::point || is_point_ctor(*a[1])) contains(*a[1], *a[0]);
+            else call("dax_intersects", e);
+            return;
+        case function_id::distance: {
+            const expr* c[4];
+            if (distance_coords(e, c)) {
+                out += "dax_distance(";
+                for (int i = 0; i < 4; ++i) {
+                    if (i) out += ", ";
+                    emit(*c[i]);
+                }
+                out += ')';
+            } else {
+                call("dax_distance", e);
+            }
+            return;
+        }
+        case function_id::area: call("dax_area", e); return;
+        case function_id::centroid: call("dax_centroid", e); return;
+        case function_id::coord1: case function_id::coord2: {
+            const expr *x, *y;
+            if (point_coords(*a[0], x, y)) {
+                out += '(';
+                emit(e.fn == function_id::coord1 ? *x : *y);
+                out += ')';
+            } else {
+                call(e.fn == function_id::coord1 ? "dax_coord1" : "dax_coord2", e);
+            }
+            return;
+        }
+        case function_id::coordsys: out += "'ICRS'"; return;
+        default: throw error(e.span, "internal: unexpected geometry function");
+        }
+    }
+
+    static bool is_point_ctor(const expr& e) { return e.kind == expr_kind::function && e.fn == function_id::point; }
+
+    void contains(const expr& a, const expr& b) {
+        const expr *x, *y;
+        if (point_coords(a, x, y) && b.kind == expr_kind::function) {
+            const char* fname = nullptr;
+            if (b.fn == function_id::circle && b.args.size() == 3) fname = "dax_pt_in_circle";
+            else if (b.fn == function_id::box && b.args.size() == 4) fname = "dax_pt_in_box";
+            else if (b.fn == function_id::polygon && b.args.size() >= 6 && !is_point_ctor(*b.args[0])) fname = "dax_pt_in_polygon";
+            if (fname) {
+                out += fname;
+                out += '(';
+                emit(*x);
+                out += ", ";
+                emit(*y);
+                out += ", ";
+                args(b);
+                out += ')';
+                return;
+            }
+        }
+        if (point_coords(a, x, y)) {
+            out += "dax_pt_in_region(";
+            emit(*x);
+            out += ", ";
+            emit(*y);
+            out += ", ";
+            emit(b);
+            out += ')';
+            return;
+        }
+        out += "dax_contains(";
+        emit(a);
+        out += ", ";
+        emit(b);
+        out += ')';
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<printer> make_sqlite_printer() { return std::make_unique<sqlite_printer>(); }
+
+}  // namespace dax::adql::detail

@@ -1,0 +1,270 @@
+// SQLite implementations of the ADQL geometry functions, on top of geometry/sphere.
+#include <dax/sqlite/functions.hpp>
+
+#include "../geometry/sphere.hpp"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace dax::sqlite {
+
+namespace {
+
+namespace g = dax::geometry;
+
+bool any_null(int argc, sqlite3_value** argv) {
+    for (int i = 0; i < argc; ++i)
+        if (sqlite3_value_type(argv[i]) == SQLITE_NULL) return true;
+    return false;
+}
+
+double num(sqlite3_value* v) { return sqlite3_value_double(v); }
+
+void result_text(sqlite3_context* ctx, const std::string& s) {
+    sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+
+std::string text_of(sqlite3_value* v) {
+    const unsigned char* t = sqlite3_value_text(v);
+    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_value_bytes(v)) : std::string();
+}
+
+// A parsed geometry argument, cached with sqlite3_set_auxdata while the argument is constant.
+struct cached_shape {
+    std::string text;
+    g::shape shape;
+};
+
+const g::shape* shape_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
+    std::string t = text_of(argv[i]);
+    auto* c = static_cast<cached_shape*>(sqlite3_get_auxdata(ctx, i));
+    if (c && c->text == t) return &c->shape;
+    auto s = g::parse_dali(t);
+    if (!s) {
+        std::string msg = "not a DALI point, circle or polygon: '" + t.substr(0, 60) + "'";
+        sqlite3_result_error(ctx, msg.c_str(), -1);
+        return nullptr;
+    }
+    auto* fresh = new cached_shape{t, std::move(*s)};
+    sqlite3_set_auxdata(ctx, i, fresh, [](void* p) { delete static_cast<cached_shape*>(p); });
+    // set_auxdata may destroy it at once when the argument is not constant; re-read.
+    auto* kept = static_cast<cached_shape*>(sqlite3_get_auxdata(ctx, i));
+    if (kept) return &kept->shape;
+    thread_local g::shape scratch;
+    scratch = g::parse_dali(t).value();
+    return &scratch;
+}
+
+// Collects numbers from arguments [from, argc): plain numbers, or DALI points (text).
+bool collect_vertices(sqlite3_context* ctx, int argc, sqlite3_value** argv, int from, std::vector<double>& out) {
+    for (int i = from; i < argc; ++i) {
+        if (sqlite3_value_type(argv[i]) == SQLITE_TEXT) {
+            auto s = g::parse_dali(text_of(argv[i]));
+            if (!s || s->kind != g::shape::kind_t::point) {
+                sqlite3_result_error(ctx, "polygon vertices must be numbers or points", -1);
+                return false;
+            }
+            out.push_back(s->numbers[0]);
+            out.push_back(s->numbers[1]);
+        } else {
+            out.push_back(num(argv[i]));
+        }
+    }
+    return true;
+}
+
+void f_point(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    result_text(ctx, g::format_dali({num(argv[0]), num(argv[1])}));
+}
+
+void f_circle(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    std::vector<double> n;
+    if (argc == 2) {
+        if (!collect_vertices(ctx, 1, argv, 0, n)) return;
+        n.push_back(num(argv[1]));
+    } else {
+        n = {num(argv[0]), num(argv[1]), num(argv[2])};
+    }
+    result_text(ctx, g::format_dali(n));
+}
+
+std::vector<double> box_numbers(double lon, double lat, double w, double h) {
+    std::vector<double> n;
+    for (const auto& c : g::box_corners(lon, lat, w, h)) {
+        n.push_back(c.lon);
+        n.push_back(c.lat);
+    }
+    return n;
+}
+
+void f_box(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    std::vector<double> c;
+    if (argc == 3) {
+        if (!collect_vertices(ctx, 1, argv, 0, c)) return;
+        c.push_back(num(argv[1]));
+        c.push_back(num(argv[2]));
+    } else {
+        c = {num(argv[0]), num(argv[1]), num(argv[2]), num(argv[3])};
+    }
+    result_text(ctx, g::format_dali(box_numbers(c[0], c[1], c[2], c[3])));
+}
+
+void f_polygon(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    std::vector<double> n;
+    if (!collect_vertices(ctx, argc, argv, 0, n)) return;
+    if (n.size() < 6 || n.size() % 2) return sqlite3_result_error(ctx, "a polygon needs at least 3 vertices", -1);
+    result_text(ctx, g::format_dali(n));
+}
+
+void f_pt_in_circle(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    const g::vec3 p = g::to_vec(num(argv[0]), num(argv[1]));
+    const g::vec3 c = g::to_vec(num(argv[2]), num(argv[3]));
+    sqlite3_result_int(ctx, g::point_in_circle(p, c, num(argv[4])) ? 1 : 0);
+}
+
+// Polygon from arguments [2, argc), cached on argument 2 while the vertices stay the same.
+struct cached_polygon {
+    std::vector<double> numbers;
+    g::polygon poly;
+    bool ok = false;
+};
+
+const cached_polygon* polygon_args(sqlite3_context* ctx, int argc, sqlite3_value** argv, bool box) {
+    std::vector<double> n;
+    for (int i = 2; i < argc; ++i) n.push_back(num(argv[i]));
+    auto* c = static_cast<cached_polygon*>(sqlite3_get_auxdata(ctx, 2));
+    if (c && c->numbers == n) return c;
+    auto* fresh = new cached_polygon;
+    fresh->numbers = n;
+    std::vector<g::lonlat> vs;
+    if (box) {
+        vs = g::box_corners(n[0], n[1], n[2], n[3]);
+    } else {
+        for (size_t i = 0; i + 1 < n.size(); i += 2) vs.push_back({n[i], n[i + 1]});
+    }
+    fresh->poly = g::make_polygon(vs);
+    fresh->ok = g::prepare(fresh->poly);
+    sqlite3_set_auxdata(ctx, 2, fresh, [](void* p) { delete static_cast<cached_polygon*>(p); });
+    if (auto* kept = static_cast<cached_polygon*>(sqlite3_get_auxdata(ctx, 2))) return kept;
+    thread_local cached_polygon scratch;
+    scratch.numbers = n;
+    scratch.poly = g::make_polygon(vs);
+    scratch.ok = g::prepare(scratch.poly);
+    return &scratch;
+}
+
+void f_pt_in_polygon(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    if (argc < 8 || argc % 2) return sqlite3_result_error(ctx, "dax_pt_in_polygon: need a point and at least 3 vertices", -1);
+    const cached_polygon* c = polygon_args(ctx, argc, argv, false);
+    if (!c->ok) return sqlite3_result_error(ctx, "degenerate polygon (repeated or antipodal vertices)", -1);
+    sqlite3_result_int(ctx, g::point_in_polygon(g::to_vec(num(argv[0]), num(argv[1])), c->poly) ? 1 : 0);
+}
+
+void f_pt_in_box(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    const cached_polygon* c = polygon_args(ctx, argc, argv, true);
+    if (!c->ok) return sqlite3_result_error(ctx, "degenerate box", -1);
+    sqlite3_result_int(ctx, g::point_in_polygon(g::to_vec(num(argv[0]), num(argv[1])), c->poly) ? 1 : 0);
+}
+
+void f_pt_in_region(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    const g::shape* r = shape_arg(ctx, argv, 2);
+    if (!r) return;
+    g::shape p;
+    p.kind = g::shape::kind_t::point;
+    p.center = g::to_vec(num(argv[0]), num(argv[1]));
+    auto v = g::contains(p, *r);
+    sqlite3_result_int(ctx, v.value_or(false) ? 1 : 0);
+}
+
+void f_relation(sqlite3_context* ctx, int argc, sqlite3_value** argv, bool contain) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    const g::shape* a = shape_arg(ctx, argv, 0);
+    if (!a) return;
+    const g::shape* b = shape_arg(ctx, argv, 1);
+    if (!b) return;
+    auto v = contain ? g::contains(*a, *b) : g::intersects(*a, *b);
+    if (!v) return sqlite3_result_error(ctx, "unsupported combination of geometries", -1);
+    sqlite3_result_int(ctx, *v ? 1 : 0);
+}
+
+void f_contains(sqlite3_context* ctx, int argc, sqlite3_value** argv) { f_relation(ctx, argc, argv, true); }
+void f_intersects(sqlite3_context* ctx, int argc, sqlite3_value** argv) { f_relation(ctx, argc, argv, false); }
+
+void f_distance(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    if (argc == 4) return sqlite3_result_double(ctx, g::distance_deg(num(argv[0]), num(argv[1]), num(argv[2]), num(argv[3])));
+    const g::shape* a = shape_arg(ctx, argv, 0);
+    if (!a) return;
+    const g::shape* b = shape_arg(ctx, argv, 1);
+    if (!b) return;
+    if (a->kind != g::shape::kind_t::point || b->kind != g::shape::kind_t::point)
+        return sqlite3_result_error(ctx, "DISTANCE takes two points", -1);
+    sqlite3_result_double(ctx, g::distance_deg(a->center, b->center));
+}
+
+void f_area(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    const g::shape* a = shape_arg(ctx, argv, 0);
+    if (!a) return;
+    sqlite3_result_double(ctx, g::area_deg2(*a));
+}
+
+void f_centroid(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+    if (any_null(argc, argv)) return sqlite3_result_null(ctx);
+    const g::shape* a = shape_arg(ctx, argv, 0);
+    if (!a) return;
+    auto c = g::centroid(*a);
+    result_text(ctx, g::format_dali({c.lon, c.lat}));
+}
+
+void f_coord(sqlite3_context* ctx, sqlite3_value** argv, int which) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+    const g::shape* a = shape_arg(ctx, argv, 0);
+    if (!a) return;
+    if (a->kind != g::shape::kind_t::point) return sqlite3_result_error(ctx, "COORD1/COORD2 take a point", -1);
+    sqlite3_result_double(ctx, a->numbers[which]);
+}
+void f_coord1(sqlite3_context* ctx, int, sqlite3_value** argv) { f_coord(ctx, argv, 0); }
+void f_coord2(sqlite3_context* ctx, int, sqlite3_value** argv) { f_coord(ctx, argv, 1); }
+
+}  // namespace
+
+int register_functions(sqlite3* db) {
+    struct def {
+        const char* name;
+        int nargs;
+        void (*fn)(sqlite3_context*, int, sqlite3_value**);
+    };
+    static const def defs[] = {
+        {"dax_point", 2, f_point},           {"dax_circle", 3, f_circle},
+        {"dax_circle", 2, f_circle},         {"dax_box", 4, f_box},
+        {"dax_box", 3, f_box},               {"dax_polygon", -1, f_polygon},
+        {"dax_pt_in_circle", 5, f_pt_in_circle}, {"dax_pt_in_polygon", -1, f_pt_in_polygon},
+        {"dax_pt_in_box", 6, f_pt_in_box},   {"dax_pt_in_region", 3, f_pt_in_region},
+        {"dax_contains", 2, f_contains},     {"dax_intersects", 2, f_intersects},
+        {"dax_distance", 4, f_distance},     {"dax_distance", 2, f_distance},
+        {"dax_area", 1, f_area},             {"dax_centroid", 1, f_centroid},
+        {"dax_coord1", 1, f_coord1},         {"dax_coord2", 1, f_coord2},
+    };
+    const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    for (const auto& d : defs) {
+        int rc = sqlite3_create_function_v2(db, d.name, d.nargs, flags, nullptr, d.fn, nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK) return rc;
+    }
+    // ADQL's LIKE is case-sensitive (ILIKE is translated to lower() LIKE lower()).
+    return sqlite3_exec(db, "PRAGMA case_sensitive_like = ON", nullptr, nullptr, nullptr);
+}
+
+}  // namespace dax::sqlite

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages libdax needs (skipped when already present).
+# Usage: scripts/deps.sh [build|test]   (test also installs the database servers and validators)
+set -euo pipefail
+want=(cmake g++ make antlr4 libantlr4-runtime-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libfmt-dev doctest-dev
+      libsoci-dev)
+if [ "${1:-build}" = test ]; then
+  want+=(postgresql postgresql-15-pgsphere mariadb-server libpq-dev libmariadb-dev)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq || true
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
