@@ -59,6 +59,9 @@ STRING: '\'' ( ~'\'' | '\'\'' )* '\'';
 REAL_LIT: ( DIGITS ( '.' DIGITS? )? | '.' DIGITS ) [eE] [+-]? DIGITS;
 DECIMAL_LIT: DIGITS '.' DIGITS? | '.' DIGITS;
 INTEGER_LIT: DIGITS;
+// A number glued to a name (0x1F, 2mass, 1AND): refused with a clear message, not read as
+// a number followed by an alias.
+NUMBER_WITH_SUFFIX: ( DIGITS ( '.' DIGITS? )? | '.' DIGITS ) ( [eE] [+-]? DIGITS )? [a-zA-Z_] [a-zA-Z0-9_]*;
 
 CONCAT: '||';
 NE: '<>' | '!=';

@@ -104,6 +104,9 @@ private:
                        "; use ' for strings and \" for names";
             return "unexpected character " + describe_token(t);
         }
+        if (t->getType() == L::NUMBER_WITH_SUFFIX)
+            return fmt::format("'{}' is neither a number nor a name: separate the number from what follows, "
+                               "or write \"{}\" if it is a name", text, text);
         std::string msg = "unexpected " + describe_token(t);
         antlr4::misc::IntervalSet expected;
         try {
@@ -123,7 +126,7 @@ private:
                 msg += names[i];
             }
         }
-        if (is_keyword_token(t->getType()))
+        if (is_keyword_token(t->getType()) && expected.contains(static_cast<size_t>(L::REGULAR_ID)))
             msg += fmt::format("; {} is a reserved word: write \"{}\" to use it as a name",
                                to_upper(text), text);
         return msg;

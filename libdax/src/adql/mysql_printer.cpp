@@ -106,6 +106,7 @@ protected:
             else out += '0';
             out += ')';
             return;
+        case function_id::in_unit: printer::math_function(e); return;
         default: call(to_upper(builtin_name(e.fn)), e);
         }
     }

@@ -162,6 +162,7 @@ struct range_var {
     std::vector<std::string> qualifier_sql;       // how references qualify its columns in SQL
     std::vector<const column_info*> columns;
     std::string label;                            // for messages
+    bool unresolved = false;                      // an unknown table: its columns cannot be checked
 };
 
 struct scope {
@@ -333,6 +334,7 @@ private:
             if (schema && !name_matches(*schema, ti->schema)) continue;
             found.push_back(ti);
         }
+        v.unresolved = true;
         if (t.name.size() == 3) {
             err(t.name[0].span, fmt::format("catalog qualifier '{}' is not supported; write schema.table", t.name[0].name));
         } else if (found.empty()) {
@@ -344,6 +346,7 @@ private:
                                     written(t.name), all));
         } else {
             const table_info* ti = found[0];
+            v.unresolved = false;
             t.table = ti;
             const std::string& dbs = ti->db_schema.empty() ? ti->schema : ti->db_schema;
             if (!dbs.empty()) t.sql_name.push_back(dbs);
@@ -547,6 +550,10 @@ private:
                 }
         }
         if (cat_) {
+            // Names that may belong to a table already reported unknown are not reported again.
+            for (scope* s = &sc; s; s = s->outer)
+                for (const auto& v : s->vars)
+                    if (v.unresolved && (qual.empty() || name_matches(qual.back(), v.corr.name))) return;
             if (!qual.empty()) {
                 bool qual_known = false;
                 for (scope* s = &sc; s; s = s->outer)
