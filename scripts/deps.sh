@@ -2,8 +2,9 @@
 # Installs the Debian packages libdax needs (skipped when already present).
 # Usage: scripts/deps.sh [build|test]   (test also installs the database servers and validators)
 set -euo pipefail
+# libboost-dev: Debian's SOCI headers are configured with Boost support and include it.
 want=(cmake g++ make antlr4 libantlr4-runtime-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libfmt-dev doctest-dev
-      libsoci-dev)
+      libsoci-dev libboost-dev)
 if [ "${1:-build}" = test ]; then
   want+=(postgresql postgresql-15-pgsphere mariadb-server libpq-dev libmariadb-dev)
 fi

@@ -314,9 +314,13 @@ void printer::set(const set_expr& s, std::optional<std::int64_t>) {
         ident(fmt::format("dax_set{}", ++derived_counter_));
     };
     operand(*s.left, false);
+    set_operator(s);
+    operand(*s.right, true);
+}
+
+void printer::set_operator(const set_expr& s) {
     out += s.op == set_op::union_ ? " UNION " : s.op == set_op::intersect ? " INTERSECT " : " EXCEPT ";
     if (s.all) out += "ALL ";
-    operand(*s.right, true);
 }
 
 void printer::set_member(const set_expr& s) {
@@ -364,7 +368,7 @@ void printer::select(const select_core& s) {
                     written_ident(it.all_of[k]);
                 }
             } else {
-                idents(it.all_of_sql);
+                star_qualifier(it.all_of_sql);
             }
             out += ".*";
             continue;
@@ -615,7 +619,7 @@ void printer::emit(const adql::expr& e, int parent_prec, bool right) {
         if (e.args.empty()) out += '*';
         else {
             if (e.distinct) out += "DISTINCT ";
-            if (e.all_quantifier) out += "ALL ";
+            if (e.all_quantifier && is_adql()) out += "ALL ";  // the default; not every backend accepts it
             emit(*e.args[0]);
         }
         out += ')';

@@ -77,6 +77,10 @@ protected:
     virtual void subquery_in(const expr& e);
     virtual void math_function(const expr& e);
     virtual void join_keyword(const table_ref& t);
+    /// The qualifier of t.* (SQLite accepts only a table name there).
+    virtual void star_qualifier(const std::vector<std::string>& parts) { idents(parts); }
+    /// UNION / INTERSECT / EXCEPT [ALL] between two operands.
+    virtual void set_operator(const set_expr& s);
 
     // -- shared machinery --
     void query(const adql::query& q, bool outermost);

@@ -10,6 +10,17 @@ namespace dax::adql::detail {
 namespace {
 
 class sqlite_printer final : public printer {
+    void star_qualifier(const std::vector<std::string>& parts) override {
+        ident(parts.back());  // SQLite: table.* only, no schema
+    }
+
+    void set_operator(const set_expr& s) override {
+        if (s.all && s.op != set_op::union_)
+            throw error(s.right->span, fmt::format("{} ALL is not supported on SQLite",
+                                                   s.op == set_op::intersect ? "INTERSECT" : "EXCEPT"));
+        printer::set_operator(s);
+    }
+
     void limit_offset(std::optional<std::int64_t> limit, std::optional<std::int64_t> offset) override {
         if (!limit && offset) out += " LIMIT -1";  // SQLite has no OFFSET without LIMIT
         printer::limit_offset(limit, offset);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Starts throwaway PostgreSQL 15 (with pgSphere) and MariaDB servers on free loopback ports in
+# a temporary directory, runs the given command with DAX_TEST_PG and DAX_TEST_MYSQL set to their
+# connection strings, and stops them again (also on failure).
+set -euo pipefail
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+tmp=$(mktemp -d /tmp/dax-servers.XXXXXX)
+chmod 755 "$tmp"
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then
+  chown postgres "$tmp"
+  as_pg=(runuser -u postgres --)
+fi
+free_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 30000 ))
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return; fi
+  done
+  echo "no free port" >&2; exit 1
+}
+stop() {
+  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -m immediate stop >/dev/null 2>&1 || true
+  if [ -n "${mypid:-}" ]; then kill "$mypid" 2>/dev/null || true; wait "$mypid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap stop EXIT
+
+pgport=$(free_port)
+"${as_pg[@]}" "$PGBIN/initdb" -D "$tmp/pg" -U postgres -A trust >"$tmp/initdb.log" 2>&1 \
+  || { cat "$tmp/initdb.log"; exit 1; }
+"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -l "$tmp/pg.log" -w \
+  -o "-p $pgport -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
+  || { cat "$tmp/pg.log"; exit 1; }
+
+myport=$(free_port)
+mkdir -p "$tmp/my"
+myuser=$(id -un)
+[ "$(id -u)" -eq 0 ] && { chown mysql "$tmp/my" 2>/dev/null && myuser=mysql || myuser=root; }
+mariadb-install-db --no-defaults --datadir="$tmp/my" --user="$myuser" --auth-root-authentication-method=normal \
+  >"$tmp/my-install.log" 2>&1 || { cat "$tmp/my-install.log"; exit 1; }
+/usr/sbin/mariadbd --no-defaults --datadir="$tmp/my" --user="$myuser" --port="$myport" --bind-address=127.0.0.1 \
+  --socket="$tmp/my/my.sock" --pid-file="$tmp/my/my.pid" --skip-grant-tables --skip-log-bin \
+  --innodb-flush-log-at-trx-commit=0 >"$tmp/my.log" 2>&1 &
+mypid=$!
+for _ in $(seq 1 100); do
+  mariadb-admin --no-defaults --socket="$tmp/my/my.sock" ping >/dev/null 2>&1 && break
+  kill -0 "$mypid" 2>/dev/null || { cat "$tmp/my.log"; exit 1; }
+  sleep 0.2
+done
+
+export DAX_TEST_PG="host=127.0.0.1 port=$pgport user=postgres dbname=postgres"
+export DAX_TEST_MYSQL="host=127.0.0.1 port=$myport user=root db=mysql"
+"$@"
