@@ -3,6 +3,7 @@
 #include <dax/adql/parser.hpp>
 
 #include "functions.hpp"
+#include "token_source.hpp"
 
 #include "ADQLLexer.h"
 #include "ADQLParser.h"
@@ -646,11 +647,11 @@ private:
 // Per-thread lexer/parser with their own DFA caches: ANTLR's generated classes share one DFA
 // across threads behind locks; private caches let parsing scale with threads.
 struct thread_parser {
-    // Declared first so they outlive the simulators that point at them.
-    std::vector<antlr4::dfa::DFA> lexer_dfa, parser_dfa;
-    antlr4::atn::PredictionContextCache lexer_cache, parser_cache;
-    antlr4::ANTLRInputStream input;
-    L lexer{&input};
+    // Declared first so they outlive the simulator that points at them.
+    std::vector<antlr4::dfa::DFA> parser_dfa;
+    antlr4::atn::PredictionContextCache parser_cache;
+    detail::code_point_stream input;
+    detail::adql_token_source lexer{&input};
     antlr4::CommonTokenStream tokens{&lexer};
     P parser{&tokens};
     error_collector errors;
@@ -658,17 +659,11 @@ struct thread_parser {
     std::shared_ptr<antlr4::DefaultErrorStrategy> recover = std::make_shared<antlr4::DefaultErrorStrategy>();
 
     thread_parser() {
-        const auto& latn = lexer.getATN();
-        for (size_t i = 0; i < latn.getNumberOfDecisions(); ++i)
-            lexer_dfa.emplace_back(latn.getDecisionState(i), i);
         const auto& patn = parser.getATN();
         for (size_t i = 0; i < patn.getNumberOfDecisions(); ++i)
             parser_dfa.emplace_back(patn.getDecisionState(i), i);
         // setInterpreter deletes the simulator it replaces (runtime 4.9).
-        lexer.setInterpreter(new antlr4::atn::LexerATNSimulator(&lexer, latn, lexer_dfa, lexer_cache));
         parser.setInterpreter(new antlr4::atn::ParserATNSimulator(&parser, patn, parser_dfa, parser_cache));
-        lexer.removeErrorListeners();
-        lexer.addErrorListener(&errors);
         parser.removeErrorListeners();
     }
 };
@@ -679,7 +674,7 @@ result<query_ptr> parse(std::string_view adql) {
     thread_local thread_parser tp;
     tp.errors.first.reset();
     tp.input.load(std::string(adql));
-    tp.lexer.setInputStream(&tp.input);
+    tp.lexer.reset();
     tp.tokens.setTokenSource(&tp.lexer);
     tp.parser.setTokenStream(&tp.tokens);
     tp.parser.reset();

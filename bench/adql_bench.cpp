@@ -1,0 +1,97 @@
+// Parse+translate benchmark over the valid queries of the ADQL case files (at least 300):
+// median, p99 and max latency on one thread, and throughput on one and two threads.
+// Prints figures; never passes or fails on time.
+#include "../tests/adql/case_file.hpp"
+
+#include <dax/adql/felis.hpp>
+#include <dax/adql/translate.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace dax::adql;
+using clk = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+    const int reps = argc > 1 ? std::atoi(argv[1]) : 100;
+    memory_catalog cat;
+    if (!load_felis_file(DAX_SOURCE_DIR "/tests/adql/catalog.yaml", cat)) return 1;
+    for (const char* sig : {"ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER", "ivo_nocasematch(a VARCHAR, b VARCHAR) -> INTEGER"})
+        cat.add_function(parse_function_signature(sig));
+
+    struct item {
+        std::string adql;
+        bool syntax_only;
+    };
+    std::vector<item> queries;
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(DAX_SOURCE_DIR "/tests/adql/cases"))
+        if (e.path().extension() == ".case") files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files)
+        for (const auto& c : read_cases(f)) {
+            auto t = translate(c.query, {dialect::postgres, c.syntax_only ? nullptr : &cat});
+            if (t.ok()) queries.push_back({c.query, c.syntax_only});
+        }
+    // Larger realistic queries: multi-way joins and long set operations.
+    std::string big = "SELECT s.id FROM demo.stars AS s";
+    for (int i = 0; i < 8; ++i) big += " UNION SELECT id FROM demo.galaxies WHERE z > " + std::to_string(i);
+    queries.push_back({big, false});
+    queries.push_back({"SELECT TOP 100 s.id, s.ra, s.dec, g.z, DISTANCE(POINT(s.ra, s.dec), POINT(g.ra, g.dec)) AS sep "
+                       "FROM demo.stars AS s JOIN demo.galaxies AS g ON CONTAINS(POINT(g.ra, g.dec), CIRCLE(s.ra, s.dec, 0.01)) = 1 "
+                       "WHERE s.mag_g BETWEEN 10 AND 20 AND g.z > 0.1 ORDER BY sep",
+                       false});
+    std::printf("queries: %zu (valid queries of the ADQL case files plus 2 larger ones), %d repetitions each\n",
+                queries.size(), reps);
+
+    auto run_one = [&](const item& q) {
+        auto t = translate(q.adql, {dialect::postgres, q.syntax_only ? nullptr : &cat});
+        return t.ok() ? t->sql.size() : 0;
+    };
+    for (const auto& q : queries) run_one(q);  // warm the per-thread DFA cache
+
+    // Single-thread latency distribution over every call.
+    std::vector<double> us;
+    us.reserve(queries.size() * reps);
+    size_t sink = 0;
+    auto t0 = clk::now();
+    for (int r = 0; r < reps; ++r)
+        for (const auto& q : queries) {
+            auto a = clk::now();
+            sink += run_one(q);
+            us.push_back(std::chrono::duration<double, std::micro>(clk::now() - a).count());
+        }
+    double single_s = std::chrono::duration<double>(clk::now() - t0).count();
+    std::sort(us.begin(), us.end());
+    auto pct = [&](double p) { return us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))]; };
+    std::printf("single thread: median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us, %.0f queries/s\n", pct(0.5), pct(0.9),
+                pct(0.99), us.back(), us.size() / single_s);
+
+    // Two threads, the same total work split in halves.
+    auto worker = [&](int half) {
+        size_t s = 0;
+        for (const auto& q : queries) run_one(q);  // warm this thread's cache
+        for (int r = half; r < reps; r += 2)
+            for (const auto& q : queries) s += run_one(q);
+        return s;
+    };
+    auto t1 = clk::now();
+    std::thread th([&] { sink += worker(1); });
+    sink += worker(0);
+    th.join();
+    double two_s = std::chrono::duration<double>(clk::now() - t1).count();
+    double two_qps = (static_cast<double>(queries.size()) * (reps + 2)) / two_s;
+    std::printf("two threads: %.0f queries/s, %.2fx one thread\n", two_qps, two_qps / (us.size() / single_s));
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    std::printf("peak RSS: %.1f MB (checksum %zu)\n", ru.ru_maxrss / 1024.0, sink);
+    return 0;
+}
