@@ -2,6 +2,7 @@
 // median, p99 and max latency on one thread, and throughput on one and two threads.
 // Prints figures; never passes or fails on time.
 #include "../tests/adql/case_file.hpp"
+#include "adql/lexer_check.hpp"
 
 #include <dax/adql/felis.hpp>
 #include <dax/adql/translate.hpp>
@@ -56,6 +57,7 @@ int main(int argc, char** argv) {
         return t.ok() ? t->sql.size() : 0;
     };
     for (const auto& q : queries) run_one(q);  // warm the per-thread DFA cache
+    const auto fallbacks_before = dax::adql::detail::ll_fallbacks();
 
     // Single-thread latency distribution over every call.
     std::vector<double> us;
@@ -70,6 +72,8 @@ int main(int argc, char** argv) {
         }
     double single_s = std::chrono::duration<double>(clk::now() - t0).count();
     std::sort(us.begin(), us.end());
+    std::printf("full-LL second passes (SLL failed): %llu of %zu parses\n",
+                static_cast<unsigned long long>(dax::adql::detail::ll_fallbacks() - fallbacks_before), us.size());
     auto pct = [&](double p) { return us[std::min(us.size() - 1, static_cast<size_t>(p * us.size()))]; };
     std::printf("single thread: median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us, %.0f queries/s\n", pct(0.5), pct(0.9),
                 pct(0.99), us.back(), us.size() / single_s);

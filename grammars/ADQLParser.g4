@@ -63,15 +63,20 @@ searchCondition
     | searchCondition OR searchCondition           # condOr
     | predicate                                    # condPredicate
     ;
+// One alternative per leading token, so that prediction needs one token in the common case
+// instead of scanning the whole left operand to find the operator.
 predicate
-    : LPAREN searchCondition RPAREN                                     # predParen
-    | valueExpr compOp valueExpr                                        # predCompare
-    | valueExpr NOT? BETWEEN valueExpr AND valueExpr                    # predBetween
-    | valueExpr NOT? IN LPAREN queryExpression RPAREN                   # predInQuery
-    | valueExpr NOT? IN LPAREN valueExpr (COMMA valueExpr)* RPAREN      # predInList
-    | valueExpr NOT? op=(LIKE | ILIKE) valueExpr                        # predLike
-    | valueExpr IS NOT? NULL_                                           # predNull
-    | EXISTS LPAREN queryExpression RPAREN                              # predExists
+    : LPAREN searchCondition RPAREN             # predParen
+    | EXISTS LPAREN queryExpression RPAREN      # predExists
+    | valueExpr predicateTail                   # predValue
+    ;
+predicateTail
+    : compOp valueExpr                                      # tailCompare
+    | NOT? BETWEEN valueExpr AND valueExpr                  # tailBetween
+    | NOT? IN LPAREN queryExpression RPAREN                 # tailInQuery
+    | NOT? IN LPAREN valueExpr (COMMA valueExpr)* RPAREN    # tailInList
+    | NOT? op=(LIKE | ILIKE) valueExpr                      # tailLike
+    | IS NOT? NULL_                                         # tailNull
     ;
 compOp: EQ | NE | LT | GT | LE | GE;
 

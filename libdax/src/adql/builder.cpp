@@ -3,12 +3,14 @@
 #include <dax/adql/parser.hpp>
 
 #include "functions.hpp"
+#include "lexer_check.hpp"
 #include "token_source.hpp"
 
 #include "ADQLLexer.h"
 #include "ADQLParser.h"
 #include "antlr4-runtime.h"
 
+#include <atomic>
 #include <charconv>
 #include <fmt/format.h>
 
@@ -136,6 +138,13 @@ private:
 
 // ---- builder ---------------------------------------------------------------------------------
 
+// Labeled alternatives are leaf classes: an exact type match by type_info address replaces
+// dynamic_cast (which compares type names with strcmp across a class hierarchy).
+template <class T>
+T* as(antlr4::tree::ParseTree* c) {
+    return &typeid(*c) == &typeid(T) ? static_cast<T*>(c) : nullptr;
+}
+
 std::int64_t parse_count(antlr4::Token* t, const char* what) {
     std::int64_t v = 0;
     const std::string s = t->getText();
@@ -147,6 +156,10 @@ std::int64_t parse_count(antlr4::Token* t, const char* what) {
 
 class builder {
 public:
+    explicit builder(std::string_view source) : source_(source) {
+        ascii_ = std::all_of(source.begin(), source.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    }
+
     query_ptr query_expression(P::QueryExpressionContext* c) {
         auto q = std::make_unique<query>();
         q->span = span_of(c);
@@ -176,11 +189,22 @@ public:
     }
 
 private:
+    std::string_view source_;
+    bool ascii_ = true;
+
+    // The text of one token. Token indexes count code points: for ASCII input they are byte
+    // offsets into the source, which avoids ANTLR's UTF-32 round trip and RuleContext::getText.
+    std::string text(antlr4::Token* t) const {
+        if (ascii_) return std::string(source_.substr(t->getStartIndex(), t->getStopIndex() - t->getStartIndex() + 1));
+        return t->getText();
+    }
+    std::string text(antlr4::ParserRuleContext* c) const { return text(c->getStart()); }
+
     identifier name(P::IdentifierContext* c) {
         identifier id;
         id.span = span_of(c);
-        if (c->DELIMITED_ID()) {
-            std::string raw = c->getText();
+        if (c->getStart()->getType() == L::DELIMITED_ID) {
+            std::string raw = text(c);
             std::string body = raw.substr(1, raw.size() - 2);
             std::string out;
             out.reserve(body.size());
@@ -192,7 +216,7 @@ private:
             id.name = std::move(out);
             id.delimited = true;
         } else {
-            id.name = c->getText();
+            id.name = text(c);
         }
         return id;
     }
@@ -212,21 +236,24 @@ private:
     }
 
     std::vector<identifier> qualified(P::QualifiedNameContext* c) {
+        // Children alternate identifier, '.', identifier...: read them without the accessor's casts.
         std::vector<identifier> parts;
-        for (auto* i : c->identifier()) parts.push_back(plain_name(i));
+        parts.reserve((c->children.size() + 1) / 2);
+        for (size_t i = 0; i < c->children.size(); i += 2)
+            parts.push_back(plain_name(static_cast<P::IdentifierContext*>(c->children[i])));
         return parts;
     }
 
     std::unique_ptr<set_expr> set_expression(P::SetExpressionContext* c) {
         auto s = std::make_unique<set_expr>();
         s->span = span_of(c);
-        if (auto* p = dynamic_cast<P::SetPrimContext*>(c)) {
+        if (auto* p = as<P::SetPrimContext>(c)) {
             auto* prim = p->setPrimary();
             if (prim->selectQuery()) s->select = select(prim->selectQuery());
             else s->nested = query_expression(prim->queryExpression());
             return s;
         }
-        if (auto* i = dynamic_cast<P::SetIntersectContext*>(c)) {
+        if (auto* i = as<P::SetIntersectContext>(c)) {
             s->op = set_op::intersect;
             s->all = i->ALL() != nullptr;
             s->left = set_expression(i->setExpression(0));
@@ -256,7 +283,7 @@ private:
             for (auto* item : list->selectItem()) {
                 select_item it;
                 it.span = span_of(item);
-                if (auto* all = dynamic_cast<P::ItemAllOfContext*>(item)) {
+                if (auto* all = as<P::ItemAllOfContext>(item)) {
                     it.all_of = qualified(all->qualifiedName());
                     if (it.all_of.size() > 3)
                         fail(it.span, "a table name has at most three parts (catalog.schema.table)");
@@ -277,11 +304,11 @@ private:
     }
 
     table_ref_ptr table(P::TableReferenceContext* c) {
-        if (auto* p = dynamic_cast<P::TabPrimaryContext*>(c)) return table_primary(p->tablePrimary());
+        if (auto* p = as<P::TabPrimaryContext>(c)) return table_primary(p->tablePrimary());
         auto t = std::make_unique<table_ref>();
         t->span = span_of(c);
         t->kind = table_ref::kind_t::join;
-        if (auto* x = dynamic_cast<P::TabCrossContext*>(c)) {
+        if (auto* x = as<P::TabCrossContext>(c)) {
             t->join = join_kind::cross;
             t->left = table(x->tableReference());
             t->right = table_primary(x->tablePrimary());
@@ -303,7 +330,7 @@ private:
         if (auto* spec = j->joinSpecification()) {
             if (t->natural)
                 fail(span_of(spec), "a NATURAL JOIN takes no ON or USING clause");
-            if (auto* on = dynamic_cast<P::JoinOnContext*>(spec)) {
+            if (auto* on = as<P::JoinOnContext>(spec)) {
                 t->on = condition(on->searchCondition());
             } else {
                 for (auto* id : static_cast<P::JoinUsingContext*>(spec)->identifier())
@@ -317,14 +344,14 @@ private:
     }
 
     table_ref_ptr table_primary(P::TablePrimaryContext* c) {
-        if (auto* pj = dynamic_cast<P::ParenJoinContext*>(c)) {
+        if (auto* pj = as<P::ParenJoinContext>(c)) {
             auto t = table(pj->tableReference());
             t->parenthesized = true;
             return t;
         }
         auto t = std::make_unique<table_ref>();
         t->span = span_of(c);
-        if (auto* tn = dynamic_cast<P::TableNameContext*>(c)) {
+        if (auto* tn = as<P::TableNameContext>(c)) {
             t->kind = table_ref::kind_t::table;
             t->name = qualified(tn->qualifiedName());
             if (t->name.size() > 3)
@@ -344,13 +371,13 @@ private:
     }
 
     expr_ptr condition(P::SearchConditionContext* c) {
-        if (auto* p = dynamic_cast<P::CondPredicateContext*>(c)) return predicate(p->predicate());
-        if (auto* n = dynamic_cast<P::CondNotContext*>(c)) {
+        if (auto* p = as<P::CondPredicateContext>(c)) return predicate(p->predicate());
+        if (auto* n = as<P::CondNotContext>(c)) {
             auto e = make(expr_kind::not_, c);
             e->args.push_back(condition(n->searchCondition()));
             return e;
         }
-        if (auto* a = dynamic_cast<P::CondAndContext*>(c)) {
+        if (auto* a = as<P::CondAndContext>(c)) {
             auto e = make(expr_kind::and_, c);
             e->args.push_back(condition(a->searchCondition(0)));
             e->args.push_back(condition(a->searchCondition(1)));
@@ -364,61 +391,68 @@ private:
     }
 
     expr_ptr predicate(P::PredicateContext* c) {
-        if (auto* p = dynamic_cast<P::PredParenContext*>(c)) return condition(p->searchCondition());
-        if (auto* p = dynamic_cast<P::PredCompareContext*>(c)) {
-            auto e = make(expr_kind::compare, c);
-            auto* op = p->compOp();
-            if (op->EQ()) e->op = compare_op::eq;
-            else if (op->NE()) e->op = compare_op::ne;
-            else if (op->LT()) e->op = compare_op::lt;
-            else if (op->GT()) e->op = compare_op::gt;
-            else if (op->LE()) e->op = compare_op::le;
-            else e->op = compare_op::ge;
-            e->args.push_back(value(p->valueExpr(0)));
-            e->args.push_back(value(p->valueExpr(1)));
-            return e;
-        }
-        if (auto* p = dynamic_cast<P::PredBetweenContext*>(c)) {
-            auto e = make(expr_kind::between, c);
-            e->negated = p->NOT() != nullptr;
-            for (auto* v : p->valueExpr()) e->args.push_back(value(v));
-            return e;
-        }
-        if (auto* p = dynamic_cast<P::PredInListContext*>(c)) {
-            auto e = make(expr_kind::in_list, c);
-            e->negated = p->NOT() != nullptr;
-            for (auto* v : p->valueExpr()) e->args.push_back(value(v));
-            return e;
-        }
-        if (auto* p = dynamic_cast<P::PredInQueryContext*>(c)) {
-            auto e = make(expr_kind::in_query, c);
-            e->negated = p->NOT() != nullptr;
-            e->args.push_back(value(p->valueExpr()));
+        if (auto* p = as<P::PredParenContext>(c)) return condition(p->searchCondition());
+        if (auto* p = as<P::PredExistsContext>(c)) {
+            auto e = make(expr_kind::exists, c);
             e->sub = query_expression(p->queryExpression());
             return e;
         }
-        if (auto* p = dynamic_cast<P::PredLikeContext*>(c)) {
-            auto e = make(p->op->getType() == L::LIKE ? expr_kind::like : expr_kind::ilike, c);
-            e->negated = p->NOT() != nullptr;
-            e->args.push_back(value(p->valueExpr(0)));
-            e->args.push_back(value(p->valueExpr(1)));
-            return e;
-        }
-        if (auto* p = dynamic_cast<P::PredNullContext*>(c)) {
-            auto e = make(expr_kind::is_null, c);
-            e->negated = p->NOT() != nullptr;
+        auto* pv = static_cast<P::PredValueContext*>(c);
+        expr_ptr left = value(pv->valueExpr());
+        auto* t = pv->predicateTail();
+        if (auto* p = as<P::TailCompareContext>(t)) {
+            auto e = make(expr_kind::compare, c);
+            auto* op = p->compOp();
+            switch (op->getStart()->getType()) {
+            case L::EQ: e->op = compare_op::eq; break;
+            case L::NE: e->op = compare_op::ne; break;
+            case L::LT: e->op = compare_op::lt; break;
+            case L::GT: e->op = compare_op::gt; break;
+            case L::LE: e->op = compare_op::le; break;
+            default: e->op = compare_op::ge; break;
+            }
+            e->args.push_back(std::move(left));
             e->args.push_back(value(p->valueExpr()));
             return e;
         }
-        auto* p = static_cast<P::PredExistsContext*>(c);
-        auto e = make(expr_kind::exists, c);
-        e->sub = query_expression(p->queryExpression());
+        if (auto* p = as<P::TailBetweenContext>(t)) {
+            auto e = make(expr_kind::between, c);
+            e->negated = p->NOT() != nullptr;
+            e->args.push_back(std::move(left));
+            for (auto* v : p->valueExpr()) e->args.push_back(value(v));
+            return e;
+        }
+        if (auto* p = as<P::TailInListContext>(t)) {
+            auto e = make(expr_kind::in_list, c);
+            e->negated = p->NOT() != nullptr;
+            e->args.push_back(std::move(left));
+            for (auto* v : p->valueExpr()) e->args.push_back(value(v));
+            return e;
+        }
+        if (auto* p = as<P::TailInQueryContext>(t)) {
+            auto e = make(expr_kind::in_query, c);
+            e->negated = p->NOT() != nullptr;
+            e->args.push_back(std::move(left));
+            e->sub = query_expression(p->queryExpression());
+            return e;
+        }
+        if (auto* p = as<P::TailLikeContext>(t)) {
+            auto e = make(p->op->getType() == L::LIKE ? expr_kind::like : expr_kind::ilike, c);
+            e->negated = p->NOT() != nullptr;
+            e->args.push_back(std::move(left));
+            e->args.push_back(value(p->valueExpr()));
+            return e;
+        }
+        auto* p = static_cast<P::TailNullContext*>(t);
+        auto e = make(expr_kind::is_null, c);
+        e->negated = p->NOT() != nullptr;
+        e->args.push_back(std::move(left));
         return e;
     }
 
     expr_ptr value(P::ValueExprContext* c) {
-        if (auto* p = dynamic_cast<P::ExprPrimaryContext*>(c)) return primary(p->primary());
-        if (auto* s = dynamic_cast<P::ExprSignContext*>(c)) {
+        if (auto* p = as<P::ExprPrimaryContext>(c)) return primary(p->primary());
+        if (auto* s = as<P::ExprSignContext>(c)) {
             auto operand = value(s->valueExpr());
             if (s->op->getType() == L::PLUS) return operand;  // unary plus is the identity
             auto e = make(expr_kind::negate, c);
@@ -427,10 +461,10 @@ private:
         }
         expr_kind k;
         std::vector<P::ValueExprContext*> operands;
-        if (auto* m = dynamic_cast<P::ExprMulContext*>(c)) {
+        if (auto* m = as<P::ExprMulContext>(c)) {
             k = m->op->getType() == L::STAR ? expr_kind::multiply : expr_kind::divide;
             operands = m->valueExpr();
-        } else if (auto* a = dynamic_cast<P::ExprAddContext*>(c)) {
+        } else if (auto* a = as<P::ExprAddContext>(c)) {
             k = a->op->getType() == L::PLUS ? expr_kind::add : expr_kind::subtract;
             operands = a->valueExpr();
         } else {
@@ -444,31 +478,31 @@ private:
     }
 
     expr_ptr primary(P::PrimaryContext* c) {
-        if (auto* p = dynamic_cast<P::ColumnRefContext*>(c)) {
+        if (auto* p = as<P::ColumnRefContext>(c)) {
             auto e = make(expr_kind::column, c);
             e->name = qualified(p->qualifiedName());
             if (e->name.size() > 4)
                 fail(e->span, "a column name has at most four parts (catalog.schema.table.column)");
             return e;
         }
-        if (auto* p = dynamic_cast<P::LitIntegerContext*>(c)) {
+        if (auto* p = as<P::LitIntegerContext>(c)) {
             auto e = make(expr_kind::integer, c);
-            e->text = p->getText();
+            e->text = text(p);
             return e;
         }
-        if (auto* p = dynamic_cast<P::LitDecimalContext*>(c)) {
+        if (auto* p = as<P::LitDecimalContext>(c)) {
             auto e = make(expr_kind::decimal, c);
-            e->text = p->getText();
+            e->text = text(p);
             return e;
         }
-        if (auto* p = dynamic_cast<P::LitRealContext*>(c)) {
+        if (auto* p = as<P::LitRealContext>(c)) {
             auto e = make(expr_kind::real, c);
-            e->text = p->getText();
+            e->text = text(p);
             return e;
         }
-        if (auto* p = dynamic_cast<P::LitStringContext*>(c)) {
+        if (auto* p = as<P::LitStringContext>(c)) {
             auto e = make(expr_kind::string, c);
-            std::string raw = p->getText();
+            std::string raw = text(p);
             std::string out;
             out.reserve(raw.size());
             for (size_t i = 1; i + 1 < raw.size(); ++i) {
@@ -478,16 +512,16 @@ private:
             e->text = std::move(out);
             return e;
         }
-        if (dynamic_cast<P::LitNullContext*>(c)) return make(expr_kind::null, c);
-        if (auto* p = dynamic_cast<P::ParenExprContext*>(c)) return value(p->valueExpr());
-        if (auto* p = dynamic_cast<P::ScalarSubqueryContext*>(c)) {
+        if (as<P::LitNullContext>(c)) return make(expr_kind::null, c);
+        if (auto* p = as<P::ParenExprContext>(c)) return value(p->valueExpr());
+        if (auto* p = as<P::ScalarSubqueryContext>(c)) {
             auto e = make(expr_kind::subquery, c);
             e->sub = query_expression(p->queryExpression());
             return e;
         }
-        if (auto* p = dynamic_cast<P::CastExprContext*>(c)) return cast(p);
-        if (auto* p = dynamic_cast<P::CaseExprContext*>(c)) return case_expr(p);
-        if (auto* p = dynamic_cast<P::CallStarContext*>(c)) {
+        if (auto* p = as<P::CastExprContext>(c)) return cast(p);
+        if (auto* p = as<P::CaseExprContext>(c)) return case_expr(p);
+        if (auto* p = as<P::CallStarContext>(c)) {
             identifier fname = name(p->identifier());
             if (fname.delimited || to_upper(fname.name) != "COUNT")
                 fail(fname.span, fmt::format("only COUNT takes *, not {}", fname.name));
@@ -504,9 +538,9 @@ private:
         e->args.push_back(value(c->valueExpr()));
         auto* t = c->castType();
         auto ids = t->identifier();
-        std::string n = to_upper(ids[0]->getText());
+        std::string n = to_upper(text(ids[0]));
         if (ids.size() == 2) {
-            if (n != "DOUBLE" || to_upper(ids[1]->getText()) != "PRECISION")
+            if (n != "DOUBLE" || to_upper(text(ids[1])) != "PRECISION")
                 fail(span_of(t), fmt::format("unknown CAST type '{}'", t->getText()));
             n = "DOUBLE PRECISION";
         }
@@ -516,7 +550,7 @@ private:
             fail(span_of(t), fmt::format("unknown CAST type '{}'; ADQL allows SMALLINT, INTEGER, BIGINT, "
                                          "REAL, DOUBLE PRECISION, CHAR(n), VARCHAR(n), TIMESTAMP, "
                                          "POINT, CIRCLE and POLYGON",
-                                         ids[0]->getText()));
+                                         text(ids[0])));
         e->cast.name = n;
         if (t->INTEGER_LIT()) {
             if (n != "CHAR" && n != "VARCHAR")
@@ -668,7 +702,11 @@ struct thread_parser {
     }
 };
 
+std::atomic<std::uint64_t> ll_fallback_count{0};
+
 }  // namespace
+
+std::uint64_t detail::ll_fallbacks() { return ll_fallback_count.load(); }
 
 result<query_ptr> parse(std::string_view adql) {
     thread_local thread_parser tp;
@@ -689,6 +727,7 @@ result<query_ptr> parse(std::string_view adql) {
         tree = nullptr;
     }
     if (!tree || tp.errors.first) {
+        ll_fallback_count.fetch_add(1, std::memory_order_relaxed);
         tp.errors.first.reset();
         tp.tokens.seek(0);
         tp.parser.reset();
@@ -708,7 +747,7 @@ result<query_ptr> parse(std::string_view adql) {
         ~tree_release() { p.getTreeTracker().reset(); }
     } release{tp.parser};
     try {
-        builder b;
+        builder b(adql);
         return b.query_expression(tree->queryExpression());
     } catch (const build_failure& f) {
         return error(std::vector<diagnostic>{f.diag});

@@ -113,9 +113,10 @@ std::string_view aggregate_name(aggregate_id id) {
 }
 
 bool is_reserved_word(std::string_view word) {
-    if (word.size() > 24) return false;
-    std::string up = to_upper(word);
-    return std::binary_search(std::begin(reserved), std::end(reserved), std::string_view(up));
+    char up[24];
+    if (word.size() > sizeof up) return false;
+    for (size_t i = 0; i < word.size(); ++i) up[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(word[i])));
+    return std::binary_search(std::begin(reserved), std::end(reserved), std::string_view(up, word.size()));
 }
 
 }  // namespace dax::adql::detail

@@ -2,6 +2,7 @@
 
 #include "lexer_check.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace dax::adql::detail {
@@ -18,6 +19,7 @@ struct keyword {
     const char* text;
     size_t type;
 };
+// Sorted by text for binary search.
 constexpr keyword keywords[] = {
     {"ALL", L::ALL}, {"AND", L::AND}, {"AS", L::AS}, {"ASC", L::ASC}, {"BETWEEN", L::BETWEEN}, {"BY", L::BY},
     {"CASE", L::CASE}, {"CAST", L::CAST}, {"CROSS", L::CROSS}, {"DESC", L::DESC}, {"DISTINCT", L::DISTINCT},
@@ -32,17 +34,17 @@ constexpr keyword keywords[] = {
 
 size_t word_type(const std::u32string& d, size_t b, size_t e) {
     const size_t n = e - b;
-    if (n > 9) return L::REGULAR_ID;
+    if (n < 2 || n > 9) return L::REGULAR_ID;
     char up[10];
     for (size_t i = 0; i < n; ++i) {
         char32_t c = d[b + i];
         if (c >= 'a' && c <= 'z') c -= 32;
         up[i] = static_cast<char>(c);
     }
-    up[n] = 0;
-    for (const auto& k : keywords)
-        if (std::char_traits<char>::compare(k.text, up, n + 1) == 0) return k.type;
-    return L::REGULAR_ID;
+    const std::string_view w(up, n);
+    auto it = std::lower_bound(std::begin(keywords), std::end(keywords), w,
+                               [](const keyword& k, std::string_view x) { return std::string_view(k.text) < x; });
+    return it != std::end(keywords) && std::string_view(it->text) == w ? it->type : L::REGULAR_ID;
 }
 
 size_t digits(const std::u32string& d, size_t p) {
