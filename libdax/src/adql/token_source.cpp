@@ -44,7 +44,7 @@ size_t word_type(const std::u32string& d, size_t b, size_t e) {
     const std::string_view w(up, n);
     auto it = std::lower_bound(std::begin(keywords), std::end(keywords), w,
                                [](const keyword& k, std::string_view x) { return std::string_view(k.text) < x; });
-    return it != std::end(keywords) && std::string_view(it->text) == w ? it->type : L::REGULAR_ID;
+    return it != std::end(keywords) && std::string_view(it->text) == w ? it->type : static_cast<size_t>(L::REGULAR_ID);
 }
 
 size_t digits(const std::u32string& d, size_t p) {
