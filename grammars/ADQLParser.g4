@@ -9,7 +9,7 @@ query: queryExpression SEMI? EOF;
 
 queryExpression: withClause? selectExpression;
 withClause: WITH withQuery (COMMA withQuery)*;
-withQuery: identifier AS LPAREN queryExpression RPAREN;
+withQuery: name=(REGULAR_ID | DELIMITED_ID) AS LPAREN queryExpression RPAREN;
 
 selectExpression: setExpression orderByClause? offsetClause?;
 
@@ -30,7 +30,7 @@ selectQuery
 selectList: STAR | selectItem (COMMA selectItem)*;
 selectItem
     : qualifiedName DOT STAR         # itemAllOf
-    | valueExpr (AS? identifier)?    # itemExpr
+    | valueExpr (AS? alias=(REGULAR_ID | DELIMITED_ID))?    # itemExpr
     ;
 
 fromClause: FROM tableReference (COMMA tableReference)*;
@@ -42,11 +42,11 @@ tableReference
 joinType: INNER | (LEFT | RIGHT | FULL) OUTER?;
 joinSpecification
     : ON searchCondition                       # joinOn
-    | USING LPAREN identifier (COMMA identifier)* RPAREN   # joinUsing
+    | USING LPAREN cols+=(REGULAR_ID | DELIMITED_ID) (COMMA cols+=(REGULAR_ID | DELIMITED_ID))* RPAREN   # joinUsing
     ;
 tablePrimary
-    : qualifiedName (AS? identifier)?                 # tableName
-    | LPAREN queryExpression RPAREN AS? identifier    # derivedTable
+    : qualifiedName (AS? alias=(REGULAR_ID | DELIMITED_ID))?                 # tableName
+    | LPAREN queryExpression RPAREN AS? alias=(REGULAR_ID | DELIMITED_ID)    # derivedTable
     | LPAREN tableReference RPAREN                    # parenJoin
     ;
 
@@ -57,18 +57,17 @@ orderByClause: ORDER BY orderItem (COMMA orderItem)*;
 orderItem: valueExpr dir=(ASC | DESC)?;
 offsetClause: OFFSET INTEGER_LIT;
 
+// Predicates are alternatives of the condition rule itself, and primaries of the value rule:
+// one parse-tree node less per predicate and per operand. Predicates have one alternative per
+// leading token, so that prediction needs one token in the common case instead of scanning the
+// whole left operand to find the operator.
 searchCondition
     : NOT searchCondition                          # condNot
     | searchCondition AND searchCondition          # condAnd
     | searchCondition OR searchCondition           # condOr
-    | predicate                                    # condPredicate
-    ;
-// One alternative per leading token, so that prediction needs one token in the common case
-// instead of scanning the whole left operand to find the operator.
-predicate
-    : LPAREN searchCondition RPAREN             # predParen
-    | EXISTS LPAREN queryExpression RPAREN      # predExists
-    | valueExpr predicateTail                   # predValue
+    | LPAREN searchCondition RPAREN                # predParen
+    | EXISTS LPAREN queryExpression RPAREN         # predExists
+    | valueExpr predicateTail                      # predValue
     ;
 predicateTail
     : compOp valueExpr                                      # tailCompare
@@ -85,25 +84,22 @@ valueExpr
     | valueExpr op=(STAR | SLASH) valueExpr        # exprMul
     | valueExpr op=(PLUS | MINUS) valueExpr        # exprAdd
     | valueExpr CONCAT valueExpr                   # exprConcat
-    | primary                                      # exprPrimary
-    ;
-
-primary
-    : INTEGER_LIT                                                     # litInteger
+    | INTEGER_LIT                                                     # litInteger
     | DECIMAL_LIT                                                     # litDecimal
     | REAL_LIT                                                        # litReal
     | STRING                                                          # litString
     | NULL_                                                           # litNull
     | CAST LPAREN valueExpr AS castType RPAREN                        # castExpr
     | CASE valueExpr? caseWhen+ (ELSE valueExpr)? END                 # caseExpr
-    | identifier LPAREN STAR RPAREN                                   # callStar
-    | identifier LPAREN quantifier=(DISTINCT | ALL)? (valueExpr (COMMA valueExpr)*)? RPAREN # call
+    | fname=(REGULAR_ID | DELIMITED_ID) LPAREN STAR RPAREN            # callStar
+    | fname=(REGULAR_ID | DELIMITED_ID) LPAREN quantifier=(DISTINCT | ALL)? (valueExpr (COMMA valueExpr)*)? RPAREN # call
     | qualifiedName                                                   # columnRef
     | LPAREN queryExpression RPAREN                                   # scalarSubquery
     | LPAREN valueExpr RPAREN                                         # parenExpr
     ;
-caseWhen: WHEN (searchCondition | valueExpr) THEN valueExpr;
-castType: identifier (identifier)? (LPAREN INTEGER_LIT RPAREN)?;
 
-qualifiedName: identifier (DOT identifier)*;
-identifier: REGULAR_ID | DELIMITED_ID;
+caseWhen: WHEN (searchCondition | valueExpr) THEN valueExpr;
+castType: words+=(REGULAR_ID | DELIMITED_ID) (words+=(REGULAR_ID | DELIMITED_ID))? (LPAREN INTEGER_LIT RPAREN)?;
+
+// Names are tokens, not a rule of their own: one parse-tree node less per name.
+qualifiedName: parts+=(REGULAR_ID | DELIMITED_ID) (DOT parts+=(REGULAR_ID | DELIMITED_ID))*;

@@ -145,6 +145,12 @@ T* as(antlr4::tree::ParseTree* c) {
     return &typeid(*c) == &typeid(T) ? static_cast<T*>(c) : nullptr;
 }
 
+/// Child i of a context whose labeled alternative fixes the position of each child.
+template <class T>
+T* child(antlr4::ParserRuleContext* c, size_t i) {
+    return static_cast<T*>(c->children[i]);
+}
+
 std::int64_t parse_count(antlr4::Token* t, const char* what) {
     std::int64_t v = 0;
     const std::string s = t->getText();
@@ -166,7 +172,7 @@ public:
         if (auto* w = c->withClause()) {
             for (auto* wq : w->withQuery()) {
                 common_table ct;
-                ct.name = name(wq->identifier());
+                ct.name = name(wq->name);
                 ct.body = query_expression(wq->queryExpression());
                 q->with.push_back(std::move(ct));
             }
@@ -200,10 +206,10 @@ private:
     }
     std::string text(antlr4::ParserRuleContext* c) const { return text(c->getStart()); }
 
-    identifier name(P::IdentifierContext* c) {
+    identifier name(antlr4::Token* c) {
         identifier id;
         id.span = span_of(c);
-        if (c->getStart()->getType() == L::DELIMITED_ID) {
+        if (c->getType() == L::DELIMITED_ID) {
             std::string raw = text(c);
             std::string body = raw.substr(1, raw.size() - 2);
             std::string out;
@@ -222,7 +228,7 @@ private:
     }
 
     // A name used as a schema, table, column or alias: reserved words must be quoted.
-    identifier plain_name(P::IdentifierContext* c) {
+    identifier plain_name(antlr4::Token* c) {
         identifier id = name(c);
         if (!id.delimited) {
             if (id.name[0] == '_')
@@ -236,11 +242,9 @@ private:
     }
 
     std::vector<identifier> qualified(P::QualifiedNameContext* c) {
-        // Children alternate identifier, '.', identifier...: read them without the accessor's casts.
         std::vector<identifier> parts;
-        parts.reserve((c->children.size() + 1) / 2);
-        for (size_t i = 0; i < c->children.size(); i += 2)
-            parts.push_back(plain_name(static_cast<P::IdentifierContext*>(c->children[i])));
+        parts.reserve(c->parts.size());
+        for (auto* t : c->parts) parts.push_back(plain_name(t));
         return parts;
     }
 
@@ -290,7 +294,7 @@ private:
                 } else {
                     auto* e = static_cast<P::ItemExprContext*>(item);
                     it.value = value(e->valueExpr());
-                    if (e->identifier()) it.alias = plain_name(e->identifier());
+                    if (e->alias) it.alias = plain_name(e->alias);
                 }
                 s->items.push_back(std::move(it));
             }
@@ -333,7 +337,7 @@ private:
             if (auto* on = as<P::JoinOnContext>(spec)) {
                 t->on = condition(on->searchCondition());
             } else {
-                for (auto* id : static_cast<P::JoinUsingContext*>(spec)->identifier())
+                for (auto* id : static_cast<P::JoinUsingContext*>(spec)->cols)
                     t->using_columns.push_back(plain_name(id));
             }
         } else if (!t->natural) {
@@ -356,13 +360,13 @@ private:
             t->name = qualified(tn->qualifiedName());
             if (t->name.size() > 3)
                 fail(t->span, "a table name has at most three parts (catalog.schema.table)");
-            if (tn->identifier()) t->alias = plain_name(tn->identifier());
+            if (tn->alias) t->alias = plain_name(tn->alias);
             return t;
         }
         auto* d = static_cast<P::DerivedTableContext*>(c);
         t->kind = table_ref::kind_t::derived;
         t->sub = query_expression(d->queryExpression());
-        t->alias = plain_name(d->identifier());
+        t->alias = plain_name(d->alias);
         return t;
     }
 
@@ -371,39 +375,32 @@ private:
     }
 
     expr_ptr condition(P::SearchConditionContext* c) {
-        if (auto* p = as<P::CondPredicateContext>(c)) return predicate(p->predicate());
-        if (auto* n = as<P::CondNotContext>(c)) {
+        // Children by position (fixed per labeled alternative): the generated accessors search
+        // the children with dynamic_cast, which is measurable on this hot path.
+        if (!as<P::CondNotContext>(c) && !as<P::CondAndContext>(c) && !as<P::CondOrContext>(c)) return predicate(c);
+        if (as<P::CondNotContext>(c)) {
             auto e = make(expr_kind::not_, c);
-            e->args.push_back(condition(n->searchCondition()));
+            e->args.push_back(condition(child<P::SearchConditionContext>(c, 1)));
             return e;
         }
-        if (auto* a = as<P::CondAndContext>(c)) {
-            auto e = make(expr_kind::and_, c);
-            e->args.push_back(condition(a->searchCondition(0)));
-            e->args.push_back(condition(a->searchCondition(1)));
-            return e;
-        }
-        auto* o = static_cast<P::CondOrContext*>(c);
-        auto e = make(expr_kind::or_, c);
-        e->args.push_back(condition(o->searchCondition(0)));
-        e->args.push_back(condition(o->searchCondition(1)));
+        auto e = make(as<P::CondAndContext>(c) ? expr_kind::and_ : expr_kind::or_, c);
+        e->args.push_back(condition(child<P::SearchConditionContext>(c, 0)));
+        e->args.push_back(condition(child<P::SearchConditionContext>(c, 2)));
         return e;
     }
 
-    expr_ptr predicate(P::PredicateContext* c) {
+    expr_ptr predicate(P::SearchConditionContext* c) {
         if (auto* p = as<P::PredParenContext>(c)) return condition(p->searchCondition());
         if (auto* p = as<P::PredExistsContext>(c)) {
             auto e = make(expr_kind::exists, c);
             e->sub = query_expression(p->queryExpression());
             return e;
         }
-        auto* pv = static_cast<P::PredValueContext*>(c);
-        expr_ptr left = value(pv->valueExpr());
-        auto* t = pv->predicateTail();
-        if (auto* p = as<P::TailCompareContext>(t)) {
+        expr_ptr left = value(child<P::ValueExprContext>(c, 0));
+        auto* t = child<P::PredicateTailContext>(c, 1);
+        if (as<P::TailCompareContext>(t)) {
             auto e = make(expr_kind::compare, c);
-            auto* op = p->compOp();
-            switch (op->getStart()->getType()) {
+            switch (t->getStart()->getType()) {
             case L::EQ: e->op = compare_op::eq; break;
             case L::NE: e->op = compare_op::ne; break;
             case L::LT: e->op = compare_op::lt; break;
@@ -412,7 +409,7 @@ private:
             default: e->op = compare_op::ge; break;
             }
             e->args.push_back(std::move(left));
-            e->args.push_back(value(p->valueExpr()));
+            e->args.push_back(value(child<P::ValueExprContext>(t, 1)));
             return e;
         }
         if (auto* p = as<P::TailBetweenContext>(t)) {
@@ -451,36 +448,28 @@ private:
     }
 
     expr_ptr value(P::ValueExprContext* c) {
-        if (auto* p = as<P::ExprPrimaryContext>(c)) return primary(p->primary());
         if (auto* s = as<P::ExprSignContext>(c)) {
-            auto operand = value(s->valueExpr());
+            auto operand = value(child<P::ValueExprContext>(c, 1));
             if (s->op->getType() == L::PLUS) return operand;  // unary plus is the identity
             auto e = make(expr_kind::negate, c);
             e->args.push_back(std::move(operand));
             return e;
         }
         expr_kind k;
-        std::vector<P::ValueExprContext*> operands;
-        if (auto* m = as<P::ExprMulContext>(c)) {
-            k = m->op->getType() == L::STAR ? expr_kind::multiply : expr_kind::divide;
-            operands = m->valueExpr();
-        } else if (auto* a = as<P::ExprAddContext>(c)) {
-            k = a->op->getType() == L::PLUS ? expr_kind::add : expr_kind::subtract;
-            operands = a->valueExpr();
-        } else {
-            k = expr_kind::concat;
-            operands = static_cast<P::ExprConcatContext*>(c)->valueExpr();
-        }
+        if (auto* m = as<P::ExprMulContext>(c)) k = m->op->getType() == L::STAR ? expr_kind::multiply : expr_kind::divide;
+        else if (auto* a = as<P::ExprAddContext>(c)) k = a->op->getType() == L::PLUS ? expr_kind::add : expr_kind::subtract;
+        else if (as<P::ExprConcatContext>(c)) k = expr_kind::concat;
+        else return primary(c);
         auto e = make(k, c);
-        e->args.push_back(value(operands[0]));
-        e->args.push_back(value(operands[1]));
+        e->args.push_back(value(child<P::ValueExprContext>(c, 0)));
+        e->args.push_back(value(child<P::ValueExprContext>(c, 2)));
         return e;
     }
 
-    expr_ptr primary(P::PrimaryContext* c) {
-        if (auto* p = as<P::ColumnRefContext>(c)) {
+    expr_ptr primary(P::ValueExprContext* c) {
+        if (as<P::ColumnRefContext>(c)) {
             auto e = make(expr_kind::column, c);
-            e->name = qualified(p->qualifiedName());
+            e->name = qualified(child<P::QualifiedNameContext>(c, 0));
             if (e->name.size() > 4)
                 fail(e->span, "a column name has at most four parts (catalog.schema.table.column)");
             return e;
@@ -522,7 +511,7 @@ private:
         if (auto* p = as<P::CastExprContext>(c)) return cast(p);
         if (auto* p = as<P::CaseExprContext>(c)) return case_expr(p);
         if (auto* p = as<P::CallStarContext>(c)) {
-            identifier fname = name(p->identifier());
+            identifier fname = name(p->fname);
             if (fname.delimited || to_upper(fname.name) != "COUNT")
                 fail(fname.span, fmt::format("only COUNT takes *, not {}", fname.name));
             auto e = make(expr_kind::aggregate, c);
@@ -537,7 +526,7 @@ private:
         auto e = make(expr_kind::cast, c);
         e->args.push_back(value(c->valueExpr()));
         auto* t = c->castType();
-        auto ids = t->identifier();
+        auto ids = t->words;
         std::string n = to_upper(text(ids[0]));
         if (ids.size() == 2) {
             if (n != "DOUBLE" || to_upper(text(ids[1])) != "PRECISION")
@@ -586,7 +575,7 @@ private:
     }
 
     expr_ptr call(P::CallContext* c) {
-        identifier fname = name(c->identifier());
+        identifier fname = name(c->fname);
         auto args = c->valueExpr();
         std::string up = to_upper(fname.name);
         aggregate_id agg;

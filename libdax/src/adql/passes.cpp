@@ -7,6 +7,7 @@
 #include "units.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
@@ -30,9 +31,18 @@ namespace {
 
 using detail::fold;
 
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+        unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+        if (x != y && std::tolower(x) != std::tolower(y)) return false;
+    }
+    return true;
+}
+
 bool name_matches(const identifier& id, std::string_view name) {
     if (id.delimited) return id.name == name;
-    return to_lower(id.name) == to_lower(name);
+    return equal_ignoring_case(id.name, name);
 }
 
 std::string written(const std::vector<identifier>& parts) {
@@ -286,7 +296,7 @@ private:
                     for (const auto* c : sc.vars[i].columns)
                         for (size_t j = mid; j < sc.vars.size(); ++j)
                             for (const auto* d : sc.vars[j].columns)
-                                if (to_lower(c->name) == to_lower(d->name)) sc.merged.insert(to_lower(c->name));
+                                if (equal_ignoring_case(c->name, d->name)) sc.merged.insert(to_lower(c->name));
             }
             if (t.on) expr(*t.on, sc);
             return;
@@ -370,7 +380,7 @@ private:
         // Duplicate correlation names in one FROM are an error (ADQL follows SQL here).
         for (size_t i = 0; i < sc.vars.size(); ++i)
             for (size_t j = i + 1; j < sc.vars.size(); ++j)
-                if (cat_ && to_lower(sc.vars[i].corr.name) == to_lower(sc.vars[j].corr.name) &&
+                if (cat_ && equal_ignoring_case(sc.vars[i].corr.name, sc.vars[j].corr.name) &&
                     sc.vars[i].schema == sc.vars[j].schema && sc.vars[i].aliased == sc.vars[j].aliased &&
                     !sc.vars[i].corr.delimited && !sc.vars[j].corr.delimited)
                     err(sc.vars[j].corr.span, fmt::format("table name or alias '{}' is used twice in FROM; give one an alias",
