@@ -2,6 +2,7 @@
 // round trip (parse, print ADQL, parse again: the same tree) for every valid query.
 // DAX_REGEN=1 rewrites the expected SQL of valid cases from the current output (then review it).
 #include "case_file.hpp"
+#include "test_catalog.hpp"
 
 #include <dax/adql/felis.hpp>
 #include <dax/adql/parser.hpp>
@@ -19,19 +20,6 @@ namespace fs = std::filesystem;
 using namespace dax::adql;
 
 namespace {
-
-const memory_catalog& test_catalog() {
-    static memory_catalog cat = [] {
-        memory_catalog c;
-        auto r = load_felis_file(DAX_TEST_DIR "/adql/catalog.yaml", c);
-        if (!r) throw std::runtime_error(r.err().what());
-        c.add_function(parse_function_signature("ivo_hasword(haystack VARCHAR, needle VARCHAR) -> INTEGER"));
-        c.add_function(parse_function_signature("ivo_nocasematch(value VARCHAR, pattern VARCHAR) -> INTEGER"));
-        c.add_function(parse_function_signature("gavo_to_mjd(t TIMESTAMP) -> DOUBLE"));
-        return c;
-    }();
-    return cat;
-}
 
 std::vector<std::string> case_files() {
     std::vector<std::string> files;

@@ -1,6 +1,7 @@
 // Every valid query of the ADQL case files, translated for a backend, runs on that real backend
 // over tables created from the same catalogue (SQLite, PostgreSQL+pgSphere, MariaDB).
 #include "../adql/case_file.hpp"
+#include "../adql/test_catalog.hpp"
 #include "backends.hpp"
 
 #include <dax/adql/felis.hpp>
@@ -17,15 +18,7 @@ using namespace dax::adql;
 
 namespace {
 
-const memory_catalog& catalog() {
-    static memory_catalog c = [] {
-        memory_catalog m;
-        auto r = load_felis_file(DAX_TEST_DIR "/adql/catalog.yaml", m);
-        if (!r) throw std::runtime_error(r.err().what());
-        return m;
-    }();
-    return c;
-}
+const memory_catalog& catalog() { return test_catalog(); }
 
 // Column names differing only in case cannot coexist in SQLite or MySQL tables.
 bool creatable(const table_info& t, const std::string& backend) {
