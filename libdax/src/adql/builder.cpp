@@ -162,9 +162,7 @@ std::int64_t parse_count(antlr4::Token* t, const char* what) {
 
 class builder {
 public:
-    explicit builder(std::string_view source) : source_(source) {
-        ascii_ = std::all_of(source.begin(), source.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    }
+    builder(std::string_view source, bool ascii) : source_(source), ascii_(ascii) {}
 
     query_ptr query_expression(P::QueryExpressionContext* c) {
         auto q = std::make_unique<query>();
@@ -700,7 +698,8 @@ std::uint64_t detail::ll_fallbacks() { return ll_fallback_count.load(); }
 result<query_ptr> parse(std::string_view adql) {
     thread_local thread_parser tp;
     tp.errors.first.reset();
-    tp.input.load(std::string(adql));
+    const bool ascii = std::all_of(adql.begin(), adql.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    tp.input.load_text(adql, ascii);
     tp.lexer.reset();
     tp.tokens.setTokenSource(&tp.lexer);
     tp.parser.setTokenStream(&tp.tokens);
@@ -736,7 +735,7 @@ result<query_ptr> parse(std::string_view adql) {
         ~tree_release() { p.getTreeTracker().reset(); }
     } release{tp.parser};
     try {
-        builder b(adql);
+        builder b(adql, ascii);
         return b.query_expression(tree->queryExpression());
     } catch (const build_failure& f) {
         return error(std::vector<diagnostic>{f.diag});

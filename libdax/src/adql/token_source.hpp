@@ -13,6 +13,12 @@ namespace dax::adql::detail {
 class code_point_stream : public antlr4::ANTLRInputStream {
 public:
     const std::u32string& code_points() const { return _data; }
+    /// Loads text; ASCII is widened directly, anything else goes through ANTLR's UTF-8 decoder.
+    void load_text(std::string_view text, bool ascii) {
+        if (!ascii) return load(std::string(text));
+        _data.assign(text.begin(), text.end());
+        p = 0;
+    }
 };
 
 class adql_token_source final : public antlr4::TokenSource {
