@@ -83,8 +83,9 @@ public:
         source_span s;
         s.line = static_cast<std::uint32_t>(line);
         s.column = static_cast<std::uint32_t>(col) + 1;
-        if (!offending) {  // lexer error
-            first = diagnostic{s, lexer_message(msg)};
+        (void)msg;  // our own messages below; the tokenizer reports nothing (odd characters are tokens)
+        if (!offending) {
+            first = diagnostic{s, "syntax error"};
             return;
         }
         s = span_of(offending);
@@ -92,10 +93,6 @@ public:
     }
 
 private:
-    static std::string lexer_message(const std::string& msg) {
-        return "unexpected character in '" + msg + "'";
-    }
-
     static std::string parser_message(antlr4::Parser* parser, antlr4::Token* t) {
         std::string text = t->getText();
         if (t->getType() == L::UNEXPECTED_CHAR) {

@@ -396,10 +396,6 @@ class qserv_printer final : public mysql_printer {
         }
         printer::compare(e);
     }
-
-    void spatial_value(const expr& fn) {
-        spatial(fn);
-    }
 };
 
 }  // namespace

@@ -412,14 +412,10 @@ private:
             expr(*item.value, sc);
             out.push_back(describe(item, n));
         }
-        if (s.where) { expr(*s.where, sc); want_condition(*s.where); }
+        if (s.where) expr(*s.where, sc);
         for (auto& g : s.group_by) expr(*g, sc, &s);
-        if (s.having) { expr(*s.having, sc, &s); want_condition(*s.having); }
+        if (s.having) expr(*s.having, sc, &s);
         return out;
-    }
-
-    void want_condition(const adql::expr& e) {
-        (void)e;  // the grammar guarantees WHERE/HAVING hold search conditions
     }
 
     const range_var* find_var(const scope& sc, const std::vector<identifier>& q) {
@@ -444,39 +440,31 @@ private:
                 err(e.span, fmt::format("ORDER BY position {} is not in the select list (1 to {})", e.text, out.size()));
             return;
         }
-        // A bare name may be an output column (alias) of the select list.
-        if (e.kind == expr_kind::column && e.name.size() == 1) {
-            for (const auto* c : out) {
+        const bool bare = e.kind == expr_kind::column && e.name.size() == 1;
+        if (last) {
+            // A single SELECT: an alias of its select list first, else what its FROM clause names.
+            if (bare)
+                for (const auto& it : last->select->items)
+                    if (it.alias && name_matches(e.name[0], it.alias->name)) {
+                        e.sql_name = {fold(*it.alias)};
+                        if (it.value) e.type = it.value->type;
+                        return;
+                    }
+            expr(e, *last);
+            return;
+        }
+        // A set operation or a parenthesised query: ORDER BY names its output columns.
+        if (bare)
+            for (const auto* c : out)
                 if (name_matches(e.name[0], c->name)) {
                     e.sql_name = {c->db_name.empty() ? c->name : c->db_name};
                     e.column = c;
                     e.type = type_of_column(*c);
-                    if (!last) return;
-                    // Prefer the table column of the same name when it is not an alias.
-                    break;
+                    return;
                 }
-            }
-            if (e.column && !last) return;
-        }
-        if (last) {
-            const select_core* s = last->select;
-            bool alias_hit = e.column != nullptr;
-            if (alias_hit) {
-                // Keep it as the output name if it was an alias; otherwise resolve normally.
-                for (const auto& it : s->items)
-                    if (it.alias && name_matches(e.name[0], it.alias->name)) {
-                        e.sql_name = {fold(*it.alias)};
-                        return;
-                    }
-                e.column = nullptr;
-                e.sql_name.clear();
-            }
-            expr(e, *last);
-            return;
-        }
         scope sc;
         sc.outer = outer;
-        if (!e.column) expr(e, sc);
+        expr(e, sc);
     }
 
     // -- expressions --
@@ -521,10 +509,6 @@ private:
                 }
                 for (const auto* c : v.columns)
                     if (name_matches(cn, c->name)) hits.push_back({&v, c});
-            }
-            if (!cat_ && s->vars.size() <= 1 && hits.empty() && !s->vars.empty()) {
-                // Syntax-only mode: a name that matches no known column is printed as written.
-                break;
             }
             if (hits.empty()) continue;
             if (hits.size() > 1) {

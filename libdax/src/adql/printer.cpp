@@ -268,7 +268,7 @@ void printer::query(const adql::query& q, bool outermost) {
         select(*b.select);
         if (b.select->top && !is_adql()) limit = limit ? std::min(*limit, *b.select->top) : *b.select->top;
     } else {
-        set(b, std::nullopt);
+        set(b);
     }
     if (!q.order_by.empty()) {
         out += " ORDER BY ";
@@ -291,7 +291,7 @@ void printer::limit_offset(std::optional<std::int64_t> limit, std::optional<std:
     if (offset) out += fmt::format(" OFFSET {}", *offset);
 }
 
-void printer::set(const set_expr& s, std::optional<std::int64_t>) {
+void printer::set(const set_expr& s) {
     if (s.op == set_op::none) {
         set_member(s);
         return;
@@ -305,11 +305,11 @@ void printer::set(const set_expr& s, std::optional<std::int64_t>) {
         // derived table wherever the tree is not a left-deep chain.
         bool inline_ok = is_adql() || (!right && !(s.op == set_op::intersect && c.op != set_op::intersect));
         if (inline_ok) {
-            set(c, std::nullopt);
+            set(c);
             return;
         }
         out += "SELECT * FROM (";
-        set(c, std::nullopt);
+        set(c);
         out += ") AS ";
         ident(fmt::format("dax_set{}", ++derived_counter_));
     };

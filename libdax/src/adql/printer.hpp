@@ -84,7 +84,7 @@ protected:
 
     // -- shared machinery --
     void query(const adql::query& q, bool outermost);
-    void set(const set_expr& s, std::optional<std::int64_t> limit);
+    void set(const set_expr& s);
     void set_member(const set_expr& s);
     void select(const select_core& s);
     void table(const table_ref& t);
