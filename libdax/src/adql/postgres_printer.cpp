@@ -62,6 +62,13 @@ class postgres_printer final : public printer {
             return;
         }
         if (auto d = distance_within(e)) {
+            // pgSphere circles take radii of 0 to 90 degrees: a constant radius outside that is
+            // compared exactly; an expression radius gets a guarded rewrite.
+            auto r = constant_value(*d->radius);
+            if (r && (*r < 0 || *r > 90)) {
+                printer::compare(e);
+                return;
+            }
             const expr& a = *d->distance->args[0];
             const expr* p1 = nullptr;
             const expr* p2 = nullptr;
@@ -71,20 +78,40 @@ class postgres_printer final : public printer {
                 // The side that varies goes left of <@, where a GiST index can serve it.
                 if (constant_geometry(*p1) && !constant_geometry(*p2)) std::swap(p1, p2);
             }
-            if (d->strict) out += '(';
-            if (p1) point(*p1);
-            else coords_point(*d->distance, 0);
+            auto point_sql = [&](const expr* p, size_t first) {
+                if (p) point(*p);
+                else coords_point(*d->distance, first);
+            };
+            const bool guarded = !r;
+            if (d->strict || guarded) out += '(';
+            if (guarded) out += '(';
+            point_sql(p1, 0);
             out += " <@ scircle(";
-            if (p2) point(*p2);
-            else coords_point(*d->distance, 2);
-            out += ", radians(";
-            emit(*d->radius);
-            out += "))";
+            point_sql(p2, 2);
+            if (guarded) {
+                out += ", radians(LEAST(GREATEST(";
+                emit(*d->radius);
+                out += ", 0), 90))) AND ";
+                emit(*d->radius, 4);
+                out += " >= 0 OR ";
+                emit(*d->radius, 4);
+                out += " > 90 AND degrees(";
+                point_sql(p1, 0);
+                out += " <-> ";
+                point_sql(p2, 2);
+                out += ") <= ";
+                emit(*d->radius, 4);
+                out += ')';
+            } else {
+                out += ", radians(";
+                emit(*d->radius);
+                out += "))";
+            }
             if (d->strict) {
                 out += " AND ";
                 printer::compare(e);
-                out += ')';
             }
+            if (d->strict || guarded) out += ')';
             return;
         }
         printer::compare(e);
@@ -127,6 +154,8 @@ class postgres_printer final : public printer {
             out += "))";
             return;
         case function_id::circle:
+            if (auto r = constant_value(*a.back()); r && (*r < 0 || *r > 90))
+                throw error(a.back()->span, "a CIRCLE radius must be between 0 and 90 degrees on PostgreSQL (pgSphere)");
             out += "scircle(";
             if (a.size() == 3) {
                 out += "spoint(radians(";
