@@ -28,10 +28,9 @@ selectQuery
       fromClause whereClause? groupByClause? havingClause?
     ;
 selectList: STAR | selectItem (COMMA selectItem)*;
-selectItem
-    : qualifiedName DOT STAR         # itemAllOf
-    | valueExpr (AS? alias=(REGULAR_ID | DELIMITED_ID))?    # itemExpr
-    ;
+// t.* is a name reference ending in '*' (see nameRef), so that every name needs one token of
+// lookahead; the builder accepts it only as a whole select item.
+selectItem: valueExpr (AS? alias=(REGULAR_ID | DELIMITED_ID))?;
 
 fromClause: FROM tableReference (COMMA tableReference)*;
 tableReference
@@ -91,9 +90,11 @@ valueExpr
     | NULL_                                                           # litNull
     | CAST LPAREN valueExpr AS castType RPAREN                        # castExpr
     | CASE valueExpr? caseWhen+ (ELSE valueExpr)? END                 # caseExpr
-    | fname=(REGULAR_ID | DELIMITED_ID) LPAREN STAR RPAREN            # callStar
-    | fname=(REGULAR_ID | DELIMITED_ID) LPAREN quantifier=(DISTINCT | ALL)? (valueExpr (COMMA valueExpr)*)? RPAREN # call
-    | qualifiedName                                                   # columnRef
+    // A name: a function call if '(' follows, else a column reference (or t.* in a select list).
+    | parts+=(REGULAR_ID | DELIMITED_ID)
+      ( LPAREN ( callStar=STAR | quantifier=(DISTINCT | ALL)? (valueExpr (COMMA valueExpr)*)? ) RPAREN
+      | ( DOT ( parts+=(REGULAR_ID | DELIMITED_ID) | allOf=STAR ) )*
+      )                                                               # nameRef
     | LPAREN queryExpression RPAREN                                   # scalarSubquery
     | LPAREN valueExpr RPAREN                                         # parenExpr
     ;

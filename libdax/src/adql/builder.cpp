@@ -282,14 +282,14 @@ private:
             for (auto* item : list->selectItem()) {
                 select_item it;
                 it.span = span_of(item);
-                if (auto* all = as<P::ItemAllOfContext>(item)) {
-                    it.all_of = qualified(all->qualifiedName());
-                    if (it.all_of.size() > 3)
-                        fail(it.span, "a table name has at most three parts (catalog.schema.table)");
+                auto* v = item->valueExpr();
+                auto* ref = as<P::NameRefContext>(v);
+                if (ref && ref->allOf) {
+                    if (item->alias) fail(span_of(item->alias), "t.* takes no alias");
+                    it.all_of = all_of(ref);
                 } else {
-                    auto* e = static_cast<P::ItemExprContext*>(item);
-                    it.value = value(e->valueExpr());
-                    if (e->alias) it.alias = plain_name(e->alias);
+                    it.value = value(v);
+                    if (item->alias) it.alias = plain_name(item->alias);
                 }
                 s->items.push_back(std::move(it));
             }
@@ -462,9 +462,12 @@ private:
     }
 
     expr_ptr primary(P::ValueExprContext* c) {
-        if (as<P::ColumnRefContext>(c)) {
+        if (auto* r = as<P::NameRefContext>(c)) {
+            if (r->LPAREN()) return call(r);
+            if (r->allOf) fail(span_of(r), "t.* is only allowed as an item of the select list");
             auto e = make(expr_kind::column, c);
-            e->name = qualified(child<P::QualifiedNameContext>(c, 0));
+            e->name.reserve(r->parts.size());
+            for (auto* t : r->parts) e->name.push_back(plain_name(t));
             if (e->name.size() > 4)
                 fail(e->span, "a column name has at most four parts (catalog.schema.table.column)");
             return e;
@@ -505,16 +508,7 @@ private:
         }
         if (auto* p = as<P::CastExprContext>(c)) return cast(p);
         if (auto* p = as<P::CaseExprContext>(c)) return case_expr(p);
-        if (auto* p = as<P::CallStarContext>(c)) {
-            identifier fname = name(p->fname);
-            if (fname.delimited || to_upper(fname.name) != "COUNT")
-                fail(fname.span, fmt::format("only COUNT takes *, not {}", fname.name));
-            auto e = make(expr_kind::aggregate, c);
-            e->agg = aggregate_id::count;
-            e->text = fname.name;
-            return e;
-        }
-        return call(static_cast<P::CallContext*>(c));
+        throw std::logic_error("ADQL builder: unhandled value alternative");
     }
 
     expr_ptr cast(P::CastExprContext* c) {
@@ -569,8 +563,27 @@ private:
         return e;
     }
 
-    expr_ptr call(P::CallContext* c) {
-        identifier fname = name(c->fname);
+    std::vector<identifier> all_of(P::NameRefContext* r) {
+        // t.*: the star must end the name.
+        if (r->allOf->getStopIndex() + 1 != r->getStop()->getStopIndex() + 1 || r->parts.empty())
+            fail(span_of(r->allOf), "* must end the name, as in t.*");
+        std::vector<identifier> q;
+        for (auto* t : r->parts) q.push_back(plain_name(t));
+        if (q.size() > 3) fail(span_of(r), "a table name has at most three parts (catalog.schema.table)");
+        return q;
+    }
+
+    expr_ptr call(P::NameRefContext* c) {
+        if (c->parts.size() != 1) fail(span_of(c), "a function name has one part");
+        identifier fname = name(c->parts[0]);
+        if (c->callStar) {
+            if (fname.delimited || to_upper(fname.name) != "COUNT")
+                fail(fname.span, fmt::format("only COUNT takes *, not {}", fname.name));
+            auto e = make(expr_kind::aggregate, c);
+            e->agg = aggregate_id::count;
+            e->text = fname.name;
+            return e;
+        }
         auto args = c->valueExpr();
         std::string up = to_upper(fname.name);
         aggregate_id agg;
@@ -662,6 +675,19 @@ private:
     }
 };
 
+// The runtime guards every DFA edge lookup with one process-wide lock. Our DFA is private to
+// its thread (below), so the lookup needs no lock: without it, parsing scales across threads.
+class thread_private_simulator final : public antlr4::atn::ParserATNSimulator {
+public:
+    using ParserATNSimulator::ParserATNSimulator;
+
+protected:
+    antlr4::dfa::DFAState* getExistingTargetState(antlr4::dfa::DFAState* previous, size_t t) override {
+        auto it = previous->edges.find(t);
+        return it == previous->edges.end() ? nullptr : it->second;
+    }
+};
+
 // Per-thread lexer/parser with their own DFA caches: ANTLR's generated classes share one DFA
 // across threads behind locks; private caches let parsing scale with threads.
 struct thread_parser {
@@ -681,7 +707,7 @@ struct thread_parser {
         for (size_t i = 0; i < patn.getNumberOfDecisions(); ++i)
             parser_dfa.emplace_back(patn.getDecisionState(i), i);
         // setInterpreter deletes the simulator it replaces (runtime 4.9).
-        parser.setInterpreter(new antlr4::atn::ParserATNSimulator(&parser, patn, parser_dfa, parser_cache));
+        parser.setInterpreter(new thread_private_simulator(&parser, patn, parser_dfa, parser_cache));
         parser.removeErrorListeners();
     }
 };
