@@ -3,6 +3,8 @@
 // structure needs are tokens; function names (ABS, POINT, DISTANCE, ...) are identifiers that
 // the AST builder recognises, so their errors can name the function and its arity.
 // Generated with Debian's antlr4 tool 4.7.2 for the Debian C++ runtime 4.9 (a pair known to work).
+// This grammar defines the tokens; at run time libdax reads them from a hand-written tokenizer
+// (libdax/src/adql/token_source.cpp) that tests/adql/lexer_test.cpp proves equal to it.
 lexer grammar ADQLLexer;
 
 ALL: A L L;
