@@ -688,8 +688,8 @@ protected:
     }
 };
 
-// Per-thread lexer/parser with their own DFA caches: ANTLR's generated classes share one DFA
-// across threads behind locks; private caches let parsing scale with threads.
+// Per-thread tokenizer and parser with their own DFA cache: ANTLR's generated classes share one
+// DFA across threads behind locks; a private cache lets parsing scale with threads.
 struct thread_parser {
     // Declared first so they outlive the simulator that points at them.
     std::vector<antlr4::dfa::DFA> parser_dfa;
@@ -762,6 +762,9 @@ result<query_ptr> parse(std::string_view adql) {
         return b.query_expression(tree->queryExpression());
     } catch (const build_failure& f) {
         return error(std::vector<diagnostic>{f.diag});
+    } catch (const std::exception& e) {
+        // Not expected: reported as an error rather than taking a server down.
+        return error(std::string("internal error while reading the query: ") + e.what());
     }
 }
 
