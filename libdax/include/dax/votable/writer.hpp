@@ -1,0 +1,101 @@
+#pragma once
+/// Streaming table writers: VOTable (TABLEDATA, BINARY, BINARY2), CSV and TSV. Rows are written
+/// as they are pushed; memory does not grow with the table.
+#include <dax/votable/field.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dax::votable {
+
+/// Where output bytes go.
+class sink {
+public:
+    virtual ~sink() = default;
+    virtual void write(const char* data, std::size_t size) = 0;
+    virtual void flush() {}
+};
+
+/// Appends to a std::string.
+class string_sink final : public sink {
+public:
+    void write(const char* data, std::size_t size) override { out.append(data, size); }
+    std::string out;
+};
+
+/// Writes to a std::ostream.
+class ostream_sink final : public sink {
+public:
+    explicit ostream_sink(std::ostream& os) : os_(os) {}
+    void write(const char* data, std::size_t size) override;
+    void flush() override { os_.flush(); }
+
+private:
+    std::ostream& os_;
+};
+
+/// Writes to a file descriptor (throws dax::error on failure).
+class fd_sink final : public sink {
+public:
+    explicit fd_sink(int fd) : fd_(fd) {}
+    void write(const char* data, std::size_t size) override;
+
+private:
+    int fd_;
+};
+
+enum class serialization { tabledata, binary, binary2 };
+
+/// What a result document says besides the rows (DALI 1.1 section 4.4, TAP 1.1 section 2.9).
+struct result_info {
+    std::string query;          ///< INFO name="QUERY" (the ADQL text), if not empty
+    std::string request_date;   ///< INFO name="REQUEST_DATE"; empty means now (UTC, ISO 8601)
+    std::string service;        ///< INFO name="SERVICE" (e.g. the service's base URL)
+    std::vector<std::pair<std::string, std::string>> infos;  ///< further INFO name/value pairs
+    std::string table_name;     ///< TABLE name, if not empty
+    /// Further RESOURCE elements written after the results resource, as XML (e.g. the
+    /// `type="meta" utype="adhoc:service"` descriptors of DataLink; see service_descriptor()).
+    std::vector<std::string> trailing_resources;
+};
+
+/// A table writer for one document. Call begin, row for each row, then finish; or abort
+/// after begin when something fails, which still closes the document validly.
+class table_writer {
+public:
+    virtual ~table_writer() = default;
+    virtual void begin(std::span<const field> fields) = 0;
+    /// One row: exactly one cell per field.
+    virtual void row(std::span<const cell> cells) = 0;
+    /// Ends the document; `overflow` marks a result truncated at MAXREC.
+    virtual void finish(bool overflow = false) = 0;
+    /// Ends the document after an error: VOTable gets an INFO QUERY_STATUS=ERROR after the data
+    /// (DALI 1.1 section 4.4.3); text formats get no marker (none exists).
+    virtual void abort(std::string_view message) = 0;
+    /// Rows written so far.
+    virtual std::uint64_t rows() const = 0;
+};
+
+std::unique_ptr<table_writer> make_votable_writer(sink& out, serialization s, result_info info = {});
+/// RFC 4180 CSV (separator ',', CRLF line ends, quoting as needed) or TSV (separator '\t').
+std::unique_ptr<table_writer> make_csv_writer(sink& out, char separator = ',');
+
+/// A DALI error document: a VOTable whose results RESOURCE holds only INFO QUERY_STATUS=ERROR
+/// with the message (DALI 1.1 section 4.4.3).
+void write_error_document(sink& out, std::string_view message);
+
+/// A service descriptor RESOURCE (DataLink 1.1 section 4): `type="meta" utype="adhoc:service"`.
+struct service_param {
+    std::string name, datatype = "char", arraysize = "*", value, ref, ucd;
+};
+std::string service_descriptor(std::string_view id, std::string_view access_url, std::string_view standard_id,
+                               const std::vector<service_param>& params);
+
+/// XML-escapes text for element content and attribute values.
+std::string xml_escape(std::string_view text);
+
+}  // namespace dax::votable

@@ -1,0 +1,37 @@
+#pragma once
+// Per-field plans and the encoders of one cell: TABLEDATA text and BINARY bytes. Shared by the
+// VOTable writer (and, for the plans, the reader).
+#include <dax/votable/field.hpp>
+
+#include "output_buffer.hpp"
+
+#include <string>
+
+namespace dax::votable::detail {
+
+struct field_plan {
+    datatype type;
+    array_shape shape;
+    bool array = false;        // not a scalar (char with arraysize is a string)
+    bool text = false;         // char / unicodeChar
+    std::int64_t fixed = 1;    // elements of a fixed shape
+    std::int64_t bound = 0;    // max elements of a variable shape (0: none)
+    std::optional<std::int64_t> null_value;  // the VALUES null declared for this column
+    bool magic_null = false;                 // nulls are written as null_value
+};
+
+/// The value BINARY uses for a null integer when none is declared.
+std::int64_t default_null(datatype t);
+
+/// TABLEDATA of a null fixed-size numeric array: NaN, '?' or the null value in every element.
+void tabledata_null_array(output_buffer& out, const field_plan& p);
+
+field_plan plan_for(const field& f);
+
+/// Appends the TABLEDATA text of one non-null cell (escaped) to `out`.
+void tabledata_cell(output_buffer& out, const field_plan& p, const cell& c);
+
+/// Appends the BINARY bytes of one cell (null cells filled as the standard recommends).
+void binary_cell(std::string& out, const field_plan& p, const cell& c);
+
+}  // namespace dax::votable::detail

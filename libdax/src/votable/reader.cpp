@@ -1,0 +1,438 @@
+// VOTable reader on libxml2's streaming xmlTextReader. Defences: no network (XML_PARSE_NONET),
+// no entity substitution and no DTD at all (a DOCTYPE is refused, so no "billion laughs" and no
+// external entities), limits on size, depth, attribute length, fields, rows and cell size.
+#include <dax/votable/reader.hpp>
+
+#include "base64.hpp"
+#include "binary_decoder.hpp"
+#include "cell_codec.hpp"
+
+#include <libxml/xmlreader.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace dax::votable {
+
+namespace {
+
+using detail::field_plan;
+
+struct xml_reader_deleter {
+    void operator()(xmlTextReader* r) const { xmlFreeTextReader(r); }
+};
+
+// Silences libxml2's default printing of errors to stderr: our messages say what failed.
+void quiet(void*, xmlErrorPtr) {}
+
+std::string xml_string(xmlChar* s) {
+    std::string out = s ? reinterpret_cast<const char*>(s) : "";
+    xmlFree(s);
+    return out;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+class xml_reader final : public reader {
+public:
+    xml_reader(std::string_view doc, reader_limits limits) : doc_(doc), limits_(limits) {}
+
+    void open() {
+        if (doc_.size() > limits_.max_document_bytes)
+            throw error(fmt::format("document of {} bytes exceeds the limit of {} bytes", doc_.size(), limits_.max_document_bytes));
+        xmlSetStructuredErrorFunc(nullptr, quiet);
+        r_.reset(xmlReaderForMemory(doc_.data(), static_cast<int>(doc_.size()), nullptr, nullptr,
+                                    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR));
+        if (!r_) throw error("cannot start the XML parser");
+        // Header: the root, the first TABLE's FIELDs, up to the DATA serialization.
+        bool root = false;
+        while (read()) {
+            const int type = xmlTextReaderNodeType(r_.get());
+            if (type != XML_READER_TYPE_ELEMENT) {
+                if (type == XML_READER_TYPE_END_ELEMENT && name() == "TABLE" && in_table_)
+                    throw error("the TABLE has no DATA");
+                continue;
+            }
+            const std::string n = name();
+            if (!root) {
+                if (n != "VOTABLE") throw error(fmt::format("not a VOTable: the root element is <{}>", n));
+                root = true;
+                continue;
+            }
+            if (n == "INFO" && !in_table_) {
+                infos_.push_back({attribute("name"), attribute("value")});
+            } else if (n == "TABLE") {
+                in_table_ = true;
+            } else if (n == "FIELD" && in_table_) {
+                add_field();
+            } else if (n == "TABLEDATA" && in_table_) {
+                mode_ = mode::tabledata;
+                break;
+            } else if ((n == "BINARY" || n == "BINARY2") && in_table_) {
+                mode_ = n == "BINARY" ? mode::binary : mode::binary2;
+                read_stream();
+                break;
+            } else if (n == "FITS" && in_table_) {
+                throw error("FITS serialization inside a VOTable is not supported: use TABLEDATA, BINARY or BINARY2");
+            }
+        }
+        if (!root) throw error("not a VOTable: empty or not XML");
+        if (!in_table_) throw error("the VOTable has no TABLE");
+        if (fields_.empty()) throw error("the TABLE has no FIELD");
+        if (mode_ == mode::none) throw error("the TABLE has no DATA");
+    }
+
+    const std::vector<field>& fields() const override { return fields_; }
+    const std::vector<std::pair<std::string, std::string>>& infos() const override { return infos_; }
+    std::span<const cell> row() const override { return cells_; }
+    std::uint64_t rows_read() const override { return rows_; }
+
+    bool next() override {
+        if (done_) return false;
+        bool got = mode_ == mode::tabledata ? next_tr() : next_binary();
+        if (!got) {
+            done_ = true;
+            finish_document();
+            return false;
+        }
+        if (++rows_ > limits_.max_rows) throw error(fmt::format("more than {} rows", limits_.max_rows));
+        return true;
+    }
+
+private:
+    enum class mode { none, tabledata, binary, binary2 };
+
+    bool read() {
+        const int rc = xmlTextReaderRead(r_.get());
+        if (rc < 0) xml_error();
+        if (rc == 0) return false;
+        if (xmlTextReaderNodeType(r_.get()) == XML_READER_TYPE_DOCUMENT_TYPE)
+            throw error("a DOCTYPE is not allowed in a VOTable (no DTDs or entities are read)");
+        if (xmlTextReaderNodeType(r_.get()) == XML_READER_TYPE_ENTITY_REFERENCE)
+            throw error("entity references are not allowed in a VOTable");
+        if (xmlTextReaderDepth(r_.get()) > limits_.max_depth)
+            throw error(fmt::format("elements nested deeper than {} levels", limits_.max_depth));
+        return true;
+    }
+
+    [[noreturn]] void xml_error() {
+        const xmlError* e = xmlGetLastError();
+        std::string m = e && e->message ? e->message : "malformed XML";
+        while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+        if (e && e->line > 0) throw error(fmt::format("malformed XML at line {}: {}", e->line, m));
+        throw error("malformed XML: " + m);
+    }
+
+    std::string name() const {
+        const xmlChar* n = xmlTextReaderConstLocalName(r_.get());
+        return n ? reinterpret_cast<const char*>(n) : "";
+    }
+
+    std::string attribute(const char* a) {
+        std::string v = xml_string(xmlTextReaderGetAttribute(r_.get(), reinterpret_cast<const xmlChar*>(a)));
+        if (v.size() > limits_.max_attribute_bytes)
+            throw error(fmt::format("attribute {} longer than {} bytes", a, limits_.max_attribute_bytes));
+        return v;
+    }
+
+    void add_field() {
+        if (fields_.size() >= limits_.max_fields) throw error(fmt::format("more than {} FIELDs", limits_.max_fields));
+        field f;
+        f.name = attribute("name");
+        if (f.name.empty()) throw error(fmt::format("FIELD {} has no name", fields_.size() + 1));
+        const std::string dt = attribute("datatype");
+        auto t = datatype_from_name(dt);
+        if (!t) throw error(fmt::format("FIELD '{}' has an unknown datatype '{}'", f.name, dt));
+        f.type = *t;
+        f.arraysize = attribute("arraysize");
+        try {
+            plans_.push_back(detail::plan_for(f));
+        } catch (const error& e) {
+            throw error(fmt::format("FIELD '{}': {}", f.name, e.what()));
+        }
+        f.id = attribute("ID");
+        f.unit = attribute("unit");
+        f.ucd = attribute("ucd");
+        f.utype = attribute("utype");
+        f.xtype = attribute("xtype");
+        fields_.push_back(std::move(f));
+        // VALUES null and DESCRIPTION are children of FIELD.
+        if (xmlTextReaderIsEmptyElement(r_.get())) return;
+        const int depth = xmlTextReaderDepth(r_.get());
+        while (read()) {
+            const int type = xmlTextReaderNodeType(r_.get());
+            if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r_.get()) == depth) break;
+            if (type != XML_READER_TYPE_ELEMENT) continue;
+            const std::string n = name();
+            if (n == "VALUES") {
+                const std::string nv = attribute("null");
+                if (!nv.empty()) {
+                    std::int64_t v;
+                    auto [p, ec] = std::from_chars(nv.data(), nv.data() + nv.size(), v);
+                    if (ec == std::errc() && p == nv.data() + nv.size()) {
+                        fields_.back().null_value = v;
+                        plans_.back().null_value = v;
+                    }
+                }
+            } else if (n == "DESCRIPTION") {
+                fields_.back().description = xml_string(xmlTextReaderReadString(r_.get()));
+            }
+        }
+    }
+
+    void read_stream() {
+        const std::string ser = name();
+        while (read()) {
+            const int type = xmlTextReaderNodeType(r_.get());
+            if (type == XML_READER_TYPE_ELEMENT && name() == "STREAM") break;
+            if (type == XML_READER_TYPE_END_ELEMENT) throw error(fmt::format("{} without a STREAM", ser));
+        }
+        if (!attribute("href").empty()) throw error("STREAM href (data outside the document) is not read");
+        const std::string enc = attribute("encoding");
+        if (enc != "base64") throw error(fmt::format("STREAM encoding '{}' is not supported: use base64", enc));
+        // The STREAM text may come in several text nodes.
+        detail::base64_decoder dec;
+        std::string err;
+        const int depth = xmlTextReaderDepth(r_.get());
+        if (!xmlTextReaderIsEmptyElement(r_.get())) {
+            while (read()) {
+                const int type = xmlTextReaderNodeType(r_.get());
+                if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r_.get()) == depth) break;
+                if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
+                    type == XML_READER_TYPE_WHITESPACE) {
+                    const xmlChar* v = xmlTextReaderConstValue(r_.get());
+                    if (v && !dec.feed(reinterpret_cast<const char*>(v), bytes_, err)) throw error("STREAM: " + err);
+                } else if (type == XML_READER_TYPE_ELEMENT) {
+                    throw error(fmt::format("unexpected <{}> inside STREAM", name()));
+                }
+            }
+        }
+        if (!dec.finish(err)) throw error("STREAM: " + err);
+        pos_ = 0;
+    }
+
+    bool next_binary() {
+        if (pos_ == bytes_.size()) return false;
+        const auto* b = reinterpret_cast<const unsigned char*>(bytes_.data());
+        const unsigned char* p = detail::decode_binary_row(b + pos_, b + bytes_.size(), plans_, mode_ == mode::binary2,
+                                                           cells_, store_, limits_.max_cell_bytes);
+        if (!p) throw error(fmt::format("BINARY stream ends inside row {}", rows_ + 1));
+        pos_ = static_cast<size_t>(p - b);
+        return true;
+    }
+
+    bool next_tr() {
+        // Up to the next TR, or the end of TABLEDATA.
+        for (;;) {
+            if (!read()) throw error("the document ends inside TABLEDATA");
+            const int type = xmlTextReaderNodeType(r_.get());
+            if (type == XML_READER_TYPE_END_ELEMENT && name() == "TABLEDATA") return false;
+            if (type == XML_READER_TYPE_ELEMENT) {
+                if (name() != "TR") throw error(fmt::format("unexpected <{}> in TABLEDATA", name()));
+                break;
+            }
+        }
+        const size_t nf = fields_.size();
+        cells_.assign(nf, cell::none());
+        store_.text.resize(nf);
+        store_.array.resize(nf);
+        size_t td = 0;
+        if (xmlTextReaderIsEmptyElement(r_.get())) throw error(fmt::format("row {} has no cells", rows_ + 1));
+        const int depth = xmlTextReaderDepth(r_.get());
+        while (read()) {
+            const int type = xmlTextReaderNodeType(r_.get());
+            if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r_.get()) == depth) break;
+            if (type != XML_READER_TYPE_ELEMENT) continue;
+            if (name() != "TD") throw error(fmt::format("unexpected <{}> in a TR", name()));
+            if (td >= nf) throw error(fmt::format("row {} has more cells than the {} FIELDs", rows_ + 1, nf));
+            std::string text;
+            if (!xmlTextReaderIsEmptyElement(r_.get())) {
+                text = xml_string(xmlTextReaderReadString(r_.get()));
+                if (text.size() > limits_.max_cell_bytes) throw error(fmt::format("a cell exceeds {} bytes", limits_.max_cell_bytes));
+            }
+            parse_td(td, text);
+            ++td;
+        }
+        if (td != nf) throw error(fmt::format("row {} has {} cells for {} FIELDs", rows_ + 1, td, nf));
+        return true;
+    }
+
+    [[noreturn]] void bad_value(size_t col, std::string_view text) {
+        throw error(fmt::format("row {}, column '{}': bad {} value '{}'", rows_ + 1, fields_[col].name,
+                                datatype_name(fields_[col].type), text.substr(0, 40)));
+    }
+
+    template <class T>
+    T number(size_t col, std::string_view s) {
+        s = trim(s);
+        T v{};
+        if constexpr (std::is_floating_point_v<T>) {
+            if (s == "NaN" || s == "nan") return std::numeric_limits<T>::quiet_NaN();
+            if (s == "+Inf" || s == "Inf" || s == "inf") return std::numeric_limits<T>::infinity();
+            if (s == "-Inf" || s == "-inf") return -std::numeric_limits<T>::infinity();
+            if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+        }
+        if constexpr (std::is_integral_v<T>) {
+            if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+                auto [p, ec] = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
+                if (ec != std::errc() || p != s.data() + s.size()) bad_value(col, s);
+                return v;
+            }
+        }
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc() || p != s.data() + s.size() || s.empty()) bad_value(col, s);
+        return v;
+    }
+
+    std::vector<std::string_view> words(std::string_view s) {
+        std::vector<std::string_view> w;
+        size_t i = 0;
+        while (i < s.size()) {
+            while (i < s.size() && is_space(s[i])) ++i;
+            size_t j = i;
+            while (j < s.size() && !is_space(s[j])) ++j;
+            if (j > i) w.push_back(s.substr(i, j - i));
+            i = j;
+        }
+        return w;
+    }
+
+    void parse_td(size_t col, const std::string& text) {
+        const field_plan& p = plans_[col];
+        cell& c = cells_[col];
+        if (p.text) {
+            store_.text[col] = text;
+            c = cell::text(store_.text[col]);
+            if (text.empty()) c.null = true;
+            return;
+        }
+        const std::string_view t = trim(text);
+        if (t.empty()) return;  // null
+        if (!p.array) {
+            switch (p.type) {
+            case datatype::boolean: {
+                std::string l;
+                for (char ch : t) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+                if (l == "t" || l == "true" || l == "1") c = cell::boolean(true);
+                else if (l == "f" || l == "false" || l == "0") c = cell::boolean(false);
+                else if (l != "?") bad_value(col, t);
+                return;
+            }
+            case datatype::bit:
+                if (t != "0" && t != "1") bad_value(col, t);
+                c = cell::integer(t == "1");
+                return;
+            case datatype::float_: case datatype::double_: {
+                c = cell::real(number<double>(col, t));
+                return;
+            }
+            case datatype::float_complex: case datatype::double_complex: {
+                auto w = words(t);
+                if (w.size() != 2) bad_value(col, t);
+                c = cell::complex(number<double>(col, w[0]), number<double>(col, w[1]));
+                return;
+            }
+            default: {
+                const std::int64_t v = number<std::int64_t>(col, t);
+                if (p.type == datatype::unsigned_byte && (v < 0 || v > 255)) bad_value(col, t);
+                if (p.type == datatype::short_ && (v < -32768 || v > 32767)) bad_value(col, t);
+                if (p.type == datatype::int_ && (v < INT32_MIN || v > INT32_MAX)) bad_value(col, t);
+                c = cell::integer(v);
+                if (p.null_value && v == *p.null_value) c.null = true;
+                return;
+            }
+            }
+        }
+        // Arrays: whitespace-separated values (bits may be packed: "0101").
+        std::vector<std::string_view> w;
+        if (p.type == datatype::bit) {
+            for (char ch : t)
+                if (!is_space(ch)) w.push_back(ch == '0' ? "0" : ch == '1' ? "1" : "x");
+        } else {
+            w = words(t);
+        }
+        const size_t per = p.type == datatype::float_complex || p.type == datatype::double_complex ? 2 : 1;
+        if (w.size() % per) bad_value(col, t);
+        const size_t n = w.size() / per;
+        if (!p.shape.variable && n != static_cast<size_t>(p.fixed))
+            throw error(fmt::format("row {}, column '{}': {} elements for arraysize {} (wrong arraysize)", rows_ + 1,
+                                    fields_[col].name, n, fields_[col].arraysize));
+        if (p.shape.variable && p.bound && n > static_cast<size_t>(p.bound))
+            throw error(fmt::format("row {}, column '{}': {} elements for arraysize {} (wrong arraysize)", rows_ + 1,
+                                    fields_[col].name, n, fields_[col].arraysize));
+        auto& a = store_.array[col];
+        auto put = [&](auto v) {
+            const auto* b = reinterpret_cast<const unsigned char*>(&v);
+            a.insert(a.end(), b, b + sizeof v);
+        };
+        a.clear();
+        for (size_t k = 0; k < w.size(); ++k) {
+            switch (p.type) {
+            case datatype::boolean: {
+                const char ch = w[k].empty() ? '?' : static_cast<char>(std::toupper(static_cast<unsigned char>(w[k][0])));
+                put(static_cast<char>(ch == '1' ? 'T' : ch == '0' ? 'F' : ch));
+                break;
+            }
+            case datatype::bit:
+                if (w[k] == "x") bad_value(col, t);
+                put(static_cast<unsigned char>(w[k] == "1"));
+                break;
+            case datatype::unsigned_byte: put(static_cast<unsigned char>(number<std::int64_t>(col, w[k]))); break;
+            case datatype::short_: put(static_cast<std::int16_t>(number<std::int64_t>(col, w[k]))); break;
+            case datatype::int_: put(static_cast<std::int32_t>(number<std::int64_t>(col, w[k]))); break;
+            case datatype::long_: put(number<std::int64_t>(col, w[k])); break;
+            case datatype::float_: case datatype::float_complex: put(static_cast<float>(number<double>(col, w[k]))); break;
+            default: put(number<double>(col, w[k])); break;
+            }
+        }
+        c = cell{};
+        c.data = a.data();
+        c.count = n;
+        if (!p.shape.variable && detail::all_null(p, a, n)) c.null = true;
+    }
+
+    void finish_document() {
+        // Trailing INFOs (OVERFLOW / ERROR after the table) are read; the rest is checked.
+        while (read()) {
+            if (xmlTextReaderNodeType(r_.get()) == XML_READER_TYPE_ELEMENT && name() == "INFO")
+                infos_.push_back({attribute("name"), attribute("value")});
+        }
+    }
+
+    std::string_view doc_;
+    reader_limits limits_;
+    std::unique_ptr<xmlTextReader, xml_reader_deleter> r_;
+    std::vector<field> fields_;
+    std::vector<field_plan> plans_;
+    std::vector<std::pair<std::string, std::string>> infos_;
+    std::vector<cell> cells_;
+    detail::cell_storage store_;
+    std::string bytes_;
+    size_t pos_ = 0;
+    mode mode_ = mode::none;
+    bool in_table_ = false;
+    bool done_ = false;
+    std::uint64_t rows_ = 0;
+};
+
+}  // namespace
+
+result<std::unique_ptr<reader>> open_reader(std::string_view document, reader_limits limits) {
+    auto r = std::make_unique<xml_reader>(document, limits);
+    try {
+        r->open();
+    } catch (const error& e) {
+        return e;
+    }
+    return std::unique_ptr<reader>(std::move(r));
+}
+
+}  // namespace dax::votable

@@ -1,0 +1,47 @@
+#include <dax/votable/writer.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
+namespace dax::votable {
+
+void ostream_sink::write(const char* data, std::size_t size) {
+    os_.write(data, static_cast<std::streamsize>(size));
+    if (!os_) throw error("cannot write the table: output stream failed");
+}
+
+void fd_sink::write(const char* data, std::size_t size) {
+    while (size) {
+        ssize_t n = ::write(fd_, data, size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw error(std::string("cannot write the table: ") + std::strerror(errno));
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+}
+
+std::string xml_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        case '\n': out += "&#10;"; break;
+        case '\r': out += "&#13;"; break;
+        case '\t': out += "&#9;"; break;
+        default:
+            // Other control characters cannot appear in XML 1.0.
+            out += c < 0x20 ? '?' : ch;
+        }
+    }
+    return out;
+}
+
+}  // namespace dax::votable
