@@ -48,6 +48,7 @@ public:
     void open() {
         if (doc_.size() > limits_.max_document_bytes)
             throw error(fmt::format("document of {} bytes exceeds the limit of {} bytes", doc_.size(), limits_.max_document_bytes));
+        if (trim(doc_).empty()) throw error("not a VOTable: the document is empty");
         xmlSetStructuredErrorFunc(nullptr, quiet);
         r_.reset(xmlReaderForMemory(doc_.data(), static_cast<int>(doc_.size()), nullptr, nullptr,
                                     XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR));
