@@ -51,7 +51,7 @@ public:
         if (trim(doc_).empty()) throw error("not a VOTable: the document is empty");
         xmlSetStructuredErrorFunc(nullptr, quiet);
         r_.reset(xmlReaderForMemory(doc_.data(), static_cast<int>(doc_.size()), nullptr, nullptr,
-                                    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR));
+                                    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR | XML_PARSE_HUGE));
         if (!r_) throw error("cannot start the XML parser");
         // Header: the root, the first TABLE's FIELDs, up to the DATA serialization.
         bool root = false;
@@ -121,6 +121,13 @@ private:
             throw error("entity references are not allowed in a VOTable");
         if (xmlTextReaderDepth(r_.get()) > limits_.max_depth)
             throw error(fmt::format("elements nested deeper than {} levels", limits_.max_depth));
+        const int type = xmlTextReaderNodeType(r_.get());
+        if (type == XML_READER_TYPE_ELEMENT && !xmlTextReaderIsEmptyElement(r_.get())) {
+            const xmlChar* q = xmlTextReaderConstName(r_.get());
+            open_.push_back(q ? reinterpret_cast<const char*>(q) : "");
+        } else if (type == XML_READER_TYPE_END_ELEMENT && !open_.empty()) {
+            open_.pop_back();
+        }
         return true;
     }
 
@@ -199,35 +206,93 @@ private:
         if (!attribute("href").empty()) throw error("STREAM href (data outside the document) is not read");
         const std::string enc = attribute("encoding");
         if (enc != "base64") throw error(fmt::format("STREAM encoding '{}' is not supported: use base64", enc));
-        // The STREAM text may come in several text nodes.
-        detail::base64_decoder dec;
-        std::string err;
-        const int depth = xmlTextReaderDepth(r_.get());
-        if (!xmlTextReaderIsEmptyElement(r_.get())) {
-            while (read()) {
-                const int type = xmlTextReaderNodeType(r_.get());
-                if (type == XML_READER_TYPE_END_ELEMENT && xmlTextReaderDepth(r_.get()) == depth) break;
-                if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE ||
-                    type == XML_READER_TYPE_WHITESPACE) {
-                    const xmlChar* v = xmlTextReaderConstValue(r_.get());
-                    if (v && !dec.feed(reinterpret_cast<const char*>(v), bytes_, err)) throw error("STREAM: " + err);
-                } else if (type == XML_READER_TYPE_ELEMENT) {
-                    throw error(fmt::format("unexpected <{}> inside STREAM", name()));
-                }
+        if (xmlTextReaderIsEmptyElement(r_.get())) {
+            stream_ = {};
+            tail_reader("");
+            return;
+        }
+        // The base64 text is decoded straight from the document, a chunk at a time, instead of
+        // through libxml2 (which would copy a stream of any size into one text node). libxml2
+        // has parsed the start tag; the text runs from its end to "</STREAM>".
+        const long consumed = xmlTextReaderByteConsumed(r_.get());
+        size_t tag = consumed < 0 ? std::string_view::npos : doc_.rfind("<STREAM", static_cast<size_t>(consumed));
+        const std::string qname = open_.empty() ? "STREAM" : open_.back();
+        if (qname != "STREAM") tag = doc_.rfind("<" + qname, consumed < 0 ? std::string_view::npos : static_cast<size_t>(consumed));
+        if (tag == std::string_view::npos) throw error("cannot locate the STREAM text");
+        size_t i = tag + 1;
+        char quote = 0;
+        for (; i < doc_.size(); ++i) {
+            const char c = doc_[i];
+            if (quote) {
+                if (c == quote) quote = 0;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '>') {
+                break;
             }
         }
-        if (!dec.finish(err)) throw error("STREAM: " + err);
+        const size_t text_begin = i + 1;
+        const size_t text_end = doc_.find('<', text_begin);
+        if (text_end == std::string_view::npos) throw error("the document ends inside STREAM");
+        if (doc_.compare(text_end, 2 + qname.size(), "</" + qname) != 0)
+            throw error("unexpected markup inside STREAM");
+        stream_ = doc_.substr(text_begin, text_end - text_begin);
+        if (stream_.find('&') != std::string_view::npos) throw error("character references inside a STREAM are not supported");
+        // The rest of the document is read by a second parser on the tail, behind the elements
+        // that are open here.
+        tail_reader(doc_.substr(text_end));
+    }
+
+    void tail_reader(std::string_view rest) {
+        std::string prefix;
+        std::vector<std::string> prefixes;
+        for (const auto& n : open_) {
+            const auto colon = n.find(':');
+            if (colon != std::string::npos) prefixes.push_back(n.substr(0, colon));
+        }
+        for (size_t k = 0; k < open_.size(); ++k) {
+            prefix += "<" + open_[k];
+            if (k == 0)
+                for (const auto& px : prefixes) prefix += " xmlns:" + px + "=\"urn:dax\"";
+            prefix += ">";
+        }
+        tail_ = prefix + std::string(rest.empty() ? std::string_view() : rest);
+        if (rest.empty()) {
+            // Empty STREAM element: the reader stands on it; close it like the document does.
+            tail_.clear();
+            return;
+        }
+        open_.clear();
+        r_.reset(xmlReaderForMemory(tail_.data(), static_cast<int>(tail_.size()), nullptr, nullptr,
+                                    XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOWARNING | XML_PARSE_NOERROR));
+        if (!r_) throw error("cannot start the XML parser");
+    }
+
+    // Decodes more of the base64 stream into bytes_ (keeping undecoded row bytes); false at its end.
+    bool refill() {
+        if (stream_pos_ >= stream_.size()) return false;
+        bytes_.erase(0, pos_);
         pos_ = 0;
+        const size_t chunk = std::min<size_t>(1 << 18, stream_.size() - stream_pos_);
+        std::string err;
+        if (!b64_.feed(stream_.substr(stream_pos_, chunk), bytes_, err)) throw error("STREAM: " + err);
+        stream_pos_ += chunk;
+        if (stream_pos_ >= stream_.size() && !b64_.finish(err)) throw error("STREAM: " + err);
+        return true;
     }
 
     bool next_binary() {
-        if (pos_ == bytes_.size()) return false;
-        const auto* b = reinterpret_cast<const unsigned char*>(bytes_.data());
-        const unsigned char* p = detail::decode_binary_row(b + pos_, b + bytes_.size(), plans_, mode_ == mode::binary2,
-                                                           cells_, store_, limits_.max_cell_bytes);
-        if (!p) throw error(fmt::format("BINARY stream ends inside row {}", rows_ + 1));
-        pos_ = static_cast<size_t>(p - b);
-        return true;
+        for (;;) {
+            if (pos_ == bytes_.size() && !refill()) return false;
+            const auto* b = reinterpret_cast<const unsigned char*>(bytes_.data());
+            const unsigned char* p = detail::decode_binary_row(b + pos_, b + bytes_.size(), plans_, mode_ == mode::binary2,
+                                                               cells_, store_, limits_.max_cell_bytes);
+            if (p) {
+                pos_ = static_cast<size_t>(p - b);
+                return true;
+            }
+            if (!refill()) throw error(fmt::format("BINARY stream ends inside row {}", rows_ + 1));
+        }
     }
 
     bool next_tr() {
@@ -402,6 +467,7 @@ private:
 
     void finish_document() {
         // Trailing INFOs (OVERFLOW / ERROR after the table) are read; the rest is checked.
+        if (mode_ != mode::tabledata && tail_.empty()) return;
         while (read()) {
             if (xmlTextReaderNodeType(r_.get()) == XML_READER_TYPE_ELEMENT && name() == "INFO")
                 infos_.push_back({attribute("name"), attribute("value")});
@@ -418,6 +484,11 @@ private:
     detail::cell_storage store_;
     std::string bytes_;
     size_t pos_ = 0;
+    std::string_view stream_;
+    size_t stream_pos_ = 0;
+    detail::base64_decoder b64_;
+    std::string tail_;
+    std::vector<std::string> open_;
     mode mode_ = mode::none;
     bool in_table_ = false;
     bool done_ = false;
