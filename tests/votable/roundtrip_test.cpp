@@ -176,6 +176,12 @@ TEST_CASE("votable: the DALI error document has only QUERY_STATUS=ERROR and the 
     CHECK(out.out.find("<TABLE") == std::string::npos);
 }
 
+TEST_CASE("votable: a plain-text error is one line starting with ERROR") {
+    string_sink out;
+    write_text_error(out, "MAXREC must be a non-negative integer");
+    CHECK(out.out == "ERROR: MAXREC must be a non-negative integer\n");
+}
+
 TEST_CASE("votable: writer misuse is an error, not a broken document") {
     string_sink out;
     auto w = make_votable_writer(out, serialization::tabledata);

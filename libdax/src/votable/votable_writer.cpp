@@ -261,6 +261,14 @@ void write_error_document(sink& out, std::string_view message) {
     w.abort(message);
 }
 
+void write_text_error(sink& out, std::string_view message) {
+    std::string body = "ERROR: ";
+    body += message;
+    if (body.back() != '\n') body += '\n';
+    out.write(body.data(), body.size());
+    out.flush();
+}
+
 std::string service_descriptor(std::string_view id, std::string_view access_url, std::string_view standard_id,
                                const std::vector<service_param>& params) {
     std::string r = "<RESOURCE type=\"meta\" utype=\"adhoc:service\"";

@@ -88,6 +88,10 @@ std::unique_ptr<table_writer> make_csv_writer(sink& out, char separator = ',');
 /// with the message (DALI 1.1 section 4.4.3).
 void write_error_document(sink& out, std::string_view message);
 
+/// A plain-text error body (text/plain; UTF-8), for endpoints and formats where the standard
+/// asks for text rather than a VOTable (e.g. UWS /error, DALI responses in text formats).
+void write_text_error(sink& out, std::string_view message);
+
 /// A service descriptor RESOURCE (DataLink 1.1 section 4): `type="meta" utype="adhoc:service"`.
 struct service_param {
     std::string name, datatype = "char", arraysize = "*", value, ref, ucd;
