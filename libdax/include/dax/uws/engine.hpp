@@ -1,0 +1,150 @@
+#pragma once
+/// The UWS job engine: one job model for TAP queries, cutouts and any pipeline task. Tasks are
+/// registered by name; a bounded pool of workers takes queued jobs in FIFO order; ABORT and the
+/// execution duration really stop running work; results and history expire on schedule.
+/// No HTTP and no SQL here: the store and the result store are interfaces.
+#include <dax/uws/job.hpp>
+#include <dax/uws/results.hpp>
+#include <dax/uws/store.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dax::uws {
+
+namespace detail {
+struct running_job;
+}
+
+/// What a running task sees.
+class task_context {
+public:
+    virtual ~task_context() = default;
+    virtual const job& current() const = 0;
+    /// True once the job was aborted or ran out of time: stop soon.
+    virtual bool cancelled() const = 0;
+    /// Runs `hook` (from another thread) when the job is cancelled, e.g. sqlite3_interrupt or a
+    /// PostgreSQL cancel request; runs it at once if already cancelled.
+    virtual void on_cancel(std::function<void()> hook) = 0;
+    /// A result file for this job (committed ones are listed when the job completes).
+    virtual std::unique_ptr<result_output> create_result(std::string_view result_id) = 0;
+    /// Lists a committed result of this job.
+    virtual void add_result(result_ref r) = 0;
+    /// Progress shown in jobInfo (e.g. rows written so far).
+    virtual void progress(std::string_view key, std::string_view value) = 0;
+};
+
+/// A task: returns normally to complete the job; throws to fail it (the message becomes the
+/// error summary).
+using task_function = std::function<void(task_context&)>;
+
+struct task_definition {
+    task_function run;
+    bool restartable = false;  ///< after a crash, queue it again instead of failing it
+};
+
+class task_registry {
+public:
+    void add(std::string name, task_definition t);
+    const task_definition* find(std::string_view name) const;
+
+private:
+    std::map<std::string, task_definition, std::less<>> tasks_;
+};
+
+struct engine_config {
+    std::size_t workers = 4;                      ///< jobs executing at once in this instance
+    std::int64_t default_execution_duration = 3600;  ///< seconds
+    std::int64_t max_execution_duration = 86400;
+    std::chrono::seconds default_destruction{7 * 86400};
+    std::chrono::seconds max_destruction{30 * 86400};
+    std::chrono::seconds history_retention{365 * 86400};  ///< ARCHIVED jobs are kept this long
+    std::chrono::milliseconds poll_interval{20};      ///< queue and cross-instance polling
+    std::chrono::milliseconds heartbeat_interval{1000};
+    std::chrono::milliseconds max_wait{60000};        ///< cap of a blocking WAIT
+    std::string instance;                             ///< engine instance id; random if empty
+};
+
+/// Why an operation did not happen.
+enum class problem { none, not_found, illegal, bad_value };
+
+template <class T>
+struct outcome {
+    std::optional<T> value;
+    problem why = problem::none;
+    std::string message;
+    explicit operator bool() const { return value.has_value(); }
+    static outcome fail(problem p, std::string m) { return {std::nullopt, p, std::move(m)}; }
+};
+
+class engine {
+public:
+    engine(job_store& store, result_store& results, const task_registry& tasks, engine_config config = {});
+    ~engine();
+    engine(const engine&) = delete;
+    engine& operator=(const engine&) = delete;
+
+    /// Starts the workers and the supervisor (heartbeat, time limits, reaper, recovery).
+    void start();
+    /// Stops taking jobs, cancels the running ones and waits for them.
+    void stop();
+
+    /// Creates a PENDING job (QUEUED at once if `run`). Unknown tasks are refused.
+    outcome<job> create(std::string_view owner, std::string_view task,
+                        std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run);
+    /// A job of `owner`; other owners' jobs do not exist for them.
+    outcome<job> get(std::string_view owner, std::string_view id);
+    std::vector<job> list(std::string_view owner, const job_filter& f);
+    outcome<job> run(std::string_view owner, std::string_view id);
+    outcome<job> abort(std::string_view owner, std::string_view id);
+    outcome<job> set_execution_duration(std::string_view owner, std::string_view id, std::int64_t seconds);
+    outcome<job> set_destruction(std::string_view owner, std::string_view id, time_point when);
+    outcome<job> set_run_id(std::string_view owner, std::string_view id, std::string run_id);
+    outcome<job> set_visibility(std::string_view owner, std::string_view id, std::string visibility);
+    /// Adds parameters to a PENDING job (UWS 1.1 section 2.2.3.5).
+    outcome<job> add_parameters(std::string_view owner, std::string_view id,
+                                std::vector<std::pair<std::string, std::string>> parameters);
+    /// Deletes a job and its results (aborting it first if it runs).
+    outcome<bool> remove(std::string_view owner, std::string_view id);
+    /// Blocks until the job leaves `phase` (if given, else its current phase) or `timeout`
+    /// passes; returns at once unless the job is PENDING, QUEUED, EXECUTING, HELD or SUSPENDED.
+    outcome<job> wait(std::string_view owner, std::string_view id, std::chrono::milliseconds timeout,
+                      std::optional<phase> in_phase = std::nullopt);
+
+    /// Destroys due jobs (results deleted, job ARCHIVED) and forgets expired history; returns
+    /// how many jobs changed. The supervisor calls it; dax-admin can too.
+    std::size_t reap();
+    /// EXECUTING jobs of dead instances go to ERROR (or back to QUEUED if restartable).
+    std::size_t recover();
+
+    const engine_config& config() const { return config_; }
+
+private:
+    void worker_loop();
+    void supervisor_loop();
+    void execute(job j);
+    void notify();
+    void cancel_local(const std::string& id, const std::string& reason);
+    outcome<job> change(std::string_view owner, std::string_view id, const std::function<std::string(job&)>& edit);
+
+    job_store& store_;
+    result_store& results_;
+    const task_registry& tasks_;
+    engine_config config_;
+    std::atomic<bool> stopping_{false};
+    std::vector<std::thread> threads_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::map<std::string, std::shared_ptr<detail::running_job>> running_;
+    std::uint64_t generation_ = 0;
+};
+
+}  // namespace dax::uws

@@ -1,0 +1,470 @@
+#include <dax/uws/engine.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace dax::uws {
+
+void task_registry::add(std::string name, task_definition t) { tasks_[std::move(name)] = std::move(t); }
+
+const task_definition* task_registry::find(std::string_view name) const {
+    auto it = tasks_.find(name);
+    return it == tasks_.end() ? nullptr : &it->second;
+}
+
+namespace detail {
+
+// A job executing in this instance: its cancellation state and what the task reported.
+struct running_job {
+    std::string id;
+    std::atomic<bool> cancelled{false};
+    std::mutex m;
+    std::vector<std::function<void()>> hooks;
+    std::optional<time_point> deadline;
+    std::vector<result_ref> results;
+    std::vector<std::pair<std::string, std::string>> info;
+    std::chrono::steady_clock::time_point last_check{};
+
+    void cancel() {
+        if (cancelled.exchange(true)) return;
+        std::lock_guard<std::mutex> g(m);
+        for (auto& h : hooks) h();
+    }
+};
+
+}  // namespace detail
+
+namespace {
+
+template <class T>
+outcome<T> ok(T v) {
+    outcome<T> o;
+    o.value = std::move(v);
+    return o;
+}
+
+class running_context final : public task_context {
+public:
+    running_context(const job& j, std::shared_ptr<detail::running_job> r, result_store& results, job_store& store)
+        : job_(j), r_(std::move(r)), results_(results), store_(store) {}
+    const job& current() const override { return job_; }
+    bool cancelled() const override { return r_->cancelled; }
+    void on_cancel(std::function<void()> hook) override {
+        std::lock_guard<std::mutex> g(r_->m);
+        if (r_->cancelled) hook();
+        r_->hooks.push_back(std::move(hook));
+    }
+    std::unique_ptr<result_output> create_result(std::string_view result_id) override {
+        return results_.create(job_.id, result_id);
+    }
+    void add_result(result_ref r) override {
+        std::lock_guard<std::mutex> g(r_->m);
+        r_->results.push_back(std::move(r));
+    }
+    void progress(std::string_view key, std::string_view value) override {
+        std::vector<std::pair<std::string, std::string>> info;
+        {
+            std::lock_guard<std::mutex> g(r_->m);
+            auto it = std::find_if(r_->info.begin(), r_->info.end(), [&](const auto& p) { return p.first == key; });
+            if (it == r_->info.end()) r_->info.push_back({std::string(key), std::string(value)});
+            else it->second = std::string(value);
+            info = r_->info;
+        }
+        store_.set_info(job_.id, info);
+    }
+
+private:
+    const job& job_;
+    std::shared_ptr<detail::running_job> r_;
+    result_store& results_;
+    job_store& store_;
+};
+
+}  // namespace
+
+engine::engine(job_store& store, result_store& results, const task_registry& tasks, engine_config config)
+    : store_(store), results_(results), tasks_(tasks), config_(std::move(config)) {
+    if (config_.instance.empty()) config_.instance = "engine-" + new_job_id().substr(0, 12);
+    if (config_.workers == 0) config_.workers = 1;
+}
+
+engine::~engine() { stop(); }
+
+void engine::start() {
+    if (!threads_.empty()) return;
+    stopping_ = false;
+    store_.heartbeat(config_.instance, now_ms());
+    threads_.emplace_back([this] { supervisor_loop(); });
+    for (std::size_t i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+}
+
+void engine::stop() {
+    if (threads_.empty()) return;
+    stopping_ = true;
+    {
+        std::lock_guard<std::mutex> g(mutex_);
+        for (auto& [id, r] : running_) r->cancel();
+    }
+    changed_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+}
+
+void engine::notify() {
+    {
+        std::lock_guard<std::mutex> g(mutex_);
+        ++generation_;
+    }
+    changed_.notify_all();
+}
+
+outcome<job> engine::create(std::string_view owner, std::string_view task,
+                            std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run) {
+    if (!tasks_.find(task)) return outcome<job>::fail(problem::bad_value, fmt::format("unknown task '{}'", task));
+    job j;
+    j.id = new_job_id();
+    j.owner = std::string(owner);
+    j.task = std::string(task);
+    j.run_id = std::string(run_id);
+    j.creation = now_ms();
+    j.execution_duration = config_.default_execution_duration;
+    j.destruction = j.creation + std::chrono::duration_cast<std::chrono::milliseconds>(config_.default_destruction);
+    j.parameters = std::move(parameters);
+    if (run) {
+        j.ph = phase::queued;
+        j.queued = j.creation;
+    }
+    store_.insert(j);
+    notify();
+    return ok(std::move(j));
+}
+
+outcome<job> engine::get(std::string_view owner, std::string_view id) {
+    auto j = store_.get(id);
+    if (!j || j->owner != owner) return outcome<job>::fail(problem::not_found, fmt::format("no job '{}'", id));
+    return ok(std::move(*j));
+}
+
+std::vector<job> engine::list(std::string_view owner, const job_filter& f) { return store_.list(owner, f); }
+
+outcome<job> engine::change(std::string_view owner, std::string_view id, const std::function<std::string(job&)>& edit) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        auto j = store_.get(id);
+        if (!j || j->owner != owner) return outcome<job>::fail(problem::not_found, fmt::format("no job '{}'", id));
+        const std::string why = edit(*j);
+        if (!why.empty()) {
+            const bool bad = why.rfind("bad:", 0) == 0;
+            return outcome<job>::fail(bad ? problem::bad_value : problem::illegal, bad ? why.substr(4) : why);
+        }
+        if (store_.update(*j)) {
+            notify();
+            return ok(std::move(*j));
+        }
+        // Someone else changed the job meanwhile: read it again and retry.
+    }
+    return outcome<job>::fail(problem::illegal, "the job kept changing; try again");
+}
+
+namespace {
+std::string not_allowed(const job& j, action a) {
+    return fmt::format("job {} is {}: {} is not possible in this phase", j.id, phase_name(j.ph), action_name(a));
+}
+}  // namespace
+
+outcome<job> engine::run(std::string_view owner, std::string_view id) {
+    return change(owner, id, [](job& j) -> std::string {
+        auto next = transition(j.ph, action::run);
+        if (!next) return not_allowed(j, action::run);
+        j.ph = *next;
+        j.queued = now_ms();
+        return "";
+    });
+}
+
+outcome<job> engine::abort(std::string_view owner, std::string_view id) {
+    bool was_running = false;
+    auto r = change(owner, id, [&](job& j) -> std::string {
+        auto next = transition(j.ph, action::abort);
+        if (!next) return not_allowed(j, action::abort);
+        was_running = j.ph == phase::executing || j.ph == phase::suspended;
+        j.ph = *next;
+        j.end = now_ms();
+        return "";
+    });
+    if (r && was_running) cancel_local(r.value->id, "aborted");
+    return r;
+}
+
+outcome<job> engine::set_execution_duration(std::string_view owner, std::string_view id, std::int64_t seconds) {
+    if (seconds < 0) return outcome<job>::fail(problem::bad_value, "EXECUTIONDURATION must be a non-negative number of seconds");
+    return change(owner, id, [&](job& j) -> std::string {
+        if (j.ph != phase::pending && j.ph != phase::held)
+            return fmt::format("job {} is {}: the execution duration can only change before it runs", j.id, phase_name(j.ph));
+        // 0 (unlimited) and longer values are capped at the service maximum (UWS lets the service decide).
+        j.execution_duration = seconds == 0 || seconds > config_.max_execution_duration ? config_.max_execution_duration : seconds;
+        return "";
+    });
+}
+
+outcome<job> engine::set_destruction(std::string_view owner, std::string_view id, time_point when) {
+    return change(owner, id, [&](job& j) -> std::string {
+        if (j.ph == phase::archived) return fmt::format("job {} is ARCHIVED", j.id);
+        const auto cap = j.creation + std::chrono::duration_cast<std::chrono::milliseconds>(config_.max_destruction);
+        j.destruction = std::min(when, cap);
+        return "";
+    });
+}
+
+outcome<job> engine::set_run_id(std::string_view owner, std::string_view id, std::string run_id) {
+    return change(owner, id, [&](job& j) -> std::string {
+        j.run_id = run_id;
+        return "";
+    });
+}
+
+outcome<job> engine::set_visibility(std::string_view owner, std::string_view id, std::string visibility) {
+    if (visibility != "normal" && visibility != "user-hidden" && visibility != "system-hidden")
+        return outcome<job>::fail(problem::bad_value, "visibility must be normal, user-hidden or system-hidden");
+    return change(owner, id, [&](job& j) -> std::string {
+        j.visibility = visibility;
+        return "";
+    });
+}
+
+outcome<job> engine::add_parameters(std::string_view owner, std::string_view id,
+                                    std::vector<std::pair<std::string, std::string>> parameters) {
+    return change(owner, id, [&](job& j) -> std::string {
+        if (j.ph != phase::pending) return fmt::format("job {} is {}: parameters can only change while PENDING", j.id, phase_name(j.ph));
+        for (auto& p : parameters) j.parameters.push_back(p);
+        return "";
+    });
+}
+
+outcome<bool> engine::remove(std::string_view owner, std::string_view id) {
+    auto j = store_.get(id);
+    if (!j || j->owner != owner) return {std::nullopt, problem::not_found, fmt::format("no job '{}'", id)};
+    if (j->ph == phase::executing || j->ph == phase::suspended) abort(owner, id);
+    cancel_local(std::string(id), "deleted");
+    store_.remove(id);
+    results_.remove_job(id);
+    notify();
+    return {true, problem::none, ""};
+}
+
+outcome<job> engine::wait(std::string_view owner, std::string_view id, std::chrono::milliseconds timeout,
+                          std::optional<phase> in_phase) {
+    timeout = std::min(timeout, config_.max_wait);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto j = get(owner, id);
+    if (!j) return j;
+    const phase start_phase = in_phase.value_or(j.value->ph);
+    auto waitable = [](phase p) {
+        return p == phase::pending || p == phase::queued || p == phase::executing || p == phase::held || p == phase::suspended;
+    };
+    while (waitable(j.value->ph) && j.value->ph == start_phase && std::chrono::steady_clock::now() < deadline) {
+        std::unique_lock<std::mutex> lk(mutex_);
+        const auto gen = generation_;
+        changed_.wait_until(lk, std::min(deadline, std::chrono::steady_clock::now() + config_.poll_interval * 5),
+                            [&] { return generation_ != gen || stopping_; });
+        lk.unlock();
+        j = get(owner, id);
+        if (!j) return j;
+    }
+    return j;
+}
+
+void engine::cancel_local(const std::string& id, const std::string&) {
+    std::shared_ptr<detail::running_job> r;
+    {
+        std::lock_guard<std::mutex> g(mutex_);
+        auto it = running_.find(id);
+        if (it == running_.end()) return;
+        r = it->second;
+    }
+    r->cancel();
+}
+
+void engine::worker_loop() {
+    while (!stopping_) {
+        std::optional<job> j;
+        try {
+            j = store_.claim(config_.instance, now_ms());
+        } catch (const std::exception&) {
+            j.reset();  // a busy or unreachable store: try again shortly
+        }
+        if (!j) {
+            std::unique_lock<std::mutex> lk(mutex_);
+            const auto gen = generation_;
+            changed_.wait_for(lk, config_.poll_interval, [&] { return generation_ != gen || stopping_; });
+            continue;
+        }
+        execute(std::move(*j));
+    }
+}
+
+void engine::execute(job j) {
+    const task_definition* t = tasks_.find(j.task);
+    auto r = std::make_shared<detail::running_job>();
+    r->id = j.id;
+    if (j.execution_duration > 0) r->deadline = now_ms() + std::chrono::seconds(j.execution_duration);
+    {
+        std::lock_guard<std::mutex> g(mutex_);
+        running_[j.id] = r;
+    }
+    std::optional<error_summary> failure;
+    if (!t) {
+        failure = error_summary{true, fmt::format("unknown task '{}'", j.task), ""};
+    } else {
+        running_context ctx(j, r, results_, store_);
+        try {
+            t->run(ctx);
+        } catch (const std::exception& e) {
+            failure = error_summary{true, e.what(), ""};
+        } catch (...) {
+            failure = error_summary{true, "the task failed", ""};
+        }
+    }
+    {
+        std::lock_guard<std::mutex> g(mutex_);
+        running_.erase(j.id);
+    }
+    // Record the outcome unless the job was aborted, timed out or deleted meanwhile.
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        auto cur = store_.get(j.id);
+        if (!cur) {
+            results_.remove_job(j.id);
+            break;
+        }
+        if (cur->ph != phase::executing || cur->worker != config_.instance) {
+            results_.remove_job(j.id);  // an aborted job shows no results
+            break;
+        }
+        {
+            std::lock_guard<std::mutex> g(r->m);
+            cur->info = r->info;
+            if (!failure && r->cancelled) failure = error_summary{true, "the job was cancelled", ""};
+            if (!failure) cur->results = r->results;
+        }
+        cur->end = now_ms();
+        if (failure) {
+            cur->ph = *transition(cur->ph, action::fail);
+            cur->error = failure;
+            cur->results.clear();
+        } else {
+            cur->ph = *transition(cur->ph, action::complete);
+        }
+        if (store_.update(*cur)) {
+            if (failure) results_.remove_job(j.id);
+            break;
+        }
+    }
+    notify();
+}
+
+void engine::supervisor_loop() {
+    auto last_heartbeat = std::chrono::steady_clock::now();
+    auto last_reap = last_heartbeat - std::chrono::hours(1);
+    recover();
+    while (!stopping_) {
+        {
+            std::unique_lock<std::mutex> lk(mutex_);
+            changed_.wait_for(lk, config_.poll_interval * 5, [&] { return stopping_.load(); });
+        }
+        if (stopping_) break;
+        const auto now = std::chrono::steady_clock::now();
+        try {
+            if (now - last_heartbeat >= config_.heartbeat_interval) {
+                store_.heartbeat(config_.instance, now_ms());
+                last_heartbeat = now;
+                recover();
+            }
+            // Time limits, and aborts made through other instances sharing the store.
+            std::vector<std::shared_ptr<detail::running_job>> local;
+            {
+                std::lock_guard<std::mutex> g(mutex_);
+                for (auto& [id, r] : running_) local.push_back(r);
+            }
+            for (auto& r : local) {
+                if (r->cancelled) continue;
+                if (r->deadline && now_ms() >= *r->deadline) {
+                    auto j = store_.get(r->id);
+                    if (j && j->ph == phase::executing) {
+                        j->ph = phase::error;
+                        j->end = now_ms();
+                        j->error = error_summary{true, fmt::format("the execution duration of {} s was exceeded", j->execution_duration), ""};
+                        if (store_.update(*j)) notify();
+                    }
+                    r->cancel();
+                    continue;
+                }
+                auto j = store_.get(r->id);
+                if (!j || j->ph != phase::executing) r->cancel();
+            }
+            if (now - last_reap >= std::chrono::seconds(1)) {
+                reap();
+                last_reap = now;
+            }
+        } catch (const std::exception&) {
+            // The store is unreachable for now; the next round tries again.
+        }
+    }
+}
+
+std::size_t engine::reap() {
+    std::size_t changed = 0;
+    const time_point now = now_ms();
+    for (auto& j : store_.due_for_destruction(now, 200)) {
+        if (j.ph == phase::executing || j.ph == phase::suspended) {
+            j.ph = phase::aborted;
+            j.end = now;
+            if (store_.update(j)) {
+                cancel_local(j.id, "destroyed");
+                ++changed;
+            }
+            continue;  // archived in a later round, once it has stopped
+        }
+        results_.remove_job(j.id);
+        j.results.clear();
+        j.ph = phase::archived;
+        if (store_.update(j)) ++changed;
+    }
+    const auto keep = std::chrono::duration_cast<std::chrono::milliseconds>(config_.history_retention);
+    for (const auto& id : store_.expired_history(now - keep, 200)) {
+        if (store_.remove(id)) ++changed;
+        results_.remove_job(id);
+    }
+    if (changed) notify();
+    return changed;
+}
+
+std::size_t engine::recover() {
+    std::size_t changed = 0;
+    const auto stale = now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(config_.heartbeat_interval * 5);
+    for (auto& j : store_.orphaned(stale)) {
+        {
+            std::lock_guard<std::mutex> g(mutex_);
+            if (running_.count(j.id)) continue;  // ours, alive
+        }
+        const task_definition* t = tasks_.find(j.task);
+        const std::string dead = j.worker;
+        if (t && t->restartable) {
+            j.ph = phase::queued;
+            j.queued = now_ms();
+            j.start.reset();
+            j.worker.clear();
+        } else {
+            j.ph = phase::error;
+            j.end = now_ms();
+            j.error = error_summary{true, fmt::format("the service instance running this job ({}) stopped before it finished; "
+                                                      "no result was kept: run the job again", dead.empty() ? "unknown" : dead), ""};
+        }
+        results_.remove_job(j.id);  // no partial result survives
+        j.results.clear();
+        if (store_.update(j)) ++changed;
+    }
+    if (changed) notify();
+    return changed;
+}
+
+}  // namespace dax::uws
