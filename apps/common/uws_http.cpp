@@ -1,0 +1,329 @@
+#include "uws_http.hpp"
+
+#include <dax/uws/xml.hpp>
+#include <dax/votable/writer.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <sys/stat.h>
+
+namespace dax::http {
+
+namespace {
+
+using namespace dax::uws;
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// All request parameters (query string and form body), names as sent, in order.
+std::vector<std::pair<std::string, std::string>> params(const httplib::Request& req) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [k, v] : req.params) out.push_back({k, v});
+    for (const auto& [k, f] : req.files) out.push_back({k, f.content});  // multipart form fields
+    return out;
+}
+
+// Values of a parameter, its name compared case-insensitively (UWS 1.1 section 2.2.3).
+std::vector<std::string> values(const httplib::Request& req, std::string_view name) {
+    std::vector<std::string> v;
+    for (const auto& [k, x] : params(req))
+        if (upper(k) == upper(std::string(name))) v.push_back(x);
+    return v;
+}
+
+std::optional<std::string> value(const httplib::Request& req, std::string_view name) {
+    auto v = values(req, name);
+    if (v.empty()) return std::nullopt;
+    return v.front();
+}
+
+void text(httplib::Response& res, int status, const std::string& body) {
+    res.status = status;
+    res.set_content(body, "text/plain; charset=utf-8");
+}
+
+void fail(httplib::Response& res, int status, const std::string& message) {
+    votable::string_sink s;
+    votable::write_text_error(s, message);
+    text(res, status, s.out);
+}
+
+template <class T>
+bool refused(httplib::Response& res, const outcome<T>& o) {
+    if (o) return false;
+    fail(res, o.why == problem::not_found ? 404 : 400, o.message);
+    return true;
+}
+
+void redirect(httplib::Response& res, const std::string& url) {
+    res.status = 303;
+    res.set_header("Location", url);
+}
+
+}  // namespace
+
+std::string origin(const httplib::Request& req, const std::string& public_url) {
+    if (!public_url.empty()) return public_url;
+    std::string host = req.get_header_value("Host");
+    if (host.empty()) host = "localhost";
+    return "http://" + host;
+}
+
+void add_uws_routes(httplib::Server& server, engine& eng, result_store& results, uws_binding b) {
+    auto shared = std::make_shared<uws_binding>(std::move(b));
+    // Resolves the caller; answers 401 itself when refused.
+    auto who = [shared](const httplib::Request& req, httplib::Response& res) -> std::optional<std::string> {
+        if (!shared->identity) return std::string();
+        auto id = shared->identity(req);
+        if (!id) {
+            res.set_header("WWW-Authenticate", "Bearer");
+            fail(res, 401, "authentication required");
+        }
+        return id;
+    };
+    auto list_url = [shared](const httplib::Request& req) { return origin(req, shared->public_url) + shared->base; };
+    const std::string base = shared->base;
+    const std::string job = base + "/([a-z2-7]{1,64})";
+
+    // Job list: GET (PHASE repeatable, AFTER, LAST; VISIBILITY extension) and POST (create).
+    server.Get(base, [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        job_filter f;
+        for (const auto& p : values(req, "PHASE")) {
+            auto ph = phase_from_name(p);
+            if (!ph) return fail(res, 400, fmt::format("PHASE '{}' is not a UWS phase", p));
+            f.phases.push_back(*ph);
+            if (*ph == phase::archived) f.include_archived = true;
+        }
+        if (auto a = value(req, "AFTER")) {
+            f.after = parse_iso8601(*a);
+            if (!f.after) return fail(res, 400, fmt::format("AFTER '{}' is not an ISO 8601 timestamp", *a));
+        }
+        if (auto l = value(req, "LAST")) {
+            std::size_t n = 0;
+            auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), n);
+            if (ec != std::errc() || p != l->data() + l->size() || n == 0)
+                return fail(res, 400, fmt::format("LAST '{}' must be a positive integer", *l));
+            f.last = n;
+        }
+        for (const auto& v : values(req, "VISIBILITY")) {
+            if (v != "normal" && v != "user-hidden" && v != "system-hidden")
+                return fail(res, 400, "VISIBILITY must be normal, user-hidden or system-hidden");
+            f.visibility.push_back(v);
+        }
+        res.set_content(job_list_xml(eng.list(*owner, f), list_url(req)), "text/xml; charset=utf-8");
+    });
+
+    server.Post(base, [&eng, who, list_url, shared](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        std::vector<std::pair<std::string, std::string>> ps;
+        bool run = false;
+        std::string run_id;
+        for (auto& [k, v] : params(req)) {
+            const std::string u = upper(k);
+            if (u == "PHASE") {
+                if (upper(v) != "RUN") return fail(res, 400, fmt::format("PHASE={} is not possible when creating a job", v));
+                run = true;
+            } else if (u == "RUNID") {
+                run_id = v;
+            } else {
+                ps.push_back({k, v});
+            }
+        }
+        auto j = eng.create(*owner, shared->task, std::move(ps), run_id, run);
+        if (refused(res, j)) return;
+        redirect(res, list_url(req) + "/" + j.value->id);
+    });
+
+    // One job.
+    server.Get(job, [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        const std::string id = req.matches[1];
+        outcome<dax::uws::job> j;
+        if (auto w = value(req, "WAIT")) {
+            long secs = 0;
+            auto [p, ec] = std::from_chars(w->data(), w->data() + w->size(), secs);
+            if (ec != std::errc() || p != w->data() + w->size() || secs < -1)
+                return fail(res, 400, fmt::format("WAIT '{}' must be an integer number of seconds", *w));
+            std::optional<phase> in;
+            if (auto ph = value(req, "PHASE")) {
+                in = phase_from_name(*ph);
+                if (!in) return fail(res, 400, fmt::format("PHASE '{}' is not a UWS phase", *ph));
+            }
+            // WAIT=-1 means as long as the service allows (capped by the engine).
+            const auto t = secs < 0 ? std::chrono::milliseconds(eng.config().max_wait) : std::chrono::milliseconds(secs * 1000);
+            j = eng.wait(*owner, id, t, in);
+        } else {
+            j = eng.get(*owner, id);
+        }
+        if (refused(res, j)) return;
+        res.set_content(job_xml(*j.value, list_url(req) + "/" + id), "text/xml; charset=utf-8");
+    });
+
+    auto remove = [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto r = eng.remove(*owner, std::string(req.matches[1]));
+        if (refused(res, r)) return;
+        redirect(res, list_url(req));
+    };
+    server.Delete(job, remove);
+    server.Post(job, [&eng, who, list_url, remove](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        if (auto a = value(req, "ACTION")) {
+            if (upper(*a) != "DELETE") return fail(res, 400, fmt::format("ACTION '{}' is not DELETE", *a));
+            return remove(req, res);
+        }
+        // Other parameters update a PENDING job (UWS 1.1 section 2.2.3.5).
+        std::vector<std::pair<std::string, std::string>> ps;
+        for (auto& p : params(req)) ps.push_back(p);
+        if (ps.empty()) return fail(res, 400, "nothing to do: give ACTION=DELETE or job parameters");
+        const std::string id = req.matches[1];
+        auto j = eng.add_parameters(*owner, id, std::move(ps));
+        if (refused(res, j)) return;
+        redirect(res, list_url(req) + "/" + id);
+    });
+
+    // Sub-resources.
+    server.Get(job + "/phase", [&eng, who](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        text(res, 200, std::string(phase_name(j.value->ph)));
+    });
+    server.Post(job + "/phase", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        const std::string id = req.matches[1];
+        auto p = value(req, "PHASE");
+        if (!p) return fail(res, 400, "PHASE is missing: give RUN or ABORT");
+        outcome<dax::uws::job> j;
+        if (upper(*p) == "RUN") j = eng.run(*owner, id);
+        else if (upper(*p) == "ABORT") j = eng.abort(*owner, id);
+        else return fail(res, 400, fmt::format("PHASE={} is not supported: give RUN or ABORT", *p));
+        if (refused(res, j)) return;
+        redirect(res, list_url(req) + "/" + id);
+    });
+    server.Get(job + "/executionduration", [&eng, who](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        text(res, 200, std::to_string(j.value->execution_duration));
+    });
+    server.Post(job + "/executionduration", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        const std::string id = req.matches[1];
+        auto v = value(req, "EXECUTIONDURATION");
+        long long secs = 0;
+        if (!v) return fail(res, 400, "EXECUTIONDURATION is missing");
+        auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), secs);
+        if (ec != std::errc() || p != v->data() + v->size() || secs < 0)
+            return fail(res, 400, fmt::format("EXECUTIONDURATION '{}' must be a non-negative integer number of seconds", *v));
+        auto j = eng.set_execution_duration(*owner, id, secs);
+        if (refused(res, j)) return;
+        redirect(res, list_url(req) + "/" + id);
+    });
+    server.Get(job + "/destruction", [&eng, who](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        text(res, 200, iso8601(j.value->destruction));
+    });
+    server.Post(job + "/destruction", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        const std::string id = req.matches[1];
+        auto v = value(req, "DESTRUCTION");
+        if (!v) return fail(res, 400, "DESTRUCTION is missing");
+        auto t = parse_iso8601(*v);
+        if (!t) return fail(res, 400, fmt::format("DESTRUCTION '{}' is not an ISO 8601 timestamp", *v));
+        auto j = eng.set_destruction(*owner, id, *t);
+        if (refused(res, j)) return;
+        redirect(res, list_url(req) + "/" + id);
+    });
+    server.Get(job + "/quote", [&eng, who](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        text(res, 200, j.value->quote ? iso8601(*j.value->quote) : "");
+    });
+    server.Get(job + "/owner", [&eng, who](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        text(res, 200, j.value->owner);
+    });
+    server.Get(job + "/error", [&eng, who](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        if (!j.value->error) return fail(res, 404, fmt::format("job {} has no error", j.value->id));
+        // A DALI error document: what TAP clients read at /error.
+        votable::string_sink s;
+        votable::write_error_document(s, j.value->error->detail.empty() ? j.value->error->message : j.value->error->detail);
+        res.set_content(s.out, "application/x-votable+xml");
+    });
+    server.Get(job + "/parameters", [&eng, who](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        res.set_content(parameters_xml(*j.value), "text/xml; charset=utf-8");
+    });
+    server.Get(job + "/results", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        res.set_content(results_xml(*j.value, list_url(req) + "/" + j.value->id), "text/xml; charset=utf-8");
+    });
+    server.Get(job + "/results/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})",
+               [&eng, &results, who](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        const std::string rid = req.matches[2];
+        auto it = std::find_if(j.value->results.begin(), j.value->results.end(), [&](const result_ref& r) { return r.id == rid; });
+        const std::string path = it == j.value->results.end() ? "" : results.path(j.value->id, rid);
+        if (path.empty()) return fail(res, 404, fmt::format("job {} has no result '{}'", j.value->id, rid));
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0) return fail(res, 404, "the result is gone");
+        const std::string mime = it->mime_type.empty() ? "application/octet-stream" : it->mime_type;
+        // Streamed from the file in pieces; httplib answers Range requests from this provider.
+        res.set_content_provider(static_cast<std::size_t>(st.st_size), mime,
+                                 [path](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                     std::ifstream in(path, std::ios::binary);
+                                     in.seekg(static_cast<std::streamoff>(offset));
+                                     std::vector<char> buf(std::min<std::size_t>(length, 1 << 20));
+                                     std::size_t left = length;
+                                     while (left && in) {
+                                         in.read(buf.data(), static_cast<std::streamsize>(std::min(left, buf.size())));
+                                         const auto n = static_cast<std::size_t>(in.gcount());
+                                         if (!n || !sink.write(buf.data(), n)) return false;
+                                         left -= n;
+                                     }
+                                     return true;
+                                 });
+    });
+}
+
+}  // namespace dax::http
