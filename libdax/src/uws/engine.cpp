@@ -256,6 +256,12 @@ outcome<job> engine::wait(std::string_view owner, std::string_view id, std::chro
                           std::optional<phase> in_phase) {
     timeout = std::min(timeout, config_.max_wait);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // The generation is read before the job, so a change made in between is not missed.
+    auto generation = [&] {
+        std::lock_guard<std::mutex> g(mutex_);
+        return generation_;
+    };
+    auto gen = generation();
     auto j = get(owner, id);
     if (!j) return j;
     const phase start_phase = in_phase.value_or(j.value->ph);
@@ -263,11 +269,13 @@ outcome<job> engine::wait(std::string_view owner, std::string_view id, std::chro
         return p == phase::pending || p == phase::queued || p == phase::executing || p == phase::held || p == phase::suspended;
     };
     while (waitable(j.value->ph) && j.value->ph == start_phase && std::chrono::steady_clock::now() < deadline) {
-        std::unique_lock<std::mutex> lk(mutex_);
-        const auto gen = generation_;
-        changed_.wait_until(lk, std::min(deadline, std::chrono::steady_clock::now() + config_.poll_interval * 5),
-                            [&] { return generation_ != gen || stopping_; });
-        lk.unlock();
+        {
+            std::unique_lock<std::mutex> lk(mutex_);
+            // Changes made by other instances are only seen by polling the store.
+            changed_.wait_until(lk, std::min(deadline, std::chrono::steady_clock::now() + config_.poll_interval * 5),
+                                [&] { return generation_ != gen || stopping_; });
+            gen = generation_;
+        }
         j = get(owner, id);
         if (!j) return j;
     }
@@ -287,6 +295,11 @@ void engine::cancel_local(const std::string& id, const std::string&) {
 
 void engine::worker_loop() {
     while (!stopping_) {
+        std::uint64_t gen;
+        {
+            std::lock_guard<std::mutex> g(mutex_);
+            gen = generation_;
+        }
         std::optional<job> j;
         try {
             j = store_.claim(config_.instance, now_ms());
@@ -295,7 +308,6 @@ void engine::worker_loop() {
         }
         if (!j) {
             std::unique_lock<std::mutex> lk(mutex_);
-            const auto gen = generation_;
             changed_.wait_for(lk, config_.poll_interval, [&] { return generation_ != gen || stopping_; });
             continue;
         }
