@@ -91,6 +91,16 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
     auto list_url = [shared](const httplib::Request& req) { return origin(req, shared->public_url) + shared->base; };
     const std::string base = shared->base;
     const std::string job = base + "/([a-z2-7]{1,64})";
+    // A GET handler for a sub-resource of one job: resolves the caller and the job (401/404).
+    auto on_job = [&eng, who](std::function<void(const dax::uws::job&, const httplib::Request&, httplib::Response&)> f) {
+        return [&eng, who, f](const httplib::Request& req, httplib::Response& res) {
+            auto owner = who(req, res);
+            if (!owner) return;
+            auto j = eng.get(*owner, std::string(req.matches[1]));
+            if (refused(res, j)) return;
+            f(*j.value, req, res);
+        };
+    };
 
     // Job list: GET (PHASE repeatable, AFTER, LAST; VISIBILITY extension) and POST (create).
     server.Get(base, [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
@@ -196,13 +206,9 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
     });
 
     // Sub-resources.
-    server.Get(job + "/phase", [&eng, who](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto j = eng.get(*owner, std::string(req.matches[1]));
-        if (refused(res, j)) return;
-        text(res, 200, std::string(phase_name(j.value->ph)));
-    });
+    server.Get(job + "/phase", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+        text(res, 200, std::string(phase_name(j.ph)));
+    }));
     server.Post(job + "/phase", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
@@ -216,13 +222,9 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         if (refused(res, j)) return;
         redirect(res, list_url(req) + "/" + id);
     });
-    server.Get(job + "/executionduration", [&eng, who](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto j = eng.get(*owner, std::string(req.matches[1]));
-        if (refused(res, j)) return;
-        text(res, 200, std::to_string(j.value->execution_duration));
-    });
+    server.Get(job + "/executionduration", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+        text(res, 200, std::to_string(j.execution_duration));
+    }));
     server.Post(job + "/executionduration", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
@@ -237,13 +239,9 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         if (refused(res, j)) return;
         redirect(res, list_url(req) + "/" + id);
     });
-    server.Get(job + "/destruction", [&eng, who](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto j = eng.get(*owner, std::string(req.matches[1]));
-        if (refused(res, j)) return;
-        text(res, 200, iso8601(j.value->destruction));
-    });
+    server.Get(job + "/destruction", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+        text(res, 200, iso8601(j.destruction));
+    }));
     server.Post(job + "/destruction", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
@@ -256,45 +254,25 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         if (refused(res, j)) return;
         redirect(res, list_url(req) + "/" + id);
     });
-    server.Get(job + "/quote", [&eng, who](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto j = eng.get(*owner, std::string(req.matches[1]));
-        if (refused(res, j)) return;
-        text(res, 200, j.value->quote ? iso8601(*j.value->quote) : "");
-    });
-    server.Get(job + "/owner", [&eng, who](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto j = eng.get(*owner, std::string(req.matches[1]));
-        if (refused(res, j)) return;
-        text(res, 200, j.value->owner);
-    });
-    server.Get(job + "/error", [&eng, who](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto j = eng.get(*owner, std::string(req.matches[1]));
-        if (refused(res, j)) return;
-        if (!j.value->error) return fail(res, 404, fmt::format("job {} has no error", j.value->id));
+    server.Get(job + "/quote", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+        text(res, 200, j.quote ? iso8601(*j.quote) : "");
+    }));
+    server.Get(job + "/owner", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+        text(res, 200, j.owner);
+    }));
+    server.Get(job + "/error", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+        if (!j.error) return fail(res, 404, fmt::format("job {} has no error", j.id));
         // A DALI error document: what TAP clients read at /error.
         votable::string_sink s;
-        votable::write_error_document(s, j.value->error->detail.empty() ? j.value->error->message : j.value->error->detail);
+        votable::write_error_document(s, j.error->detail.empty() ? j.error->message : j.error->detail);
         res.set_content(s.out, "application/x-votable+xml");
-    });
-    server.Get(job + "/parameters", [&eng, who](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto j = eng.get(*owner, std::string(req.matches[1]));
-        if (refused(res, j)) return;
-        res.set_content(parameters_xml(*j.value), "text/xml; charset=utf-8");
-    });
-    server.Get(job + "/results", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto j = eng.get(*owner, std::string(req.matches[1]));
-        if (refused(res, j)) return;
-        res.set_content(results_xml(*j.value, list_url(req) + "/" + j.value->id), "text/xml; charset=utf-8");
-    });
+    }));
+    server.Get(job + "/parameters", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+        res.set_content(parameters_xml(j), "text/xml; charset=utf-8");
+    }));
+    server.Get(job + "/results", on_job([list_url](const dax::uws::job& j, const httplib::Request& req, httplib::Response& res) {
+        res.set_content(results_xml(j, list_url(req) + "/" + j.id), "text/xml; charset=utf-8");
+    }));
     server.Get(job + "/results/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})",
                [&eng, &results, who](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
