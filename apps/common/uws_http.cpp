@@ -188,14 +188,11 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         redirect(res, list_url(req));
     };
     server.Delete(job, remove);
-    server.Post(job, [&eng, who, list_url, remove](const httplib::Request& req, httplib::Response& res) {
+    // Parameters update a PENDING job (UWS 1.1 section 2.2.3.5), posted to the job or to
+    // its parameters list.
+    auto add_parameters = [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
-        if (auto a = value(req, "ACTION")) {
-            if (upper(*a) != "DELETE") return fail(res, 400, fmt::format("ACTION '{}' is not DELETE", *a));
-            return remove(req, res);
-        }
-        // Other parameters update a PENDING job (UWS 1.1 section 2.2.3.5).
         std::vector<std::pair<std::string, std::string>> ps;
         for (auto& p : params(req)) ps.push_back(p);
         if (ps.empty()) return fail(res, 400, "nothing to do: give ACTION=DELETE or job parameters");
@@ -203,7 +200,16 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         auto j = eng.add_parameters(*owner, id, std::move(ps));
         if (refused(res, j)) return;
         redirect(res, list_url(req) + "/" + id);
+    };
+    server.Post(job, [who, remove, add_parameters](const httplib::Request& req, httplib::Response& res) {
+        if (auto a = value(req, "ACTION")) {
+            if (!who(req, res)) return;
+            if (upper(*a) != "DELETE") return fail(res, 400, fmt::format("ACTION '{}' is not DELETE", *a));
+            return remove(req, res);
+        }
+        add_parameters(req, res);
     });
+    server.Post(job + "/parameters", add_parameters);
 
     // Sub-resources.
     server.Get(job + "/phase", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {

@@ -69,6 +69,7 @@ void load_schema(const YAML::Node& doc, memory_catalog& into) {
             ci.principal = integer(c, "tap:principal") != 0;
             ci.std = integer(c, "tap:std") != 0;
             ci.indexed = integer(c, "tap:indexed") != 0;
+            ci.column_index = static_cast<int>(integer(c, "tap:column_index"));
             if (ci.datatype.empty())
                 throw error(fmt::format("column '{}.{}.{}' has no datatype", schema, ti.name, ci.name));
             ti.columns.push_back(std::move(ci));

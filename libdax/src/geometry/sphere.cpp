@@ -1,3 +1,5 @@
+#include <cctype>
+#include <cstdint>
 #include "sphere.hpp"
 
 #include <algorithm>
@@ -203,6 +205,23 @@ std::optional<shape> parse_dali(std::string_view text) {
     shape s;
     const char* p = text.data();
     const char* end = p + text.size();
+    // STC-S forms ("POLYGON ICRS ...", "CIRCLE ...", "POSITION ...", as in ObsCore's
+    // adql:REGION columns): the shape keyword, then frame words, then the same numbers.
+    std::size_t expect_min = 0, expect_max = SIZE_MAX;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n')) ++p;
+    if (p < end && std::isalpha(static_cast<unsigned char>(*p))) {
+        std::string word;
+        for (; p < end && std::isalpha(static_cast<unsigned char>(*p)); ++p) word += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
+        if (word == "polygon") expect_min = 6;
+        else if (word == "circle") expect_min = expect_max = 3;
+        else if (word == "position") expect_min = expect_max = 2;
+        else return std::nullopt;
+        for (;;) {  // frame, reference position, flavour
+            while (p < end && (*p == ' ' || *p == '\t' || *p == '\n')) ++p;
+            if (p >= end || !std::isalpha(static_cast<unsigned char>(*p))) break;
+            while (p < end && (std::isalnum(static_cast<unsigned char>(*p)) || *p == '_')) ++p;
+        }
+    }
     while (p < end) {
         while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == ',')) ++p;
         if (p >= end) break;
@@ -213,6 +232,7 @@ std::optional<shape> parse_dali(std::string_view text) {
         p = q;
     }
     const auto& n = s.numbers;
+    if (n.size() < expect_min || n.size() > expect_max) return std::nullopt;
     if (n.size() == 2) {
         s.kind = shape::kind_t::point;
         s.center = to_vec(n[0], n[1]);

@@ -23,6 +23,7 @@ struct column_info {
     bool principal = false;
     bool indexed = false;
     bool std = false;
+    int column_index = 0;      ///< TAP_SCHEMA.columns.column_index; 0 = none
 };
 
 /// A published table.

@@ -1,0 +1,85 @@
+#include "config.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace dax::tapserver {
+namespace {
+
+template <class T>
+void read(const YAML::Node& n, const char* key, T& into) {
+    if (n && n[key]) into = n[key].as<T>();
+}
+void read_seconds(const YAML::Node& n, const char* key, std::chrono::seconds& into) {
+    if (n && n[key]) into = std::chrono::seconds(n[key].as<long long>());
+}
+
+}  // namespace
+
+result<server_config> load_config(const std::string& path, server_config c) {
+    try {
+        const YAML::Node root = YAML::LoadFile(path);
+        read(root, "host", c.host);
+        read(root, "port", c.port);
+        read(root, "public_url", c.public_url);
+        read(root, "data_dir", c.service.data_dir);
+        read(root, "results_dir", c.results_dir);
+        read(root, "demo", c.demo);
+        if (const auto a = root["auth"]) {
+            const std::string mode = a["mode"] ? a["mode"].as<std::string>() : "none";
+            if (mode == "none") c.auth = auth_mode::none;
+            else if (mode == "header") c.auth = auth_mode::header;
+            else if (mode == "token") c.auth = auth_mode::token;
+            else return error(fmt::format("{}: auth.mode must be none, header or token, not '{}'", path, mode));
+            read(a, "header", c.auth_header);
+            read(a, "token_file", c.token_file);
+            if (c.auth == auth_mode::token && c.token_file.empty()) return error(fmt::format("{}: auth.mode token needs auth.token_file", path));
+        }
+        if (const auto l = root["limits"]) {
+            auto& m = c.service.lim;
+            read(l, "default_maxrec", m.default_maxrec);
+            read(l, "hard_maxrec", m.hard_maxrec);
+            read_seconds(l, "sync_timeout", m.sync_timeout);
+            read(l, "execution_duration", m.async_execution_duration);
+            read(l, "max_execution_duration", m.max_execution_duration);
+            read_seconds(l, "result_retention", m.result_retention);
+            read(l, "max_upload_bytes", m.max_upload_bytes);
+            read(l, "max_upload_rows", m.max_upload_rows);
+            read(l, "queries_in_flight", m.queries_in_flight);
+            read(l, "async_workers", m.async_workers);
+            if (m.default_maxrec > m.hard_maxrec) return error(fmt::format("{}: limits.default_maxrec exceeds limits.hard_maxrec", path));
+        }
+        if (const auto b = root["backends"]) {
+            for (const auto& kv : b) {
+                const std::string name = kv.first.as<std::string>();
+                const std::string type = kv.second["type"] ? kv.second["type"].as<std::string>() : "";
+                if (type == "sqlite") {
+                    const std::string dir = kv.second["directory"] ? kv.second["directory"].as<std::string>() : "";
+                    if (dir.empty()) return error(fmt::format("{}: backends.{} needs a directory", path, name));
+                    c.service.backends[name] = tap::open_sqlite_backend(dir);
+                } else {
+                    return error(fmt::format("{}: backends.{}: type '{}' is not supported by this build (sqlite)", path, name, type));
+                }
+            }
+        }
+        if (const auto s = root["schemas"]) {
+            for (const auto& e : s) {
+                const std::string file = e["felis"] ? e["felis"].as<std::string>() : "";
+                if (file.empty()) return error(fmt::format("{}: every schemas entry needs 'felis: FILE'", path));
+                std::ifstream in(file);
+                if (!in) return error(fmt::format("{}: cannot read Felis file '{}'", path, file));
+                std::stringstream text;
+                text << in.rdbuf();
+                c.service.schemas.push_back({text.str(), e["backend"] ? e["backend"].as<std::string>() : "sqlite"});
+            }
+        }
+    } catch (const YAML::Exception& e) {
+        return error(fmt::format("{}: {}", path, e.what()));
+    }
+    return c;
+}
+
+}  // namespace dax::tapserver

@@ -1,0 +1,144 @@
+// tap-server: a TAP 1.1 service. With no arguments it serves the demo tables (demo.stars,
+// ivoa.ObsCore, TAP_SCHEMA) from an embedded SQLite database created on first run.
+//   tap-server [--host H] [--port P] [--data-dir D] [--config FILE]
+#include "config.hpp"
+#include "tap_http.hpp"
+
+#include <dax/tap/demo_data.hpp>
+#include <dax/uws/engine.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+using namespace dax;
+
+namespace {
+
+int usage() {
+    std::cerr << "usage: tap-server [--host H] [--port P] [--data-dir D] [--config FILE]\n"
+                 "Serves http://H:P/tap (default 127.0.0.1:8080); see the README for the config file.\n";
+    return 2;
+}
+
+// Creates the demo tables on first run (the same bytes as shared/peers/data/gen_data.py).
+bool ensure_demo(tap::service& svc) {
+    const std::pair<const char*, std::string (*)(int)> demo[] = {
+        {"demo.stars", [](int) { return tap::demo_stars_csv(); }},
+        {"ivoa.ObsCore", [](int) { return tap::demo_obscore_csv(); }}};
+    for (const auto& [table, make] : demo) {
+        if (svc.has_data(table)) continue;
+        std::cout << "creating the demo table " << table << " ..." << std::flush;
+        auto r = svc.load_csv(table, make(0));
+        if (!r) {
+            std::cerr << "\ntap-server: " << r.err().what() << "\n";
+            return false;
+        }
+        std::cout << " " << *r << " rows" << std::endl;
+    }
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    tapserver::server_config cfg;
+    std::string config_file, host, data_dir;
+    int port = 0;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--help" || a == "-h") return usage(), 0;
+        if (i + 1 >= argc) return usage();
+        if (a == "--host") host = argv[++i];
+        else if (a == "--port") port = std::atoi(argv[++i]);
+        else if (a == "--data-dir") data_dir = argv[++i];
+        else if (a == "--config") config_file = argv[++i];
+        else return usage();
+    }
+    if (!config_file.empty()) {
+        auto c = tapserver::load_config(config_file, cfg);
+        if (!c) {
+            std::cerr << "tap-server: " << c.err().what() << "\n";
+            return 2;
+        }
+        cfg = std::move(*c);
+    }
+    // Command-line options override the file.
+    if (!host.empty()) cfg.host = host;
+    if (port) cfg.port = port;
+    if (!data_dir.empty()) cfg.service.data_dir = data_dir;
+    if (cfg.results_dir.empty()) cfg.results_dir = cfg.service.data_dir + "/results";
+    if (cfg.demo)
+        for (auto& s : tap::demo_schemas()) cfg.service.schemas.insert(cfg.service.schemas.begin(), {s, "sqlite"});
+    std::filesystem::create_directories(cfg.service.data_dir);
+
+    auto svc = tap::service::open(cfg.service);
+    if (!svc) {
+        std::cerr << "tap-server: " << svc.err().what() << "\n";
+        return 1;
+    }
+    if (cfg.demo && !ensure_demo(**svc)) return 1;
+
+    http::identity_function identity;
+    if (cfg.auth == tapserver::auth_mode::header) {
+        // Trusted header set by the fronting proxy (the Rubin ingress sets X-Auth-Request-User).
+        identity = [h = cfg.auth_header](const httplib::Request& req) -> std::optional<std::string> {
+            auto v = req.get_header_value(h.c_str());
+            if (v.empty()) return std::nullopt;
+            return v;
+        };
+    } else if (cfg.auth == tapserver::auth_mode::token) {
+        std::cerr << "tap-server: auth mode 'token' is not implemented yet; use none or header\n";
+        return 2;
+    }
+
+    auto store = uws::open_sqlite_job_store(cfg.service.data_dir + "/tap-jobs.db");
+    auto results = uws::open_directory_result_store(cfg.results_dir);
+    uws::task_registry tasks;
+    tasks.add("tap-query", tapserver::tap_query_task(**svc));
+    uws::engine_config ec;
+    ec.workers = cfg.service.lim.async_workers;
+    ec.default_execution_duration = cfg.service.lim.async_execution_duration;
+    ec.max_execution_duration = cfg.service.lim.max_execution_duration;
+    ec.default_destruction = cfg.service.lim.result_retention;
+    uws::engine engine(*store, *results, tasks, ec);
+    engine.start();
+
+    httplib::Server server;
+    server.set_default_headers({{"Server", "libdax-tap-server/" DAX_VERSION}});
+    server.set_payload_max_length(cfg.service.lim.max_upload_bytes + (1 << 20));
+    tapserver::tap_binding tb;
+    tb.public_url = cfg.public_url;
+    tb.identity = identity;
+    tapserver::add_tap_routes(server, **svc, tb);
+    http::uws_binding ub;
+    ub.base = "/tap/async";
+    ub.task = "tap-query";
+    ub.public_url = cfg.public_url;
+    ub.identity = identity;
+    http::add_uws_routes(server, engine, *results, ub);
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/tap/"); });
+    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        // Anything unexpected becomes a DALI error; the server keeps serving.
+        std::string m = "internal error";
+        try {
+            std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            m = e.what();
+        } catch (...) {
+        }
+        tapserver::dali_error(res, 500, m);
+    });
+    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty()) tapserver::dali_error(res, res.status, res.status == 404 ? "no such resource" : "request refused");
+    });
+
+    const std::string url = "http://" + cfg.host + ":" + std::to_string(cfg.port) + "/tap";
+    std::cout << "TAP service at " << url << "  (landing page: " << url << "/)\n"
+              << "Try: curl '" << url << "/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+TOP+5+*+FROM+demo.stars'" << std::endl;
+    if (!server.listen(cfg.host.c_str(), cfg.port)) {
+        std::cerr << "tap-server: cannot listen on " << cfg.host << ":" << cfg.port << "\n";
+        return 1;
+    }
+    engine.stop();
+    return 0;
+}

@@ -1,0 +1,178 @@
+#include "tap_http.hpp"
+#include "landing_page.hpp"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace dax::tapserver {
+namespace {
+
+// Writes to the HTTP response as it comes; a closed connection stops the query.
+class datasink_sink final : public votable::sink {
+public:
+    explicit datasink_sink(httplib::DataSink& s) : s_(s) {}
+    void write(const char* data, std::size_t size) override {
+        if (!s_.write(data, size)) throw error("client disconnected");
+    }
+
+private:
+    httplib::DataSink& s_;
+};
+
+// Bounds the sync queries running at once (limits.queries_in_flight).
+class in_flight {
+public:
+    in_flight(std::atomic<std::size_t>& n, std::size_t max) : n_(n), ok_(++n_ <= max) {}
+    ~in_flight() { --n_; }
+    bool ok() const { return ok_; }
+
+private:
+    std::atomic<std::size_t>& n_;
+    bool ok_;
+};
+
+std::string lower(std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+}  // namespace
+
+void dali_error(httplib::Response& res, int status, const std::string& message) {
+    votable::string_sink s;
+    votable::write_error_document(s, message);
+    res.status = status;
+    res.set_content(s.out, "application/x-votable+xml");
+}
+
+tap::parameters request_parameters(const httplib::Request& req) {
+    tap::parameters p;
+    for (const auto& [k, v] : req.params) p.push_back({k, v});
+    for (const auto& [k, f] : req.files)
+        if (f.filename.empty()) p.push_back({k, f.content});
+    return p;
+}
+
+void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_binding& b) {
+    const std::string base = b.base;
+    auto base_url = [b](const httplib::Request& req) { return http::origin(req, b.public_url) + b.base; };
+    auto running = std::make_shared<std::atomic<std::size_t>>(0);
+
+    auto sync = [&svc, b, running](const httplib::Request& req, httplib::Response& res) {
+        if (b.identity && !b.identity(req)) {
+            res.set_header("WWW-Authenticate", "Bearer");
+            return dali_error(res, 401, "authentication required");
+        }
+        auto part = [&req](std::string_view name) -> std::optional<std::string> {
+            auto it = req.files.find(std::string(name));
+            if (it == req.files.end()) return std::nullopt;
+            return it->second.content;
+        };
+        auto fetch = [&](std::string_view uri) { return fetch_upload(uri, part, svc.lim().max_upload_bytes); };
+        auto q = svc.prepare(request_parameters(req), fetch);
+        if (!q) return dali_error(res, 400, q.err().what());
+        auto guard = std::make_shared<in_flight>(*running, svc.lim().queries_in_flight);
+        if (!guard->ok()) {
+            res.set_header("Retry-After", "1");
+            return dali_error(res, 503, "too many queries in flight; retry shortly or use /async");
+        }
+        auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
+        res.set_chunked_content_provider(shared->format->mime, [&svc, shared, guard](std::size_t, httplib::DataSink& sink) {
+            datasink_sink out(sink);
+            tap::run_limits l;
+            l.deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
+            try {
+                svc.run(*shared, out, l);
+            } catch (const std::exception&) {
+                // The writer has closed the document with QUERY_STATUS=ERROR (DALI 1.1 4.4.3).
+            }
+            sink.done();
+            return true;
+        });
+    };
+    server.Get(base + "/sync", sync);
+    server.Post(base + "/sync", sync);
+
+    auto xml = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/xml; charset=utf-8"); };
+    server.Get(base + "/tables", [&svc, xml](const httplib::Request& req, httplib::Response& res) {
+        const std::string detail = req.has_param("detail") ? lower(req.get_param_value("detail")) : "";
+        if (!detail.empty() && detail != "min" && detail != "max")
+            return dali_error(res, 400, "detail must be min or max");
+        xml(res, svc.tables_xml(detail == "min"));
+    });
+    server.Get(base + "/tables/([^/]+)", [&svc, xml](const httplib::Request& req, httplib::Response& res) {
+        const std::string t = svc.table_xml(std::string(req.matches[1]));
+        if (t.empty()) return dali_error(res, 404, fmt::format("no table '{}'", std::string(req.matches[1])));
+        xml(res, t);
+    });
+    server.Get(base + "/capabilities", [&svc, xml, base_url](const httplib::Request& req, httplib::Response& res) {
+        xml(res, svc.capabilities_xml(base_url(req)));
+    });
+    server.Get(base + "/availability", [&svc, xml](const httplib::Request&, httplib::Response& res) {
+        xml(res, svc.availability_xml());
+    });
+    server.Get(base + "/examples", [&svc, base_url](const httplib::Request& req, httplib::Response& res) {
+        res.set_content(svc.examples_html(base_url(req)), "application/xhtml+xml; charset=utf-8");
+    });
+    for (const std::string p : {std::string(base), base + "/"})
+        server.Get(p, [](const httplib::Request&, httplib::Response& res) {
+            res.set_content(landing_page(), "text/html; charset=utf-8");
+        });
+    // Other methods on the read-only VOSI resources.
+    for (const std::string p : {"/capabilities", "/availability", "/tables", "/examples"})
+        server.Post(base + p, [](const httplib::Request&, httplib::Response& res) {
+            res.set_header("Allow", "GET");
+            dali_error(res, 405, "this resource supports GET only");
+        });
+}
+
+result<std::string> fetch_upload(std::string_view uri, const std::function<std::optional<std::string>(std::string_view)>& part,
+                                 std::size_t max_bytes) {
+    if (uri.rfind("param:", 0) == 0) {
+        auto c = part(uri.substr(6));
+        if (!c) return error(fmt::format("the request has no part named '{}'", uri.substr(6)));
+        return std::move(*c);
+    }
+    if (uri.rfind("http://", 0) != 0)
+        return error(fmt::format("'{}' is neither param:NAME (an inline part) nor an http:// URL", uri));
+    const auto slash = uri.find('/', 7);
+    const std::string host(uri.substr(0, slash)), path(slash == std::string_view::npos ? "/" : uri.substr(slash));
+    httplib::Client cli(host);
+    cli.set_connection_timeout(10);
+    cli.set_read_timeout(30);
+    cli.set_follow_location(true);
+    std::string body;
+    bool too_big = false;
+    auto r = cli.Get(path.c_str(), [&](const char* data, std::size_t n) {
+        if (body.size() + n > max_bytes) return !(too_big = true);
+        body.append(data, n);
+        return true;
+    });
+    if (too_big) return error(fmt::format("{} is larger than the upload limit of {} bytes", uri, max_bytes));
+    if (!r) return error(fmt::format("cannot read {}: {}", uri, httplib::to_string(r.error())));
+    if (r->status != 200) return error(fmt::format("reading {} gave HTTP status {}", uri, r->status));
+    return body;
+}
+
+uws::task_definition tap_query_task(const tap::service& svc) {
+    return {[&svc](uws::task_context& c) {
+                const uws::job& j = c.current();
+                auto part = [&j](std::string_view name) { return j.parameter(name); };
+                auto q = svc.prepare(j.parameters, [&](std::string_view uri) {
+                    return fetch_upload(uri, part, svc.lim().max_upload_bytes);
+                });
+                if (!q) throw std::runtime_error(q.err().what());
+                auto cancelled = std::make_shared<std::atomic<bool>>(false);
+                c.on_cancel([cancelled] { *cancelled = true; });
+                auto out = c.create_result("result");
+                tap::run_limits l;
+                l.cancelled = cancelled.get();
+                const auto rows = svc.run(*q, *out, l);
+                c.progress("rows", std::to_string(rows));
+                c.add_result({"result", "", q->format->mime, out->commit()});
+            },
+            false};
+}
+
+}  // namespace dax::tapserver

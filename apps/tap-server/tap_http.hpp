@@ -1,0 +1,37 @@
+#pragma once
+// The TAP 1.1 HTTP binding: /sync, /tables, /capabilities, /availability, /examples and the
+// landing page over a dax::tap::service; /async is the shared UWS binding.
+#include "../common/uws_http.hpp"
+
+#include <dax/tap/service.hpp>
+
+#include <httplib.h>
+
+#include <atomic>
+#include <string>
+
+namespace dax::tapserver {
+
+struct tap_binding {
+    std::string base = "/tap";
+    std::string public_url;
+    http::identity_function identity;
+};
+
+/// DALI 1.1 section 4.4.3 error document with an HTTP status.
+void dali_error(httplib::Response& res, int status, const std::string& message);
+
+/// Request parameters: query string, form body and multipart fields (not uploaded files).
+tap::parameters request_parameters(const httplib::Request& req);
+
+void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_binding& b);
+
+/// Reads an UPLOAD URI: "param:NAME" from `part`, http:// from the network (bounded in size
+/// and time; TAP 1.1 section 2.5.8 makes both methods mandatory).
+result<std::string> fetch_upload(std::string_view uri, const std::function<std::optional<std::string>(std::string_view)>& part,
+                                 std::size_t max_bytes);
+
+/// The UWS task running async TAP queries.
+uws::task_definition tap_query_task(const tap::service& svc);
+
+}  // namespace dax::tapserver

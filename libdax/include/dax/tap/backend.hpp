@@ -1,0 +1,60 @@
+#pragma once
+/// Where published tables live: a database that can create and load a table from CSV and
+/// stream the rows of one translated SELECT into a table writer.
+#include <dax/adql/catalog.hpp>
+#include <dax/adql/translate.hpp>
+#include <dax/error.hpp>
+#include <dax/votable/csv_reader.hpp>
+#include <dax/votable/writer.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace dax::tap {
+
+/// VOTable field of a published or result column.
+votable::field to_field(const adql::column_info& c);
+
+/// How one query runs.
+struct run_limits {
+    /// Rows written at most; one more row found means OVERFLOW. Negative: no limit.
+    std::int64_t max_rows = -1;
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    const std::atomic<bool>* cancelled = nullptr;  ///< set from elsewhere to stop the query
+};
+
+/// A table uploaded with a query (TAP 1.1 section 2.5.8): lives in schema TAP_UPLOAD.
+struct upload_table {
+    adql::table_info table;                   ///< schema "TAP_UPLOAD"
+    std::vector<std::vector<std::string>> rows;  ///< values as DALI text ("" = NULL)
+};
+
+class backend {
+public:
+    virtual ~backend() = default;
+    virtual adql::dialect dialect() const = 0;
+    /// Runs `sql` (a single SELECT from the translator): begins `out` with `fields`, writes the
+    /// rows and finishes it (overflow when more than max_rows rows exist). Errors before the
+    /// first row are thrown (nothing written); later ones abort the document and are thrown.
+    virtual std::uint64_t run(const std::string& sql, std::span<const votable::field> fields,
+                              votable::table_writer& out, const run_limits& limits,
+                              std::span<const upload_table> uploads = {}) = 0;
+    /// Creates the table (replacing it) and loads a CSV text whose header names its columns;
+    /// creates an index on each `indexed` column. Returns rows loaded; errors name the line.
+    virtual result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
+                                           const std::function<void(std::uint64_t)>& progress = {}) = 0;
+    /// True if the table exists.
+    virtual bool has_table(const adql::table_info& t) = 0;
+};
+
+/// SQLite: one database file per schema in `directory` (`<schema>.db`, attached under the
+/// schema's name), read-only connections pooled for queries, dax_* geometry functions.
+std::unique_ptr<backend> open_sqlite_backend(const std::string& directory);
+
+}  // namespace dax::tap

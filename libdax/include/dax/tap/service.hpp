@@ -1,0 +1,127 @@
+#pragma once
+/// The TAP 1.1 service without HTTP: the published catalog and its backends, parameter
+/// checking (LANG, QUERY, MAXREC, RESPONSEFORMAT/FORMAT, UPLOAD, REQUEST), the query path
+/// (parse -> resolve -> one backend -> translate -> stream), and the VOSI/TAPRegExt documents.
+/// Servers wire it to HTTP; pipelines can call it directly.
+#include <dax/adql/catalog.hpp>
+#include <dax/error.hpp>
+#include <dax/tap/backend.hpp>
+#include <dax/votable/writer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dax::tap {
+
+struct limits {
+    std::int64_t default_maxrec = 100'000;
+    std::int64_t hard_maxrec = 50'000'000;
+    std::chrono::seconds sync_timeout{600};       ///< execution limit of a sync query
+    std::int64_t async_execution_duration = 3600; ///< default for async jobs (seconds)
+    std::int64_t max_execution_duration = 86400;
+    std::chrono::seconds result_retention{7 * 86400};
+    std::size_t max_upload_bytes = 16 << 20;      ///< per request, all uploads together
+    std::size_t max_upload_rows = 1'000'000;
+    std::size_t max_uploads = 8;
+    std::size_t queries_in_flight = 32;           ///< sync queries running at once
+    std::size_t async_workers = 4;
+};
+
+/// Output formats (TAP 1.1 section 2.7.1, TAPRegExt output formats).
+struct output_format {
+    std::string name;       ///< votable, votable/td, votable/b, votable/b2, csv, tsv, fits
+    std::string mime;       ///< Content-Type of the result
+    std::vector<std::string> aliases;  ///< FORMAT values accepted, MIME forms included
+    std::string ivo_id;     ///< TAPRegExt identifier, if standard
+};
+const std::vector<output_format>& output_formats();
+/// The format named by a RESPONSEFORMAT/FORMAT value (case-insensitive, MIME parameters
+/// allowed in any order); nullptr if unknown.
+const output_format* find_output_format(std::string_view value);
+
+/// Request parameters, names as sent (DALI 1.1 section 3.1: names are case-insensitive).
+using parameters = std::vector<std::pair<std::string, std::string>>;
+/// The value of a parameter (last one wins), name compared case-insensitively.
+std::optional<std::string> parameter(const parameters& p, std::string_view name);
+
+/// A checked query, ready to run.
+struct prepared_query {
+    std::string adql;
+    std::string sql;
+    std::vector<votable::field> fields;
+    const output_format* format = nullptr;
+    std::int64_t maxrec = 0;
+    backend* target = nullptr;
+    std::vector<upload_table> uploads;
+};
+
+/// A published schema: its Felis file (or text) and the backend holding its tables.
+struct schema_source {
+    std::string felis_text;
+    std::string backend = "sqlite";
+};
+
+struct service_config {
+    std::string data_dir = "./dax-data";
+    limits lim;
+    std::vector<schema_source> schemas;
+    /// Backends by name; "sqlite" (data_dir/sqlite) is always present.
+    std::map<std::string, std::shared_ptr<backend>> backends;
+};
+
+class service {
+public:
+    /// Loads the schemas, adds TAP_SCHEMA and (re)builds its content on the "sqlite" backend.
+    static result<std::unique_ptr<service>> open(service_config config);
+
+    /// Returns the content of an UPLOAD URI ("param:NAME" for a multipart part, or http(s)).
+    using upload_fetcher = std::function<result<std::string>(std::string_view uri)>;
+    /// Checks parameters and translates the query. Errors are user errors (HTTP 400).
+    result<prepared_query> prepare(const parameters& p, const upload_fetcher& fetch) const;
+    /// Runs a prepared query into `out` in its format (FITS is spooled through a temp file).
+    /// Returns rows written; throws dax::error on execution failure (document closed validly).
+    std::uint64_t run(const prepared_query& q, votable::sink& out, const run_limits& lim) const;
+
+    const adql::memory_catalog& catalog() const { return catalog_; }
+    const limits& lim() const { return config_.lim; }
+    const service_config& config() const { return config_; }
+
+    /// Loads a CSV into a published table on its backend (dax-admin load; the demo data).
+    result<std::uint64_t> load_csv(const std::string& qualified_table, std::string_view csv,
+                                   const std::function<void(std::uint64_t)>& progress = {});
+    /// True when the table exists in its backend.
+    bool has_data(const std::string& qualified_table) const;
+
+    /// VOSI 1.1 tableset (all tables; `min` leaves columns out) or one table ("" if unknown).
+    std::string tables_xml(bool min) const;
+    std::string table_xml(std::string_view qualified_name) const;
+    /// VOSI capabilities with the TAPRegExt TableAccess capability; `base` is the service URL.
+    std::string capabilities_xml(const std::string& base) const;
+    std::string availability_xml() const;
+    /// DALI examples (RDFa XHTML); each example is a runnable query.
+    std::string examples_html(const std::string& base) const;
+    /// The example queries (name, ADQL).
+    static const std::vector<std::pair<std::string, std::string>>& examples();
+
+private:
+    explicit service(service_config c) : config_(std::move(c)) {}
+    const adql::table_info* table(std::string_view qualified) const;
+    backend* backend_of(const adql::table_info& t) const;
+
+    service_config config_;
+    adql::memory_catalog catalog_;
+    std::map<const adql::table_info*, std::string> table_backend_;
+    std::map<std::string, std::string> schema_descriptions_;
+};
+
+/// Felis texts of the demo schemas (demo.stars and ivoa.ObsCore), built into the library.
+std::vector<std::string> demo_schemas();
+
+}  // namespace dax::tap

@@ -1,0 +1,399 @@
+// The TAP query path: parameters (TAP 1.1 section 2.3, DALI 1.1 section 3) -> parsed,
+// resolved query -> the one backend holding its tables -> SQL -> rows in the asked format.
+#include <dax/adql/felis.hpp>
+#include <dax/adql/parser.hpp>
+#include <dax/adql/translate.hpp>
+#include <dax/fits/fits_writer.hpp>
+#include <dax/tap/service.hpp>
+#include <dax/tap/tap_schema.hpp>
+#include <dax/votable/reader.hpp>
+
+#include "../adql/functions.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+
+namespace dax::tap {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
+}
+std::string lower(std::string_view s) {
+    std::string r(s);
+    for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return r;
+}
+std::string trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return std::string(s);
+}
+
+// Published tables plus this query's uploads (TAP_UPLOAD.*).
+class layered_catalog final : public adql::catalog {
+public:
+    layered_catalog(const adql::catalog& base, const std::vector<upload_table>& uploads) : base_(base), uploads_(uploads) {}
+    std::vector<const adql::table_info*> tables_named(std::string_view folded) const override {
+        auto r = base_.tables_named(folded);
+        for (const auto& u : uploads_)
+            if (lower(u.table.name) == folded) r.push_back(&u.table);
+        return r;
+    }
+    const adql::function_info* function_named(std::string_view n) const override { return base_.function_named(n); }
+
+private:
+    const adql::catalog& base_;
+    const std::vector<upload_table>& uploads_;
+};
+
+// Every catalog table a resolved query reads.
+void collect(const adql::query& q, std::set<const adql::table_info*>& out);
+void collect(const adql::expr* e, std::set<const adql::table_info*>& out) {
+    if (!e) return;
+    if (e->sub) collect(*e->sub, out);
+    for (const auto& a : e->args) collect(a.get(), out);
+}
+void collect(const adql::table_ref* t, std::set<const adql::table_info*>& out) {
+    if (!t) return;
+    if (t->table) out.insert(t->table);
+    if (t->sub) collect(*t->sub, out);
+    collect(t->left.get(), out);
+    collect(t->right.get(), out);
+    collect(t->on.get(), out);
+}
+void collect(const adql::set_expr* s, std::set<const adql::table_info*>& out) {
+    if (!s) return;
+    if (s->nested) collect(*s->nested, out);
+    if (const auto* c = s->select.get()) {
+        for (const auto& i : c->items) collect(i.value.get(), out);
+        for (const auto& f : c->from) collect(f.get(), out);
+        collect(c->where.get(), out);
+        for (const auto& g : c->group_by) collect(g.get(), out);
+        collect(c->having.get(), out);
+    }
+    collect(s->left.get(), out);
+    collect(s->right.get(), out);
+}
+void collect(const adql::query& q, std::set<const adql::table_info*>& out) {
+    for (const auto& w : q.with) collect(*w.body, out);
+    collect(q.body.get(), out);
+    for (const auto& o : q.order_by) collect(o.value.get(), out);
+}
+
+bool regular_identifier(std::string_view s) {
+    if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// DALI text of a cell read from an uploaded VOTable.
+std::string cell_text(const votable::field& f, const votable::cell& c) {
+    if (c.null) return "";
+    using votable::datatype;
+    if (f.arraysize.empty()) {
+        switch (f.type) {
+        case datatype::float_: case datatype::double_: return std::isnan(c.d) ? "" : fmt::format("{}", c.d);
+        case datatype::char_: case datatype::unicode_char: return std::string(c.s);
+        case datatype::float_complex: case datatype::double_complex: return fmt::format("{} {}", c.d, c.im);
+        default: return std::to_string(c.i);
+        }
+    }
+    if (f.type == datatype::char_ || f.type == datatype::unicode_char) return std::string(c.s);
+    std::string out;
+    for (std::size_t i = 0; i < c.count; ++i) {
+        if (i) out += ' ';
+        switch (f.type) {
+        case datatype::double_: out += fmt::format("{}", static_cast<const double*>(c.data)[i]); break;
+        case datatype::float_: out += fmt::format("{}", static_cast<const float*>(c.data)[i]); break;
+        case datatype::short_: out += std::to_string(static_cast<const std::int16_t*>(c.data)[i]); break;
+        case datatype::int_: out += std::to_string(static_cast<const std::int32_t*>(c.data)[i]); break;
+        case datatype::long_: out += std::to_string(static_cast<const std::int64_t*>(c.data)[i]); break;
+        default: out += std::to_string(static_cast<const std::uint8_t*>(c.data)[i]); break;
+        }
+    }
+    return out;
+}
+
+// One UPLOAD table (TAP 1.1 section 2.5.8; DALI 1.1 section 3.4.5 "name,param:part").
+result<upload_table> read_upload(const std::string& name, const std::string& content, const limits& lim) {
+    votable::reader_limits rl;
+    rl.max_document_bytes = lim.max_upload_bytes;
+    rl.max_rows = lim.max_upload_rows;
+    auto r = votable::open_reader(content, rl);
+    if (!r) return error(fmt::format("UPLOAD {}: {}", name, r.err().what()));
+    upload_table u;
+    u.table.schema = "TAP_UPLOAD";
+    u.table.name = name;
+    std::set<std::string> seen;
+    for (const auto& f : (*r)->fields()) {
+        adql::column_info c;
+        c.name = f.name;
+        if (!regular_identifier(c.name) || adql::detail::is_reserved_word(c.name) || !seen.insert(lower(c.name)).second)
+            return error(fmt::format("UPLOAD {}: column name '{}' is not a unique ADQL regular identifier", name, f.name));
+        c.datatype = std::string(votable::datatype_name(f.type));
+        c.arraysize = f.arraysize == "1" ? "" : f.arraysize;  // "1" is the scalar (VOTable 1.3 erratum 3)
+        c.xtype = f.xtype;
+        c.unit = f.unit;
+        c.ucd = f.ucd;
+        u.table.columns.push_back(std::move(c));
+    }
+    if (u.table.columns.empty()) return error(fmt::format("UPLOAD {}: the table has no columns", name));
+    try {
+        const auto& fields = (*r)->fields();
+        while ((*r)->next()) {
+            auto row = (*r)->row();
+            std::vector<std::string> values;
+            for (std::size_t i = 0; i < fields.size(); ++i) values.push_back(cell_text(fields[i], row[i]));
+            u.rows.push_back(std::move(values));
+        }
+    } catch (const std::exception& e) {
+        return error(fmt::format("UPLOAD {}: {}", name, e.what()));
+    }
+    return u;
+}
+
+std::string schema_description(const std::string& felis, std::string* name) {
+    try {
+        for (const auto& doc : YAML::LoadAll(felis)) {
+            if (doc["name"]) *name = doc["name"].as<std::string>();
+            if (doc["description"]) return doc["description"].as<std::string>();
+        }
+    } catch (const std::exception&) {
+    }
+    return "";
+}
+
+}  // namespace
+
+const std::vector<output_format>& output_formats() {
+    static const std::vector<output_format> formats = {
+        {"votable", "application/x-votable+xml", {"votable", "application/x-votable+xml", "text/xml", "application/x-votable+xml;serialization=binary2", "votable/b2", "votableb2"}, "ivo://ivoa.net/std/TAPRegExt#output-votable-binary2"},
+        {"votable/td", "application/x-votable+xml;serialization=TABLEDATA", {"votable/td", "votabletd", "application/x-votable+xml;serialization=tabledata"}, "ivo://ivoa.net/std/TAPRegExt#output-votable-td"},
+        {"votable/b", "application/x-votable+xml;serialization=BINARY", {"votable/b", "votableb", "application/x-votable+xml;serialization=binary"}, "ivo://ivoa.net/std/TAPRegExt#output-votable-binary"},
+        {"csv", "text/csv;header=present", {"csv", "text/csv", "text/csv;header=present"}, ""},
+        {"tsv", "text/tab-separated-values", {"tsv", "text/tab-separated-values"}, ""},
+        {"fits", "application/fits", {"fits", "application/fits"}, ""},
+    };
+    return formats;
+}
+
+const output_format* find_output_format(std::string_view value) {
+    // Normalise "type; a=b ;c=d" to lower case without blanks, parameters sorted.
+    std::string v = lower(trim(value));
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= v.size(); ++i)
+        if (i == v.size() || v[i] == ';') {
+            parts.push_back(trim(std::string_view(v).substr(start, i - start)));
+            start = i + 1;
+        }
+    std::sort(parts.begin() + 1, parts.end());
+    std::string norm = parts[0];
+    for (std::size_t i = 1; i < parts.size(); ++i) norm += ";" + parts[i];
+    for (const auto& f : output_formats())
+        for (const auto& a : f.aliases)
+            if (lower(a) == norm) return &f;
+    return nullptr;
+}
+
+std::optional<std::string> parameter(const parameters& p, std::string_view name) {
+    std::optional<std::string> v;
+    for (const auto& [k, x] : p)
+        if (iequals(k, name)) v = x;
+    return v;
+}
+
+result<std::unique_ptr<service>> service::open(service_config config) {
+    std::unique_ptr<service> s(new service(std::move(config)));
+    auto& cfg = s->config_;
+    if (!cfg.backends.count("sqlite")) cfg.backends["sqlite"] = open_sqlite_backend(cfg.data_dir + "/sqlite");
+    for (const auto& src : cfg.schemas) {
+        if (!cfg.backends.count(src.backend)) return error(fmt::format("schema refers to unknown backend '{}'", src.backend));
+        const std::size_t before = s->catalog_.tables().size();
+        auto r = adql::load_felis_text(src.felis_text, s->catalog_);
+        if (!r) return r.err();
+        for (std::size_t i = before; i < s->catalog_.tables().size(); ++i) s->table_backend_[s->catalog_.tables()[i].get()] = src.backend;
+        std::string name;
+        const std::string d = schema_description(src.felis_text, &name);
+        if (!name.empty()) s->schema_descriptions_[name] = d;
+    }
+    const std::size_t before = s->catalog_.tables().size();
+    add_tap_schema_tables(s->catalog_);
+    for (std::size_t i = before; i < s->catalog_.tables().size(); ++i) s->table_backend_[s->catalog_.tables()[i].get()] = "sqlite";
+    s->schema_descriptions_["TAP_SCHEMA"] = "Metadata of the tables published by this service (TAP 1.1 section 4).";
+    // TAP_SCHEMA always reflects the configured schemas: rebuilt on every start.
+    for (const auto& [table, csv] : tap_schema_csv(s->catalog_, s->schema_descriptions_)) {
+        auto r = s->load_csv("TAP_SCHEMA." + table, csv);
+        if (!r) return error(fmt::format("building TAP_SCHEMA.{}: {}", table, r.err().what()));
+    }
+    return s;
+}
+
+const adql::table_info* service::table(std::string_view qualified) const {
+    for (const auto& t : catalog_.tables())
+        if (iequals(t->schema + "." + t->name, qualified)) return t.get();
+    return nullptr;
+}
+
+backend* service::backend_of(const adql::table_info& t) const {
+    auto it = table_backend_.find(&t);
+    return config_.backends.at(it == table_backend_.end() ? "sqlite" : it->second).get();
+}
+
+result<std::uint64_t> service::load_csv(const std::string& qualified_table, std::string_view csv,
+                                        const std::function<void(std::uint64_t)>& progress) {
+    const auto* t = table(qualified_table);
+    if (!t) return error(fmt::format("no published table '{}' (describe it in a Felis schema first)", qualified_table));
+    return backend_of(*t)->load_csv(*t, csv, progress);
+}
+
+bool service::has_data(const std::string& qualified_table) const {
+    const auto* t = table(qualified_table);
+    return t && backend_of(*t)->has_table(*t);
+}
+
+result<prepared_query> service::prepare(const parameters& p, const upload_fetcher& fetch) const {
+    prepared_query q;
+    if (auto r = parameter(p, "REQUEST"); r && !iequals(*r, "doQuery"))
+        return error(fmt::format("REQUEST={} is not supported: the only request is doQuery", *r));
+    const auto lang = parameter(p, "LANG");
+    if (!lang || trim(*lang).empty()) return error("missing parameter LANG: use LANG=ADQL");
+    if (!iequals(*lang, "ADQL") && !iequals(*lang, "ADQL-2.0") && !iequals(*lang, "ADQL-2.1"))
+        return error(fmt::format("LANG={} is not supported: use ADQL, ADQL-2.0 or ADQL-2.1", *lang));
+    const auto query = parameter(p, "QUERY");
+    if (!query || trim(*query).empty()) return error("missing parameter QUERY: give an ADQL query");
+    q.adql = *query;
+
+    auto fmt_value = parameter(p, "RESPONSEFORMAT");
+    if (!fmt_value) fmt_value = parameter(p, "FORMAT");
+    q.format = find_output_format(fmt_value && !trim(*fmt_value).empty() ? *fmt_value : "votable");
+    if (!q.format) {
+        std::string names;
+        for (const auto& f : output_formats()) names += (names.empty() ? "" : ", ") + f.name;
+        return error(fmt::format("RESPONSEFORMAT={} is not supported; supported: {} (or their MIME types)", *fmt_value, names));
+    }
+
+    q.maxrec = config_.lim.default_maxrec;
+    if (auto m = parameter(p, "MAXREC"); m && !trim(*m).empty()) {
+        const std::string v = trim(*m);
+        std::size_t used = 0;
+        long long n = -1;
+        try {
+            n = std::stoll(v, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != v.size() || n < 0) return error(fmt::format("MAXREC={} is not a non-negative integer", *m));
+        q.maxrec = std::min<std::int64_t>(n, config_.lim.hard_maxrec);
+    }
+
+    if (auto up = parameter(p, "UPLOAD"); up && !trim(*up).empty()) {
+        std::size_t total = 0;
+        std::set<std::string> names;
+        std::string spec = *up;
+        std::size_t start = 0;
+        while (start <= spec.size()) {
+            std::size_t end = spec.find(';', start);
+            if (end == std::string::npos) end = spec.size();
+            const std::string item = trim(std::string_view(spec).substr(start, end - start));
+            start = end + 1;
+            if (item.empty()) continue;
+            const auto comma = item.find(',');
+            if (comma == std::string::npos) return error(fmt::format("UPLOAD '{}' is not of the form name,URI", item));
+            const std::string name = trim(item.substr(0, comma)), uri = trim(item.substr(comma + 1));
+            if (!regular_identifier(name) || adql::detail::is_reserved_word(name))
+                return error(fmt::format("UPLOAD table name '{}' is not an ADQL regular identifier", name));
+            if (!names.insert(lower(name)).second) return error(fmt::format("UPLOAD table name '{}' is given twice", name));
+            if (names.size() > config_.lim.max_uploads) return error(fmt::format("more than {} UPLOAD tables", config_.lim.max_uploads));
+            auto content = fetch(uri);
+            if (!content) return error(fmt::format("UPLOAD {}: {}", name, content.err().what()));
+            total += content->size();
+            if (total > config_.lim.max_upload_bytes)
+                return error(fmt::format("UPLOAD: more than {} bytes uploaded", config_.lim.max_upload_bytes));
+            auto u = read_upload(name, *content, config_.lim);
+            if (!u) return u.err();
+            q.uploads.push_back(std::move(*u));
+        }
+    }
+
+    layered_catalog names(catalog_, q.uploads);
+    auto parsed = adql::parse(q.adql);
+    if (!parsed) return parsed.err();
+    auto& ast = *parsed.value();
+    backend* target = config_.backends.at("sqlite").get();
+    try {
+        adql::translate_options opt{target->dialect(), &names, q.maxrec};
+        adql::run_passes(ast, opt);
+        // Seed 000 ("Database Service"): a query runs on exactly one backend.
+        std::set<const adql::table_info*> used;
+        collect(ast, used);
+        std::map<backend*, std::vector<std::string>> by_backend;
+        for (const auto* t : used) {
+            if (t->schema == "TAP_UPLOAD") continue;  // uploads go wherever the query runs
+            by_backend[backend_of(*t)].push_back(t->schema + "." + t->name);
+        }
+        if (by_backend.size() > 1) {
+            std::string list;
+            for (const auto& [b, ts] : by_backend) {
+                for (const auto& t : ts) list += (list.empty() ? "" : ", ") + t;
+                list += " (" + std::string(b->dialect() == adql::dialect::sqlite ? "sqlite" : "server") + ")";
+            }
+            return error(fmt::format("the query joins tables held by different databases, which cannot run as one query: {}", list));
+        }
+        if (!by_backend.empty() && by_backend.begin()->first != target) {
+            target = by_backend.begin()->first;
+            parsed = adql::parse(q.adql);
+            opt.target = target->dialect();
+            adql::run_passes(*parsed.value(), opt);
+        }
+        q.sql = adql::print_sql(*parsed.value(), target->dialect());
+        for (const auto& c : adql::result_columns(*parsed.value())) q.fields.push_back(to_field(c));
+    } catch (const error& e) {
+        return e;
+    }
+    q.target = target;
+    return q;
+}
+
+std::uint64_t service::run(const prepared_query& q, votable::sink& out, const run_limits& lim) const {
+    run_limits l = lim;
+    l.max_rows = q.maxrec;
+    votable::result_info info;
+    info.query = q.adql;
+    const std::string& f = q.format->name;
+    if (f == "fits") {
+        // CFITSIO writes files: spool, then copy into the sink.
+        namespace fs = std::filesystem;
+        fs::create_directories(config_.data_dir + "/tmp");
+        const std::string path = fmt::format("{}/tmp/result-{}.fits", config_.data_dir, std::random_device{}());
+        struct remover {
+            std::string p;
+            ~remover() { std::error_code ec; fs::remove(p, ec); }
+        } rm{path};
+        auto w = fits::make_fits_writer(path);
+        const auto n = q.target->run(q.sql, q.fields, *w, l, q.uploads);
+        std::ifstream in(path, std::ios::binary);
+        std::vector<char> buf(1 << 16);
+        while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
+            out.write(buf.data(), static_cast<std::size_t>(in.gcount()));
+        return n;
+    }
+    std::unique_ptr<votable::table_writer> w;
+    if (f == "csv") w = votable::make_csv_writer(out, ',');
+    else if (f == "tsv") w = votable::make_csv_writer(out, '\t');
+    else if (f == "votable/td") w = votable::make_votable_writer(out, votable::serialization::tabledata, info);
+    else if (f == "votable/b") w = votable::make_votable_writer(out, votable::serialization::binary, info);
+    else w = votable::make_votable_writer(out, votable::serialization::binary2, info);
+    return q.target->run(q.sql, q.fields, *w, l, q.uploads);
+}
+
+}  // namespace dax::tap

@@ -1,0 +1,406 @@
+// The SQLite backend: the embedded demo database and small single-file deployments.
+// One file per schema, attached under the schema name, so ADQL's schema.table maps 1:1.
+#include <dax/sqlite/functions.hpp>
+#include <dax/tap/backend.hpp>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+namespace dax::tap {
+namespace fs = std::filesystem;
+
+votable::field to_field(const adql::column_info& c) {
+    votable::field f;
+    f.name = c.name;
+    f.type = votable::datatype_from_name(c.datatype).value_or(votable::datatype::char_);
+    f.arraysize = c.arraysize;
+    if (f.type == votable::datatype::char_ && f.arraysize.empty() && c.datatype != "char") f.arraysize = "*";
+    f.xtype = c.xtype;
+    f.unit = c.unit;
+    f.ucd = c.ucd;
+    f.utype = c.utype;
+    f.description = c.description;
+    return f;
+}
+
+namespace {
+
+std::string quote(std::string_view id) {
+    std::string s = "\"";
+    for (char ch : id) s += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return s + "\"";
+}
+std::string literal(std::string_view v) {
+    std::string s = "'";
+    for (char ch : v) s += ch == '\'' ? std::string("''") : std::string(1, ch);
+    return s + "'";
+}
+
+// How a column's values cross between SQLite and the table writers.
+enum class kind { integer, real, text, real_array, other_array };
+kind kind_of(const votable::field& f) {
+    using votable::datatype;
+    const bool scalar = f.arraysize.empty();
+    switch (f.type) {
+    case datatype::boolean: case datatype::unsigned_byte: case datatype::short_: case datatype::int_: case datatype::long_:
+        return scalar ? kind::integer : kind::other_array;
+    case datatype::float_: case datatype::double_: return scalar ? kind::real : kind::real_array;
+    case datatype::char_: case datatype::unicode_char: return kind::text;
+    default: return kind::other_array;
+    }
+}
+
+const char* sql_type(kind k) {
+    switch (k) {
+    case kind::integer: return "INTEGER";
+    case kind::real: return "REAL";
+    default: return "TEXT";
+    }
+}
+
+void check(int rc, sqlite3* db, std::string_view what) {
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        throw error(fmt::format("{}: {}", what, sqlite3_errmsg(db)));
+}
+void exec(sqlite3* db, const std::string& sql) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
+        std::string m = msg ? msg : "unknown error";
+        sqlite3_free(msg);
+        throw error(fmt::format("SQLite: {}", m));
+    }
+}
+
+struct stmt {
+    sqlite3_stmt* s = nullptr;
+    stmt(sqlite3* db, const std::string& sql) {
+        check(sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &s, nullptr), db, "SQLite");
+    }
+    ~stmt() { sqlite3_finalize(s); }
+};
+
+// DALI text of a numeric array cell (the SQLite geometry functions read this form).
+std::string array_text(const votable::field& f, const votable::cell& c) {
+    std::string out;
+    for (std::size_t i = 0; i < c.count; ++i) {
+        if (i) out += ' ';
+        switch (f.type) {
+        case votable::datatype::double_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const double*>(c.data)[i]); break;
+        case votable::datatype::float_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const float*>(c.data)[i]); break;
+        case votable::datatype::short_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const std::int16_t*>(c.data)[i]); break;
+        case votable::datatype::int_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const std::int32_t*>(c.data)[i]); break;
+        case votable::datatype::long_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const std::int64_t*>(c.data)[i]); break;
+        default: fmt::format_to(std::back_inserter(out), "{}", static_cast<const std::uint8_t*>(c.data)[i]); break;
+        }
+    }
+    return out;
+}
+
+// A DALI point, circle or polygon ("lon lat ...", degrees) as the STC-S string of an
+// adql:REGION column (ObsCore 1.1 s_region): loading the peers' CSV keeps one notation.
+std::string region_from_dali(std::string_view v) {
+    std::size_t n = 0;
+    bool in = false;
+    for (char ch : v) {
+        const bool sep = ch == ' ' || ch == '\t' || ch == ',';
+        if (!sep && !in) ++n;
+        in = !sep;
+    }
+    const char* word = n == 2 ? "POSITION" : n == 3 ? "CIRCLE" : "POLYGON";
+    return fmt::format("{} ICRS {}", word, v);
+}
+
+struct query_guard {
+    const run_limits* limits;
+    static int check(void* p) {
+        const auto* l = static_cast<const query_guard*>(p)->limits;
+        if (l->cancelled && l->cancelled->load(std::memory_order_relaxed)) return 1;
+        return std::chrono::steady_clock::now() > l->deadline ? 1 : 0;
+    }
+};
+
+class sqlite_backend final : public backend {
+public:
+    explicit sqlite_backend(std::string dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
+    ~sqlite_backend() override {
+        for (auto& c : idle_) sqlite3_close(c.db);
+    }
+    adql::dialect dialect() const override { return adql::dialect::sqlite; }
+
+    std::uint64_t run(const std::string& sql, std::span<const votable::field> fields, votable::table_writer& out,
+                      const run_limits& limits, std::span<const upload_table> uploads) override {
+        lease l(*this);
+        sqlite3* db = l.c.db;
+        struct detach_uploads {
+            sqlite3* db;
+            bool on = false;
+            ~detach_uploads() {
+                if (on) sqlite3_exec(db, "DETACH DATABASE \"TAP_UPLOAD\"", nullptr, nullptr, nullptr);
+            }
+        } du{db};
+        if (!uploads.empty()) {
+            exec(db, "ATTACH DATABASE ':memory:' AS \"TAP_UPLOAD\"");
+            du.on = true;
+            for (const auto& u : uploads) load_upload(db, u);
+        }
+        query_guard guard{&limits};
+        sqlite3_progress_handler(db, 2000, &query_guard::check, &guard);
+        struct clear_handler {
+            sqlite3* db;
+            ~clear_handler() { sqlite3_progress_handler(db, 0, nullptr, nullptr); }
+        } ch{db};
+
+        stmt st(db, sql);
+        std::vector<kind> kinds;
+        for (const auto& f : fields) kinds.push_back(kind_of(f));
+        const int ncol = sqlite3_column_count(st.s);
+        if (ncol != static_cast<int>(fields.size()))
+            throw error(fmt::format("internal: the query returns {} columns, the metadata describes {}", ncol, fields.size()));
+        int rc = sqlite3_step(st.s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw error(step_message(db, rc, limits));
+        out.begin(fields);
+        std::vector<votable::cell> cells(fields.size());
+        std::vector<std::vector<double>> arrays(fields.size());
+        std::uint64_t n = 0;
+        bool overflow = false;
+        while (rc == SQLITE_ROW) {
+            if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
+                overflow = true;
+                break;
+            }
+            for (int i = 0; i < ncol; ++i) {
+                votable::cell& c = cells[i];
+                c = votable::cell{};
+                if (sqlite3_column_type(st.s, i) == SQLITE_NULL) {
+                    c.null = true;
+                    continue;
+                }
+                switch (kinds[i]) {
+                case kind::integer: c.i = sqlite3_column_int64(st.s, i); break;
+                case kind::real: c.d = sqlite3_column_double(st.s, i); break;
+                case kind::text:
+                    c.s = std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.s, i)),
+                                           static_cast<std::size_t>(sqlite3_column_bytes(st.s, i)));
+                    break;
+                case kind::real_array: {
+                    auto& a = arrays[i];
+                    a.clear();
+                    const char* p = reinterpret_cast<const char*>(sqlite3_column_text(st.s, i));
+                    char* end = nullptr;
+                    for (double v = std::strtod(p, &end); end != p; v = std::strtod(p, &end)) {
+                        a.push_back(v);
+                        p = end;
+                    }
+                    if (fields[i].type == votable::datatype::double_) {
+                        c.data = a.data();
+                        c.count = a.size();
+                    } else {
+                        c.null = true;  // float arrays: not produced by the translator
+                    }
+                    break;
+                }
+                case kind::other_array: c.null = true; break;
+                }
+            }
+            out.row(cells);
+            ++n;
+            rc = sqlite3_step(st.s);
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            const std::string m = step_message(db, rc, limits);
+            out.abort(m);
+            throw error(m);
+        }
+        out.finish(overflow);
+        return n;
+    }
+
+    result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
+                                   const std::function<void(std::uint64_t)>& progress) override {
+        try {
+            std::vector<votable::field> fields;
+            for (const auto& c : t.columns) fields.push_back(to_field(c));
+            auto reader = votable::open_csv_reader(csv, fields);
+            if (!reader) return reader.err();
+            std::lock_guard lock(write_mutex_);
+            sqlite3* db = nullptr;
+            sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr);
+            struct closer {
+                sqlite3* db;
+                ~closer() { sqlite3_close(db); }
+            } cl{db};
+            const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
+            exec(db, fmt::format("ATTACH DATABASE {} AS {}", literal(file_of(schema)), quote(schema)));
+            exec(db, fmt::format("PRAGMA {}.journal_mode=WAL", quote(schema)));
+            const std::string table = quote(schema) + "." + quote(t.db_name.empty() ? t.name : t.db_name);
+            std::string cols, names, marks;
+            for (std::size_t i = 0; i < t.columns.size(); ++i) {
+                const auto& c = t.columns[i];
+                const std::string n = quote(c.db_name.empty() ? c.name : c.db_name);
+                cols += (i ? ", " : "") + n + " " + sql_type(kind_of(fields[i]));
+                names += (i ? ", " : "") + n;
+                marks += i ? ", ?" : "?";
+            }
+            exec(db, "BEGIN");
+            exec(db, "DROP TABLE IF EXISTS " + table);
+            exec(db, fmt::format("CREATE TABLE {} ({})", table, cols));
+            std::uint64_t rows = 0;
+            {
+                stmt ins(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table, names, marks));
+                std::string scratch;
+                while ((*reader)->next()) {
+                    bind_row(ins.s, fields, (*reader)->row(), scratch);
+                    if (sqlite3_step(ins.s) != SQLITE_DONE)
+                        throw error(fmt::format("line {}: {}", (*reader)->line(), sqlite3_errmsg(db)));
+                    sqlite3_reset(ins.s);
+                    if (++rows % 100000 == 0 && progress) progress(rows);
+                }
+            }
+            for (const auto& c : t.columns)
+                if (c.indexed && kind_of(to_field(c)) != kind::real_array)
+                    exec(db, fmt::format("CREATE INDEX {}.{} ON {} ({})", quote(schema),
+                                         quote(t.name + "_" + c.name + "_idx"), quote(t.db_name.empty() ? t.name : t.db_name),
+                                         quote(c.db_name.empty() ? c.name : c.db_name)));
+            exec(db, "COMMIT");
+            if (progress) progress(rows);
+            ++generation_;  // pooled connections re-attach (a new schema file may exist)
+            return rows;
+        } catch (const error& e) {
+            return e;
+        } catch (const std::exception& e) {
+            return error(e.what());
+        }
+    }
+
+    bool has_table(const adql::table_info& t) override {
+        const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
+        if (!fs::exists(file_of(schema))) return false;
+        lease l(*this);
+        try {
+            stmt st(l.c.db, fmt::format("SELECT 1 FROM {}.sqlite_master WHERE type='table' AND name={}", quote(schema),
+                                        literal(t.db_name.empty() ? t.name : t.db_name)));
+            return sqlite3_step(st.s) == SQLITE_ROW;
+        } catch (const error&) {
+            return false;
+        }
+    }
+
+private:
+    struct conn {
+        sqlite3* db = nullptr;
+        std::uint64_t generation = 0;
+    };
+    // A pooled read-only connection for the duration of one query.
+    struct lease {
+        sqlite_backend& b;
+        conn c;
+        explicit lease(sqlite_backend& owner) : b(owner), c(owner.acquire()) {}
+        ~lease() { b.release(c); }
+    };
+
+    std::string file_of(const std::string& schema) const { return dir_ + "/" + schema + ".db"; }
+
+    conn acquire() {
+        {
+            std::lock_guard lock(pool_mutex_);
+            while (!idle_.empty()) {
+                conn c = idle_.back();
+                idle_.pop_back();
+                if (c.generation == generation_) return c;
+                sqlite3_close(c.db);
+            }
+        }
+        conn c;
+        c.generation = generation_;
+        if (sqlite3_open_v2(":memory:", &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
+            throw error("SQLite: cannot open a connection");
+        if (sqlite::register_functions(c.db) != SQLITE_OK) throw error("SQLite: cannot register the geometry functions");
+        for (const auto& e : fs::directory_iterator(dir_)) {
+            if (e.path().extension() != ".db") continue;
+            const std::string schema = e.path().stem().string();
+            exec(c.db, fmt::format("ATTACH DATABASE {} AS {}", literal("file:" + e.path().string() + "?mode=ro"), quote(schema)));
+        }
+        return c;
+    }
+    void release(conn c) {
+        std::lock_guard lock(pool_mutex_);
+        if (c.generation == generation_ && idle_.size() < 64) idle_.push_back(c);
+        else sqlite3_close(c.db);
+    }
+
+    static std::string step_message(sqlite3* db, int rc, const run_limits& limits) {
+        if (rc == SQLITE_INTERRUPT) {
+            if (limits.cancelled && limits.cancelled->load()) return "query aborted";
+            return "query exceeded its execution time limit";
+        }
+        return fmt::format("query failed: {}", sqlite3_errmsg(db));
+    }
+
+    static void bind_row(sqlite3_stmt* s, std::span<const votable::field> fields, std::span<const votable::cell> row,
+                         std::string& scratch) {
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            const int p = static_cast<int>(i) + 1;
+            const auto& c = row[i];
+            if (c.null) {
+                sqlite3_bind_null(s, p);
+                continue;
+            }
+            switch (kind_of(fields[i])) {
+            case kind::integer: sqlite3_bind_int64(s, p, c.i); break;
+            case kind::real: sqlite3_bind_double(s, p, c.d); break;
+            case kind::text:
+                if (fields[i].xtype == "adql:REGION" && !c.s.empty() && !std::isalpha(static_cast<unsigned char>(c.s[0]))) {
+                    scratch = region_from_dali(c.s);
+                    sqlite3_bind_text(s, p, scratch.data(), static_cast<int>(scratch.size()), SQLITE_TRANSIENT);
+                } else {
+                    sqlite3_bind_text(s, p, c.s.data(), static_cast<int>(c.s.size()), SQLITE_TRANSIENT);
+                }
+                break;
+            default:
+                scratch = array_text(fields[i], c);
+                sqlite3_bind_text(s, p, scratch.data(), static_cast<int>(scratch.size()), SQLITE_TRANSIENT);
+            }
+        }
+    }
+
+    void load_upload(sqlite3* db, const upload_table& u) {
+        std::string cols, marks;
+        for (std::size_t i = 0; i < u.table.columns.size(); ++i) {
+            const auto f = to_field(u.table.columns[i]);
+            cols += (i ? ", " : "") + quote(u.table.columns[i].name) + " " + sql_type(kind_of(f));
+            marks += i ? ", ?" : "?";
+        }
+        const std::string table = "\"TAP_UPLOAD\"." + quote(u.table.name);
+        exec(db, fmt::format("CREATE TABLE {} ({})", table, cols));
+        stmt ins(db, fmt::format("INSERT INTO {} VALUES ({})", table, marks));
+        for (const auto& r : u.rows) {
+            for (std::size_t i = 0; i < r.size(); ++i) {
+                const auto k = kind_of(to_field(u.table.columns[i]));
+                if (r[i].empty()) sqlite3_bind_null(ins.s, int(i) + 1);
+                else if (k == kind::integer) sqlite3_bind_int64(ins.s, int(i) + 1, std::strtoll(r[i].c_str(), nullptr, 10));
+                else if (k == kind::real) sqlite3_bind_double(ins.s, int(i) + 1, std::strtod(r[i].c_str(), nullptr));
+                else sqlite3_bind_text(ins.s, int(i) + 1, r[i].data(), int(r[i].size()), SQLITE_TRANSIENT);
+            }
+            check(sqlite3_step(ins.s), db, "upload");
+            sqlite3_reset(ins.s);
+        }
+    }
+
+    std::string dir_;
+    std::mutex pool_mutex_, write_mutex_;
+    std::vector<conn> idle_;
+    std::atomic<std::uint64_t> generation_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<backend> open_sqlite_backend(const std::string& directory) {
+    return std::make_unique<sqlite_backend>(directory);
+}
+
+}  // namespace dax::tap

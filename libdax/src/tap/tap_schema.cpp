@@ -1,0 +1,171 @@
+// TAP_SCHEMA is described in Felis like every other schema and filled through the same CSV
+// loader as user tables: one path for metadata and data.
+#include <dax/adql/felis.hpp>
+#include <dax/tap/backend.hpp>
+#include <dax/tap/tap_schema.hpp>
+
+#include "../adql/functions.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace dax::tap {
+namespace {
+
+constexpr const char* tap_schema_felis = R"(
+name: TAP_SCHEMA
+description: Metadata of the tables published by this service (TAP 1.1 section 4).
+tables:
+  - name: schemas
+    description: Schemas published by this service.
+    columns:
+      - {name: schema_name, datatype: string, description: Schema name as used in queries., tap:principal: 1, tap:std: 1, tap:column_index: 1}
+      - {name: utype, datatype: string, description: Schema utype., tap:principal: 1, tap:std: 1, tap:column_index: 2}
+      - {name: description, datatype: string, description: Brief description of the schema., tap:principal: 1, tap:std: 1, tap:column_index: 3}
+      - {name: schema_index, datatype: int, description: Recommended sort order when listing schemas., tap:principal: 1, tap:std: 1, tap:column_index: 4}
+  - name: tables
+    description: Tables published by this service.
+    columns:
+      - {name: schema_name, datatype: string, description: Schema containing the table., tap:principal: 1, tap:std: 1, tap:column_index: 1}
+      - {name: table_name, datatype: string, description: Table name as used in queries (qualified)., tap:principal: 1, tap:std: 1, tap:column_index: 2}
+      - {name: table_type, datatype: string, description: One of table or view., tap:principal: 1, tap:std: 1, tap:column_index: 3}
+      - {name: utype, datatype: string, description: Table utype., tap:principal: 1, tap:std: 1, tap:column_index: 4}
+      - {name: description, datatype: string, description: Brief description of the table., tap:principal: 1, tap:std: 1, tap:column_index: 5}
+      - {name: table_index, datatype: int, description: Recommended sort order when listing tables., tap:principal: 1, tap:std: 1, tap:column_index: 6}
+  - name: columns
+    description: Columns of the published tables.
+    columns:
+      - {name: table_name, datatype: string, description: Table containing the column (qualified)., tap:principal: 1, tap:std: 1, tap:column_index: 1}
+      - {name: column_name, datatype: string, description: Column name as used in queries., tap:principal: 1, tap:std: 1, tap:column_index: 2}
+      - {name: datatype, datatype: string, description: VOTable datatype of the column., tap:principal: 1, tap:std: 1, tap:column_index: 3}
+      - {name: arraysize, datatype: string, description: VOTable arraysize of the column., tap:principal: 1, tap:std: 1, tap:column_index: 4}
+      - {name: xtype, datatype: string, description: VOTable xtype of the column., tap:principal: 1, tap:std: 1, tap:column_index: 5}
+      - {name: size, datatype: int, description: Deprecated length of variable-length columns (use arraysize)., tap:principal: 1, tap:std: 1, tap:column_index: 6}
+      - {name: description, datatype: string, description: Brief description of the column., tap:principal: 1, tap:std: 1, tap:column_index: 7}
+      - {name: utype, datatype: string, description: Column utype., tap:principal: 1, tap:std: 1, tap:column_index: 8}
+      - {name: unit, datatype: string, description: Unit in VO standard format., tap:principal: 1, tap:std: 1, tap:column_index: 9}
+      - {name: ucd, datatype: string, description: UCD of the column., tap:principal: 1, tap:std: 1, tap:column_index: 10}
+      - {name: indexed, datatype: int, description: 1 if the column is indexed., tap:principal: 1, tap:std: 1, tap:column_index: 11}
+      - {name: principal, datatype: int, description: 1 if the column is principal., tap:principal: 1, tap:std: 1, tap:column_index: 12}
+      - {name: std, datatype: int, description: 1 if the column is defined by a standard., tap:principal: 1, tap:std: 1, tap:column_index: 13}
+      - {name: column_index, datatype: int, description: Recommended sort order when listing columns., tap:principal: 1, tap:std: 1, tap:column_index: 14}
+  - name: keys
+    description: Foreign keys between published tables.
+    columns:
+      - {name: key_id, datatype: string, description: Unique key identifier., tap:principal: 1, tap:std: 1, tap:column_index: 1}
+      - {name: from_table, datatype: string, description: Fully qualified table name., tap:principal: 1, tap:std: 1, tap:column_index: 2}
+      - {name: target_table, datatype: string, description: Fully qualified table name., tap:principal: 1, tap:std: 1, tap:column_index: 3}
+      - {name: utype, datatype: string, description: Key utype., tap:principal: 1, tap:std: 1, tap:column_index: 4}
+      - {name: description, datatype: string, description: Brief description of the key., tap:principal: 1, tap:std: 1, tap:column_index: 5}
+  - name: key_columns
+    description: Columns of the foreign keys.
+    columns:
+      - {name: key_id, datatype: string, description: Key identifier from TAP_SCHEMA.keys., tap:principal: 1, tap:std: 1, tap:column_index: 1}
+      - {name: from_column, datatype: string, description: Column in the from_table., tap:principal: 1, tap:std: 1, tap:column_index: 2}
+      - {name: target_column, datatype: string, description: Column in the target_table., tap:principal: 1, tap:std: 1, tap:column_index: 3}
+)";
+
+// Writes rows of text through the CSV writer (so quoting follows RFC 4180).
+class csv_table {
+public:
+    explicit csv_table(const adql::table_info& t) : w_(votable::make_csv_writer(sink_)) {
+        for (const auto& c : t.columns) fields_.push_back(to_field(c));
+        w_->begin(fields_);
+    }
+    // Values as text; "" is NULL for numbers and the empty string for text.
+    void row(const std::vector<std::string>& values) {
+        std::vector<votable::cell> cells;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (fields_[i].type == votable::datatype::int_) cells.push_back(values[i].empty() ? votable::cell::none() : votable::cell::integer(std::stoll(values[i])));
+            else cells.push_back(votable::cell::text(values[i]));
+        }
+        w_->row(cells);
+    }
+    std::string done() {
+        w_->finish();
+        return std::move(sink_.out);
+    }
+
+private:
+    votable::string_sink sink_;
+    std::vector<votable::field> fields_;
+    std::unique_ptr<votable::table_writer> w_;
+};
+
+const adql::table_info& find(const adql::memory_catalog& c, std::string_view name) {
+    for (const auto& t : c.tables())
+        if (t->schema == "TAP_SCHEMA" && t->name == name) return *t;
+    throw error(fmt::format("internal: TAP_SCHEMA.{} is not in the catalog", name));
+}
+
+}  // namespace
+
+std::string published_column_name(std::string_view name) {
+    const bool regular = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) &&
+                         std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    if (regular && !adql::detail::is_reserved_word(name)) return std::string(name);
+    std::string s = "\"";
+    for (char c : name) s += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return s + "\"";
+}
+
+const std::vector<foreign_key>& foreign_keys() {
+    // TAP_SCHEMA's own foreign keys (TAP 1.1 section 4).
+    static const std::vector<foreign_key> keys = [] {
+        std::vector<foreign_key> k = {
+            {"tap_schema_tables_schemas", "TAP_SCHEMA.tables", "TAP_SCHEMA.schemas", "schema_name", "schema_name", ""},
+            {"tap_schema_columns_tables", "TAP_SCHEMA.columns", "TAP_SCHEMA.tables", "table_name", "table_name", ""},
+            {"tap_schema_keys_from", "TAP_SCHEMA.keys", "TAP_SCHEMA.tables", "from_table", "table_name", ""},
+            {"tap_schema_keys_target", "TAP_SCHEMA.keys", "TAP_SCHEMA.tables", "target_table", "table_name", ""},
+            {"tap_schema_key_columns_keys", "TAP_SCHEMA.key_columns", "TAP_SCHEMA.keys", "key_id", "key_id", ""},
+        };
+        for (auto& f : k) f.description = fmt::format("{}.{} refers to {}.{}", f.from_table, f.from_column, f.target_table, f.target_column);
+        return k;
+    }();
+    return keys;
+}
+
+void add_tap_schema_tables(adql::memory_catalog& into) {
+    auto r = adql::load_felis_text(tap_schema_felis, into);
+    if (!r) throw r.err();
+}
+
+std::vector<std::pair<std::string, std::string>> tap_schema_csv(
+    const adql::memory_catalog& published, const std::map<std::string, std::string>& schema_descriptions) {
+    csv_table schemas(find(published, "schemas")), tables(find(published, "tables")),
+        columns(find(published, "columns")), keys(find(published, "keys")), key_columns(find(published, "key_columns"));
+    std::vector<std::string> seen;
+    int table_index = 0;
+    for (const auto& t : published.tables()) {
+        if (std::find(seen.begin(), seen.end(), t->schema) == seen.end()) {
+            seen.push_back(t->schema);
+            auto d = schema_descriptions.find(t->schema);
+            schemas.row({t->schema, "", d == schema_descriptions.end() ? "" : d->second, std::to_string(seen.size())});
+        }
+        const std::string qualified = t->schema + "." + t->name;
+        tables.row({t->schema, qualified, "table", "", t->description, std::to_string(++table_index)});
+        int column_index = 0;
+        for (const auto& c : t->columns) {
+            ++column_index;
+            const auto f = to_field(c);
+            std::string size;  // the deprecated "size": the bound of a 1-D arraysize
+            if (!f.arraysize.empty() && f.arraysize.find('x') == std::string::npos && f.arraysize != "*") {
+                size = f.arraysize;
+                if (size.back() == '*') size.pop_back();
+            }
+            columns.row({qualified, published_column_name(c.name), std::string(votable::datatype_name(f.type)), f.arraysize, c.xtype, size,
+                         c.description, c.utype, c.unit, c.ucd, c.indexed ? "1" : "0", c.principal ? "1" : "0",
+                         c.std ? "1" : "0", std::to_string(c.column_index ? c.column_index : column_index)});
+        }
+    }
+    for (const auto& k : foreign_keys()) {
+        keys.row({k.id, k.from_table, k.target_table, "", k.description});
+        key_columns.row({k.id, k.from_column, k.target_column});
+    }
+    return {{"schemas", schemas.done()}, {"tables", tables.done()}, {"columns", columns.done()},
+            {"keys", keys.done()}, {"key_columns", key_columns.done()}};
+}
+
+}  // namespace dax::tap
