@@ -2,15 +2,94 @@
 //   dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--history-days N]
 //     destroys due jobs (results deleted, jobs ARCHIVED) and forgets expired history, as the
 //     servers' own reaper does.
+//   dax-admin load [--config FILE] [--data-dir D] --schema FELIS.yaml [--backend NAME] --table SCHEMA.TABLE --csv FILE
+//     creates the table described in the Felis file on its backend (replacing it), loads the
+//     CSV (header = column names; empty = NULL) in one transaction with progress, and indexes
+//     the columns marked tap:indexed. Bad rows stop the load with their line number.
+//   dax-admin demo-csv stars|obscore
+//     writes the demo data (identical to shared/peers/data/gen_data.py) as CSV to stdout.
+#include "../common/tap_config.hpp"
+
+#include <dax/tap/demo_data.hpp>
 #include <dax/uws/engine.hpp>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 namespace {
 int usage(int code) {
-    std::cerr << "usage: dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--history-days N]\n";
+    std::cerr << "usage: dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--history-days N]\n"
+                 "       dax-admin load [--config FILE] [--data-dir D] --schema FELIS.yaml [--backend NAME] --table S.T --csv FILE\n"
+                 "       dax-admin demo-csv stars|obscore\n";
     return code;
+}
+
+// The CSV is mapped, not read: memory does not grow with the file.
+struct mapped_file {
+    const char* data = nullptr;
+    std::size_t size = 0;
+    explicit mapped_file(const std::string& path) {
+        const int fd = ::open(path.c_str(), O_RDONLY);
+        if (fd < 0) throw std::runtime_error("cannot open " + path);
+        struct stat st;
+        ::fstat(fd, &st);
+        size = static_cast<std::size_t>(st.st_size);
+        if (size) {
+            void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (p == MAP_FAILED) { ::close(fd); throw std::runtime_error("cannot map " + path); }
+            data = static_cast<const char*>(p);
+            ::madvise(p, size, MADV_SEQUENTIAL);
+        }
+        ::close(fd);
+    }
+    ~mapped_file() { if (data) ::munmap(const_cast<char*>(data), size); }
+};
+
+int load(int argc, char** argv) {
+    std::string config, data_dir, schema, backend = "sqlite", table, csv;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        if (a == "--config") config = argv[i + 1];
+        else if (a == "--data-dir") data_dir = argv[i + 1];
+        else if (a == "--schema") schema = argv[i + 1];
+        else if (a == "--backend") backend = argv[i + 1];
+        else if (a == "--table") table = argv[i + 1];
+        else if (a == "--csv") csv = argv[i + 1];
+        else return usage(2);
+    }
+    if (schema.empty() || table.empty() || csv.empty()) return usage(2);
+    dax::tapserver::server_config cfg;
+    if (!config.empty()) {
+        auto c = dax::tapserver::load_config(config, cfg);
+        if (!c) { std::cerr << "dax-admin: " << c.err().what() << "\n"; return 2; }
+        cfg = std::move(*c);
+    }
+    if (!data_dir.empty()) cfg.service.data_dir = data_dir;
+    std::ifstream in(schema);
+    if (!in) { std::cerr << "dax-admin: cannot read " << schema << "\n"; return 2; }
+    std::stringstream text;
+    text << in.rdbuf();
+    cfg.service.schemas.push_back({text.str(), backend});
+    auto svc = dax::tap::service::open(cfg.service);
+    if (!svc) { std::cerr << "dax-admin: " << svc.err().what() << "\n"; return 1; }
+    mapped_file f(csv);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto n = (*svc)->load_csv(table, std::string_view(f.data ? f.data : "", f.size), [&](std::uint64_t rows) {
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::cerr << "\r" << table << ": " << rows << " rows (" << static_cast<long>(rows / std::max(s, 1e-3)) << " rows/s)" << std::flush;
+    });
+    std::cerr << "\n";
+    if (!n) { std::cerr << "dax-admin: " << csv << ": " << n.err().what() << " (nothing loaded)\n"; return 1; }
+    std::cout << "loaded " << *n << " rows into " << table << "; publish it by listing " << schema
+              << " under schemas: in the tap-server config\n";
+    return 0;
 }
 }  // namespace
 
@@ -18,6 +97,13 @@ int main(int argc, char** argv) {
     if (argc < 2) return usage(2);
     const std::string cmd = argv[1];
     if (cmd == "--help" || cmd == "-h") return usage(0);
+    if (cmd == "load") return load(argc, argv);
+    if (cmd == "demo-csv") {
+        const std::string what = argc > 2 ? argv[2] : "";
+        if (what != "stars" && what != "obscore") return usage(2);
+        std::cout << (what == "stars" ? dax::tap::demo_stars_csv() : dax::tap::demo_obscore_csv());
+        return 0;
+    }
     if (cmd != "reap") {
         std::cerr << "dax-admin: unknown command '" << cmd << "'\n";
         return usage(2);

@@ -1,7 +1,7 @@
 // tap-server: a TAP 1.1 service. With no arguments it serves the demo tables (demo.stars,
 // ivoa.ObsCore, TAP_SCHEMA) from an embedded SQLite database created on first run.
 //   tap-server [--host H] [--port P] [--data-dir D] [--config FILE]
-#include "config.hpp"
+#include "../common/tap_config.hpp"
 #include "tap_http.hpp"
 
 #include <dax/tap/demo_data.hpp>

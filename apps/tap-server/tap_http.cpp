@@ -142,6 +142,7 @@ result<std::string> fetch_upload(std::string_view uri, const std::function<std::
     cli.set_connection_timeout(10);
     cli.set_read_timeout(30);
     cli.set_follow_location(true);
+    cli.set_url_encode(false);  // the URL arrives encoded already
     std::string body;
     bool too_big = false;
     auto r = cli.Get(path.c_str(), [&](const char* data, std::size_t n) {

@@ -1,4 +1,4 @@
-#include "config.hpp"
+#include "tap_config.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# tap-server end to end on its embedded demo database: pyvo/astropy (tests/tap/pyvo_test.py),
+# stilts taplint (0 errors required) and votlint, the landing page in headless Chromium, and
+# user isolation with the trusted-header auth mode. Servers run on loopback ports in a temp dir.
+#   tap_server_test.sh BIN_DIR
+set -euo pipefail
+BIN=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start() {  # start NAME ARGS... ; sets URL
+  local port; port=$(free_port)
+  "$BIN/tap-server" --port "$port" "${@:2}" > "$TMP/$1.log" 2>&1 &
+  PIDS+=($!)
+  URL=http://127.0.0.1:$port/tap
+  for _ in $(seq 1 300); do
+    curl -sf "$URL/availability" > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "tap-server did not start:"; cat "$TMP/$1.log"; exit 1
+}
+fail=0
+
+start demo --data-dir "$TMP/demo"
+echo "== pyvo and astropy against $URL"
+/usr/bin/python3 -W ignore "$HERE/pyvo_test.py" "$URL" || fail=1
+
+echo "== stilts taplint"
+stilts taplint tapurl="$URL" report=EW maxrepeat=20 > "$TMP/taplint.txt" 2>&1 || true
+errors=$(grep -c '^E-' "$TMP/taplint.txt" || true)
+warnings=$(grep -c '^W-' "$TMP/taplint.txt" || true)
+grep -E '^(E|W)-' "$TMP/taplint.txt" || true
+grep -E '^Totals' "$TMP/taplint.txt" || true
+echo "taplint: $errors errors, $warnings warnings"
+[ "$errors" -eq 0 ] || fail=1
+grep -q '^Totals' "$TMP/taplint.txt" || { echo "taplint did not finish"; fail=1; }
+
+echo "== stilts votlint on every VOTable serialization"
+for f in votable/td votable/b votable/b2; do
+  curl -sf -G "$URL/sync" --data-urlencode LANG=ADQL --data-urlencode "RESPONSEFORMAT=$f" \
+    --data-urlencode "QUERY=SELECT TOP 20 o.*, POINT('ICRS', s_ra, s_dec) AS p FROM ivoa.ObsCore AS o" > "$TMP/out.vot"
+  out=$(stilts votlint votable="$TMP/out.vot" 2>&1 || true)
+  if [ -n "$out" ]; then echo "votlint $f: $out"; fail=1; else echo "votlint $f: clean"; fi
+done
+
+echo "== landing page in headless Chromium"
+page=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=8000 --dump-dom \
+  "$URL/?QUERY=SELECT%20TOP%203%20id%2C%20mag_r%20FROM%20demo.stars%20ORDER%20BY%20id" 2>/dev/null || true)
+for want in '<td>22.106</td>' '<td>19.825</td>' '<td>22.289</td>' '3 rows' 'TAP_SCHEMA.columns' 'Cone search'; do
+  if grep -qF "$want" <<< "$page"; then echo "page shows $want"; else echo "FAIL: page lacks $want"; fail=1; fi
+done
+
+echo "== dax-admin load: a table of our own, published through the config"
+cat > "$TMP/mine.yaml" <<YAML
+name: mine
+description: A table loaded by dax-admin.
+tables:
+  - name: sources
+    columns:
+      - {name: id, datatype: long, tap:principal: 1}
+      - {name: label, datatype: string}
+      - {name: ra, datatype: double, fits:tunit: deg, tap:indexed: 1}
+      - {name: dec, datatype: double, fits:tunit: deg, tap:indexed: 1}
+YAML
+/usr/bin/python3 -c 'print("id,label,ra,dec"); [print(f"{i},s{i},{i*0.7%360},{i%160-80}") for i in range(1,2001)]' > "$TMP/mine.csv"
+sed '700s/.*/700,bad,notanumber,1/' "$TMP/mine.csv" > "$TMP/bad.csv"
+if "$BIN/dax-admin" load --data-dir "$TMP/demo" --schema "$TMP/mine.yaml" --table mine.sources --csv "$TMP/bad.csv" 2> "$TMP/bad.log"; then
+  echo "FAIL: a bad CSV loaded"; fail=1
+elif grep -q "line 700" "$TMP/bad.log"; then echo "bad row reported: $(tail -1 "$TMP/bad.log")"
+else echo "FAIL: no line number: $(cat "$TMP/bad.log")"; fail=1; fi
+"$BIN/dax-admin" load --data-dir "$TMP/demo" --schema "$TMP/mine.yaml" --table mine.sources --csv "$TMP/mine.csv" 2>/dev/null || fail=1
+
+echo "== trusted-header auth: users see only their own jobs"
+cat > "$TMP/auth.yaml" <<YAML
+data_dir: $TMP/demo
+auth: {mode: header, header: X-Auth-Request-User}
+limits: {default_maxrec: 1000, hard_maxrec: 5000}
+schemas:
+  - {felis: $TMP/mine.yaml, backend: sqlite}
+YAML
+start auth --config "$TMP/auth.yaml"
+A=(-H 'X-Auth-Request-User: alice'); B=(-H 'X-Auth-Request-User: bob')
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/sync?LANG=ADQL&QUERY=SELECT+1+FROM+demo.stars")
+[ "$code" = 401 ] && echo "no identity: 401" || { echo "FAIL: no identity gave $code"; fail=1; }
+job=$(curl -s -o /dev/null -w '%{redirect_url}' "${A[@]}" -d LANG=ADQL -d 'QUERY=SELECT TOP 2 id FROM demo.stars' -d PHASE=RUN "$URL/async")
+[ -n "$job" ] || { echo "FAIL: alice could not create a job"; fail=1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' "${A[@]}" "$job")
+[ "$code" = 200 ] && echo "alice sees her job" || { echo "FAIL: alice gets $code for her job"; fail=1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' "${B[@]}" "$job")
+[ "$code" = 404 ] && echo "bob gets 404 for alice's job" || { echo "FAIL: bob gets $code for alice's job"; fail=1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' "${B[@]}" "$job/results/result")
+[ "$code" = 404 ] && echo "bob gets 404 for alice's result" || { echo "FAIL: bob gets $code for alice's result"; fail=1; }
+if curl -s "${B[@]}" "$URL/async" | grep -q "${job##*/}"; then echo "FAIL: alice's job in bob's list"; fail=1; else echo "bob's list does not show it"; fi
+rows=$(curl -s "${A[@]}" "$URL/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+id+FROM+demo.stars" | wc -l)
+[ "$rows" = 1001 ] && echo "configured default MAXREC 1000 applies" || { echo "FAIL: $rows lines with default MAXREC 1000"; fail=1; }
+
+n=$(curl -s "${A[@]}" "$URL/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+COUNT(*)+FROM+mine.sources+WHERE+dec+BETWEEN+0+AND+10" | tail -1 | tr -d '\r')
+expect=$(awk -F, 'NR > 1 && $4 >= 0 && $4 <= 10' "$TMP/mine.csv" | wc -l)
+[ "$n" = "$expect" ] && echo "mine.sources is published and queryable ($n rows in a dec band)" || { echo "FAIL: mine.sources count $n, CSV has $expect"; fail=1; }
+curl -s "${A[@]}" -G "$URL/sync" -d LANG=ADQL -d FORMAT=csv \
+    --data-urlencode "QUERY=SELECT column_name FROM TAP_SCHEMA.columns WHERE table_name = 'mine.sources'" | grep -q label \
+  && echo "TAP_SCHEMA describes mine.sources" || { echo "FAIL: mine.sources not in TAP_SCHEMA"; fail=1; }
+
+[ $fail -eq 0 ] && echo "tap-server tests passed" || echo "tap-server tests FAILED"
+exit $fail
