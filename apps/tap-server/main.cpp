@@ -7,6 +7,9 @@
 #include <dax/tap/demo_data.hpp>
 #include <dax/uws/engine.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <filesystem>
 #include <iostream>
 
@@ -105,6 +108,13 @@ int main(int argc, char** argv) {
 
     httplib::Server server;
     server.set_default_headers({{"Server", "libdax-tap-server/" DAX_VERSION}});
+    // Small responses leave at once (Nagle + delayed ACK would add 40 ms to each); accepted
+    // sockets inherit TCP_NODELAY from the listening socket on Linux.
+    server.set_socket_options([](socket_t sock) {
+        httplib::default_socket_options(sock);
+        int one = 1;
+        ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    });
     server.set_payload_max_length(cfg.service.lim.max_upload_bytes + (1 << 20));
     tapserver::tap_binding tb;
     tb.public_url = cfg.public_url;

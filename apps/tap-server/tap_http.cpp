@@ -8,16 +8,28 @@
 namespace dax::tapserver {
 namespace {
 
-// Writes to the HTTP response as it comes; a closed connection stops the query.
+// Writes to the HTTP response in chunks of up to 256 KiB as rows come; a closed connection
+// stops the query. Memory stays flat whatever the result size.
 class datasink_sink final : public votable::sink {
 public:
-    explicit datasink_sink(httplib::DataSink& s) : s_(s) {}
+    explicit datasink_sink(httplib::DataSink& s) : s_(s) { buf_.reserve(limit); }
     void write(const char* data, std::size_t size) override {
-        if (!s_.write(data, size)) throw error("client disconnected");
+        if (buf_.size() + size > limit) flush();
+        if (size >= limit) return send(data, size);
+        buf_.append(data, size);
+    }
+    void flush() override {
+        if (!buf_.empty()) send(buf_.data(), buf_.size());
+        buf_.clear();
     }
 
 private:
+    static constexpr std::size_t limit = 256 << 10;
+    void send(const char* data, std::size_t size) {
+        if (!s_.write(data, size)) throw error("client disconnected");
+    }
     httplib::DataSink& s_;
+    std::string buf_;
 };
 
 // Bounds the sync queries running at once (limits.queries_in_flight).
@@ -84,8 +96,15 @@ void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_
             l.deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
             try {
                 svc.run(*shared, out, l);
+                out.flush();
             } catch (const std::exception&) {
-                // The writer has closed the document with QUERY_STATUS=ERROR (DALI 1.1 4.4.3).
+                // The writer has closed the document with QUERY_STATUS=ERROR (DALI 1.1 4.4.3);
+                // send it unless the client is gone.
+                try {
+                    out.flush();
+                } catch (const std::exception&) {
+                    return false;
+                }
             }
             sink.done();
             return true;

@@ -169,12 +169,25 @@ bool distance_coords(const expr& d, const expr* c[4]) {
 }
 
 namespace {
-std::optional<lat_band> band(const expr* lat, const geometry::lonlat& center, double radius) {
+std::optional<lat_band> band(const expr* lon, const expr* lat, const geometry::lonlat& center, double radius) {
     if (!lat || lat->kind != expr_kind::column || radius < 0 || radius >= 90) return std::nullopt;
     auto r = geometry::cap_lat_range(center, radius);
     // Rounded outwards to 1e-9 degree (printed with 9 decimals), with a margin of two units:
     // far below any catalogue precision, so rows on the boundary are kept.
-    return lat_band{lat, std::floor(r[0] * 1e9 - 2) / 1e9, std::ceil(r[1] * 1e9 + 2) / 1e9};
+    lat_band b{lat, std::floor(r[0] * 1e9 - 2) / 1e9, std::ceil(r[1] * 1e9 + 2) / 1e9};
+    // The widest longitude offset on a cap that avoids the poles: asin(sin r / cos dec0).
+    const double rad = M_PI / 180;
+    if (lon && lon->kind == expr_kind::column && std::abs(center.lat) + radius < 89) {
+        const double w = std::asin(std::min(1.0, std::sin(radius * rad) / std::cos(center.lat * rad))) / rad;
+        const double c = std::fmod(std::fmod(center.lon, 360) + 360, 360);
+        const double lo = std::floor((c - w) * 1e9 - 2) / 1e9, hi = std::ceil((c + w) * 1e9 + 2) / 1e9;
+        if (lo >= 0 && hi < 360) {
+            b.lon_column = lon;
+            b.lon_lo = lo;
+            b.lon_hi = hi;
+        }
+    }
+    return b;
 }
 }  // namespace
 
@@ -186,7 +199,7 @@ std::optional<lat_band> band_for_predicate(const expr& fn) {
         auto shape = constant_geometry(*fn.args[1 - side]);
         if (!shape || shape->kind == value_type::point) continue;
         auto [c, r] = bounding_cap(*shape);
-        return band(y, c, r);
+        return band(x, y, c, r);
     }
     return std::nullopt;
 }
@@ -198,7 +211,7 @@ std::optional<lat_band> band_for_distance(const distance_bound& d) {
     if (!r) return std::nullopt;
     for (int side = 0; side < 2; ++side) {
         auto x = constant_value(*c[2 * (1 - side)]), y = constant_value(*c[2 * (1 - side) + 1]);
-        if (x && y) return band(c[2 * side + 1], {*x, *y}, *r);
+        if (x && y) return band(c[2 * side], c[2 * side + 1], {*x, *y}, *r);
     }
     return std::nullopt;
 }

@@ -47,6 +47,11 @@ bool distance_coords(const expr& distance, const expr* c[4]);
 struct lat_band {
     const expr* lat_column = nullptr;
     double lo = -90, hi = 90;
+    /// A longitude window [lon_lo, lon_hi] within [0, 360) when the cap avoids the poles and
+    /// does not cross lon 0 (nullptr otherwise). Rows outside [0, 360) must not be excluded by
+    /// it: dialects print it as (lon BETWEEN lo AND hi OR lon < 0 OR lon >= 360).
+    const expr* lon_column = nullptr;
+    double lon_lo = 0, lon_hi = 360;
 };
 /// For CONTAINS/INTERSECTS(POINT(lon, lat), constant shape) = 1 (given the function) or a
 /// distance bound with one constant point and a constant radius.

@@ -120,6 +120,16 @@ class sqlite_printer final : public printer {
         out += '(';
         emit(*b.lat_column);
         out += fmt::format(" BETWEEN {:.9f} AND {:.9f} AND ", b.lo, b.hi);
+        if (b.lon_column) {
+            // Cheap longitude test before the exact one; never drops rows outside [0, 360).
+            out += '(';
+            emit(*b.lon_column);
+            out += fmt::format(" BETWEEN {:.9f} AND {:.9f} OR ", b.lon_lo, b.lon_hi);
+            emit(*b.lon_column);
+            out += " < 0 OR ";
+            emit(*b.lon_column);
+            out += " >= 360) AND ";
+        }
     }
 
     void geometry_function(const expr& e) override {
