@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# TAP benchmark on the demo data: tap-server (embedded SQLite; and PostgreSQL+pgSphere when
+# PG_CONNINFO names a database loaded by tests/tap/with_postgres.sh) beside the DaCHS peer when
+# it answers at DACHS_URL (shared/peers/dachs/setup.sh), measured in one run by the same client.
+#   bench/tap_bench.sh [BUILD_BIN_DIR]     env: DACHS_URL (default http://127.0.0.1:8090/tap),
+#                                               WRK_SECS (10), WRK_CONNS (16)
+# Cases: (a) SELECT TOP 1 sync latency, (b) ~100-row cone search, (c) 100,000 rows as BINARY2,
+# (d) wrk on (a) for WRK_SECS s at WRK_CONNS connections. Loopback only.
+set -euo pipefail
+BIN=${1:-build/bin}
+DACHS_URL=${DACHS_URL:-http://127.0.0.1:8090/tap}
+WRK_SECS=${WRK_SECS:-10}
+WRK_CONNS=${WRK_CONNS:-16}
+TMP=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BIN/tap-server" --port "$port" --data-dir "$TMP/data" > "$TMP/server.log" 2>&1 &
+PID=$!
+URL=http://127.0.0.1:$port/tap
+for _ in $(seq 1 300); do curl -sf "$URL/availability" > /dev/null 2>&1 && break; sleep 0.1; done
+
+top1='/sync?LANG=ADQL&QUERY=SELECT%20TOP%201%20*%20FROM%20demo.stars'
+run() {  # run LABEL URL
+  "$BIN/tap_bench" "$2" "$1"
+  if command -v wrk > /dev/null; then
+    wrk -t2 -c"$WRK_CONNS" -d"${WRK_SECS}s" "$2$top1" > "$TMP/wrk.txt" 2>&1 || true
+    printf '%-18s (d) wrk %ss x %s connections: %s requests/s, %s non-2xx\n' "$1" "$WRK_SECS" "$WRK_CONNS" \
+      "$(awk '/Requests\/sec/ {print $2}' "$TMP/wrk.txt")" "$(awk '/Non-2xx/ {print $NF}' "$TMP/wrk.txt" | grep . || echo 0)"
+  fi
+}
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
+run libdax-sqlite "$URL"
+if curl -sf -m 5 "$DACHS_URL/availability" > /dev/null 2>&1; then
+  run dachs-2.7 "$DACHS_URL"
+else
+  echo "DaCHS peer not answering at $DACHS_URL: start it with shared/peers/dachs/setup.sh for the comparison"
+fi
