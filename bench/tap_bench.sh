@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# TAP benchmark on the demo data: tap-server (embedded SQLite; and PostgreSQL+pgSphere when
-# PG_CONNINFO names a database loaded by tests/tap/with_postgres.sh) beside the DaCHS peer when
+# TAP benchmark on the demo data: tap-server on its embedded SQLite and on a throwaway
+# PostgreSQL+pgSphere (started by tests/exec/with_servers.sh; NO_PG=1 skips it), beside the DaCHS peer when
 # it answers at DACHS_URL (shared/peers/dachs/setup.sh), measured in one run by the same client.
 #   bench/tap_bench.sh [BUILD_BIN_DIR]     env: DACHS_URL (default http://127.0.0.1:8090/tap),
 #                                               WRK_SECS (10), WRK_CONNS (16)
 # Cases: (a) SELECT TOP 1 sync latency, (b) ~100-row cone search, (c) 100,000 rows as BINARY2,
 # (d) wrk on (a) for WRK_SECS s at WRK_CONNS connections. Loopback only.
 set -euo pipefail
+# The PostgreSQL figures need a throwaway server: re-run under the test suite's launcher.
+if [ -z "${DAX_TEST_PG:-}" ] && [ "${NO_PG:-}" != 1 ]; then
+  exec "$(dirname "$0")/../tests/exec/with_servers.sh" "$0" "$@"
+fi
 BIN=${1:-build/bin}
 DACHS_URL=${DACHS_URL:-http://127.0.0.1:8090/tap}
 WRK_SECS=${WRK_SECS:-10}
@@ -32,6 +36,15 @@ run() {  # run LABEL URL
 }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 run libdax-sqlite "$URL"
+if [ -n "${DAX_TEST_PG:-}" ]; then
+  pgport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  printf 'data_dir: %s\nbackends:\n  pg: {type: postgres, conninfo: "%s", connections: 32}\ndemo_backend: pg\n' "$TMP/pgdata" "$DAX_TEST_PG" > "$TMP/pg.yaml"
+  "$BIN/tap-server" --port "$pgport" --config "$TMP/pg.yaml" > "$TMP/pgserver.log" 2>&1 &
+  PID2=$!
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$pgport/tap/availability" > /dev/null 2>&1 && break; sleep 0.1; done
+  run libdax-postgres "http://127.0.0.1:$pgport/tap"
+  kill $PID2
+fi
 if curl -sf -m 5 "$DACHS_URL/availability" > /dev/null 2>&1; then
   run dachs-2.7 "$DACHS_URL"
 else

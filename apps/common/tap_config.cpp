@@ -28,6 +28,7 @@ result<server_config> load_config(const std::string& path, server_config c) {
         read(root, "data_dir", c.service.data_dir);
         read(root, "results_dir", c.results_dir);
         read(root, "demo", c.demo);
+        read(root, "demo_backend", c.demo_backend);
         if (const auto a = root["auth"]) {
             const std::string mode = a["mode"] ? a["mode"].as<std::string>() : "none";
             if (mode == "none") c.auth = auth_mode::none;
@@ -60,8 +61,16 @@ result<server_config> load_config(const std::string& path, server_config c) {
                     const std::string dir = kv.second["directory"] ? kv.second["directory"].as<std::string>() : "";
                     if (dir.empty()) return error(fmt::format("{}: backends.{} needs a directory", path, name));
                     c.service.backends[name] = tap::open_sqlite_backend(dir);
+                } else if (type == "postgres") {
+                    const std::string ci = kv.second["conninfo"] ? kv.second["conninfo"].as<std::string>() : "";
+                    const std::size_t n = kv.second["connections"] ? kv.second["connections"].as<std::size_t>() : 8;
+                    try {
+                        c.service.backends[name] = tap::open_postgres_backend(ci, n);
+                    } catch (const std::exception& e) {
+                        return error(fmt::format("{}: backends.{}: {}", path, name, e.what()));
+                    }
                 } else {
-                    return error(fmt::format("{}: backends.{}: type '{}' is not supported by this build (sqlite)", path, name, type));
+                    return error(fmt::format("{}: backends.{}: type must be sqlite or postgres, not '{}'", path, name, type));
                 }
             }
         }

@@ -18,6 +18,7 @@ struct server_config {
     std::string auth_header = "X-Auth-Request-User";
     std::string token_file;               ///< token mode: lines "sha256-hex user scope[,scope]"
     bool demo = true;                     ///< publish and load the demo tables
+    std::string demo_backend = "sqlite";  ///< where the demo tables live
     std::string results_dir;              ///< default data_dir/results
     tap::service_config service;
     std::vector<std::string> schema_files;  ///< Felis files (with backends in service.schemas)

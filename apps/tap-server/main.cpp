@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     if (!data_dir.empty()) cfg.service.data_dir = data_dir;
     if (cfg.results_dir.empty()) cfg.results_dir = cfg.service.data_dir + "/results";
     if (cfg.demo)
-        for (auto& s : tap::demo_schemas()) cfg.service.schemas.insert(cfg.service.schemas.begin(), {s, "sqlite"});
+        for (auto& s : tap::demo_schemas()) cfg.service.schemas.insert(cfg.service.schemas.begin(), {s, cfg.demo_backend});
     std::filesystem::create_directories(cfg.service.data_dir);
 
     auto svc = tap::service::open(cfg.service);

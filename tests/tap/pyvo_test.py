@@ -59,6 +59,13 @@ for (ra0, dec0, rad) in [(10, 10, 3.6), (200, -45, 5), (0.5, 89, 2), (359.5, 0, 
 oc = svc.run_sync("SELECT obs_id, s_region FROM ivoa.ObsCore WHERE 1 = CONTAINS(POINT('ICRS', 10, 10), s_region)").to_table()
 check(len(oc) == 4, "4 ObsCore footprints contain (10,10) (got %d)" % len(oc))
 check(all(str(s).startswith("POLYGON ICRS ") for s in oc["s_region"]), "s_region is STC-S")
+g = svc.run_sync("SELECT s_ra, s_dec, s_region, POINT('ICRS', s_ra, s_dec) AS p, CIRCLE('ICRS', s_ra, s_dec, 0.5) AS c "
+                 "FROM ivoa.ObsCore WHERE obs_id = 'img-000045'").to_table()
+v = [float(x) for x in str(g["s_region"][0]).split()[2:]]
+check(len(v) == 8 and abs(np.mean(v[0::2]) - g["s_ra"][0]) < 0.01 and abs(np.mean(v[1::2]) - g["s_dec"][0]) < 0.01,
+      "s_region vertices in degrees around (s_ra, s_dec): %s" % v)
+check(np.allclose(g["p"][0], [g["s_ra"][0], g["s_dec"][0]]) and np.allclose(g["c"][0], [g["s_ra"][0], g["s_dec"][0], 0.5]),
+      "POINT and CIRCLE results in degrees: %s %s" % (g["p"][0], g["c"][0]))
 
 # --- MAXREC and OVERFLOW
 r = svc.run_sync("SELECT id FROM demo.stars", maxrec=3)

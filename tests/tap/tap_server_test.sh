@@ -2,9 +2,12 @@
 # tap-server end to end on its embedded demo database: pyvo/astropy (tests/tap/pyvo_test.py),
 # stilts taplint (0 errors required) and votlint, the landing page in headless Chromium, and
 # user isolation with the trusted-header auth mode. Servers run on loopback ports in a temp dir.
-#   tap_server_test.sh BIN_DIR
+#   tap_server_test.sh BIN_DIR [postgres]
+# With "postgres" (run through tests/exec/with_servers.sh, which sets DAX_TEST_PG) the demo
+# tables live on PostgreSQL+pgSphere; TAP_SCHEMA and the uploaded tables follow the backend.
 set -euo pipefail
 BIN=$1
+MODE=${2:-sqlite}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d)
 PIDS=()
@@ -24,7 +27,18 @@ start() {  # start NAME ARGS... ; sets URL
 }
 fail=0
 
-start demo --data-dir "$TMP/demo"
+if [ "$MODE" = postgres ]; then
+  [ -n "${DAX_TEST_PG:-}" ] || { echo "postgres mode needs DAX_TEST_PG (tests/exec/with_servers.sh)"; exit 1; }
+  cat > "$TMP/pg.yaml" <<YAML
+data_dir: $TMP/demo
+backends:
+  pg: {type: postgres, conninfo: "$DAX_TEST_PG", connections: 8}
+demo_backend: pg
+YAML
+  start demo --config "$TMP/pg.yaml"
+else
+  start demo --data-dir "$TMP/demo"
+fi
 echo "== pyvo and astropy against $URL"
 /usr/bin/python3 -W ignore "$HERE/pyvo_test.py" "$URL" || fail=1
 
@@ -76,6 +90,7 @@ else echo "FAIL: no line number: $(cat "$TMP/bad.log")"; fail=1; fi
 echo "== trusted-header auth: users see only their own jobs"
 cat > "$TMP/auth.yaml" <<YAML
 data_dir: $TMP/demo
+$([ "$MODE" = postgres ] && printf 'backends:\n  pg: {type: postgres, conninfo: "%s"}\ndemo_backend: pg\n' "$DAX_TEST_PG")
 auth: {mode: header, header: X-Auth-Request-User}
 limits: {default_maxrec: 1000, hard_maxrec: 5000}
 schemas:

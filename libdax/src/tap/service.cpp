@@ -351,6 +351,7 @@ result<prepared_query> service::prepare(const parameters& p, const upload_fetche
         }
         if (!by_backend.empty() && by_backend.begin()->first != target) {
             target = by_backend.begin()->first;
+            for (auto& u : q.uploads) u.table.db_schema = target->upload_schema();
             parsed = adql::parse(q.adql);
             opt.target = target->dialect();
             adql::run_passes(*parsed.value(), opt);

@@ -51,10 +51,18 @@ public:
                                            const std::function<void(std::uint64_t)>& progress = {}) = 0;
     /// True if the table exists.
     virtual bool has_table(const adql::table_info& t) = 0;
+    /// Backend schema of TAP_UPLOAD tables during a query.
+    virtual std::string upload_schema() const { return "TAP_UPLOAD"; }
 };
 
 /// SQLite: one database file per schema in `directory` (`<schema>.db`, attached under the
 /// schema's name), read-only connections pooled for queries, dax_* geometry functions.
 std::unique_ptr<backend> open_sqlite_backend(const std::string& directory);
+
+/// PostgreSQL with pgSphere, through libpq: geometry columns are spoint/scircle/spoly (and
+/// adql:REGION columns spoly, returned as STC-S), cone searches use a GiST index on the
+/// position, queries run in READ ONLY transactions with a statement timeout and stream
+/// through COPY, uploads are session temporary tables. `connections` are pooled.
+std::unique_ptr<backend> open_postgres_backend(const std::string& conninfo, std::size_t connections = 8);
 
 }  // namespace dax::tap

@@ -1,0 +1,528 @@
+// The PostgreSQL+pgSphere backend (libpq: SOCI 4.0.3 cannot describe pgSphere columns).
+// Results stream with COPY (...) TO STDOUT in text form: one buffer per row, memory flat.
+#include <dax/tap/backend.hpp>
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <sys/select.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+namespace dax::tap {
+namespace {
+
+std::string quote(std::string_view id) {
+    std::string s = "\"";
+    for (char ch : id) s += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    return s + "\"";
+}
+
+enum class kind { integer, real, text, region_text, geometry };
+
+kind kind_of(const votable::field& f) {
+    using votable::datatype;
+    if (f.xtype == "adql:REGION") return kind::region_text;
+    if (f.xtype == "point" || f.xtype == "circle" || f.xtype == "polygon") return kind::geometry;
+    const bool scalar = f.arraysize.empty();
+    switch (f.type) {
+    case datatype::boolean: case datatype::unsigned_byte: case datatype::short_: case datatype::int_: case datatype::long_:
+        return scalar ? kind::integer : kind::text;
+    case datatype::float_: case datatype::double_: return scalar ? kind::real : kind::geometry;
+    default: return kind::text;
+    }
+}
+
+std::string sql_type(const votable::field& f) {
+    using votable::datatype;
+    if (f.xtype == "adql:REGION" || f.xtype == "polygon") return "spoly";
+    if (f.xtype == "point") return "spoint";
+    if (f.xtype == "circle") return "scircle";
+    if (!f.arraysize.empty()) return "text";
+    switch (f.type) {
+    case datatype::boolean: return "boolean";
+    case datatype::unsigned_byte: case datatype::short_: return "smallint";
+    case datatype::int_: return "integer";
+    case datatype::long_: return "bigint";
+    case datatype::float_: return "real";
+    case datatype::double_: return "double precision";
+    default: return "text";
+    }
+}
+
+// Numbers of a pgSphere value printed in degrees ("(10d , 20d)", "<(..) , 1d>", "{(..),..}").
+void numbers(std::string_view v, std::vector<double>& out) {
+    out.clear();
+    const char* p = v.data();
+    const char* end = p + v.size();
+    while (p < end) {
+        if (std::isdigit(static_cast<unsigned char>(*p)) || *p == '-' || *p == '+' || *p == '.') {
+            char* q = nullptr;
+            const double d = std::strtod(p, &q);
+            if (q == p) { ++p; continue; }
+            out.push_back(d);
+            p = q;
+        } else {
+            ++p;
+        }
+    }
+}
+
+// DALI numbers -> pgSphere input in degrees.
+std::string pgsphere_of_dali(std::string_view xtype, std::string_view dali) {
+    std::vector<double> n;
+    numbers(dali, n);
+    if (xtype == "point" && n.size() == 2) return fmt::format("({}d,{}d)", n[0], n[1]);
+    if (xtype == "circle" && n.size() == 3) return fmt::format("<({}d,{}d),{}d>", n[0], n[1], n[2]);
+    if (n.size() < 6 || n.size() % 2) throw error(fmt::format("not a DALI polygon: '{}'", dali.substr(0, 60)));
+    std::string s = "{";
+    for (std::size_t i = 0; i < n.size(); i += 2) s += fmt::format("{}({}d,{}d)", i ? "," : "", n[i], n[i + 1]);
+    return s + "}";
+}
+
+// COPY text format: backslash escapes (PostgreSQL docs, COPY, "Text Format").
+void copy_escape(std::string& out, std::string_view v) {
+    for (char c : v) {
+        switch (c) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: out += c;
+        }
+    }
+}
+void copy_unescape(std::string_view in, std::string& out) {
+    out.clear();
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (in[i] != '\\' || i + 1 == in.size()) {
+            out += in[i];
+            continue;
+        }
+        const char c = in[++i];
+        switch (c) {
+        case 't': out += '\t'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'v': out += '\v'; break;
+        default: out += c;
+        }
+    }
+}
+
+struct pgresult {
+    PGresult* r;
+    explicit pgresult(PGresult* x) : r(x) {}
+    ~pgresult() { PQclear(r); }
+};
+
+class postgres_backend final : public backend {
+public:
+    postgres_backend(std::string conninfo, std::size_t n) : conninfo_(std::move(conninfo)), max_(n) {
+        PGconn* c = connect();  // fail early on a bad conninfo
+        release(c);
+    }
+    ~postgres_backend() override {
+        for (auto* c : idle_) PQfinish(c);
+    }
+    adql::dialect dialect() const override { return adql::dialect::postgres; }
+    std::string upload_schema() const override { return "pg_temp"; }
+
+    std::uint64_t run(const std::string& sql, std::span<const votable::field> fields, votable::table_writer& out,
+                      const run_limits& limits, std::span<const upload_table> uploads) override {
+        PGconn* c = acquire();
+        bool healthy = true;
+        struct give_back {
+            postgres_backend& b;
+            PGconn* c;
+            bool& healthy;
+            ~give_back() {
+                if (healthy) {
+                    pgresult r(PQexec(c, "ROLLBACK"));
+                    b.release(c);
+                } else {
+                    b.discard(c);
+                }
+            }
+        } gb{*this, c, healthy};
+        degrees(c);
+        if (uploads.empty()) {
+            exec(c, "BEGIN READ ONLY");
+        } else {
+            exec(c, "BEGIN");
+            for (const auto& u : uploads) load_upload(c, u);
+            exec(c, "SET TRANSACTION READ ONLY");  // allowed after the temp tables were filled
+        }
+        const auto left = limits.deadline - std::chrono::steady_clock::now();
+        if (limits.deadline != std::chrono::steady_clock::time_point::max())
+            exec(c, fmt::format("SET LOCAL statement_timeout = {}",
+                                std::max<long long>(1, std::chrono::duration_cast<std::chrono::milliseconds>(left).count())));
+        if (!PQsendQuery(c, ("COPY (" + sql + ") TO STDOUT").c_str())) {
+            healthy = false;
+            throw error(fmt::format("query failed: {}", PQerrorMessage(c)));
+        }
+        // COPY OUT starts once the query has run to its first row; errors arrive as a result.
+        PGresult* first = PQgetResult(c);
+        const auto st = PQresultStatus(first);
+        if (st != PGRES_COPY_OUT) {
+            std::string m = message(first, limits);
+            PQclear(first);
+            while (PGresult* r = PQgetResult(c)) PQclear(r);
+            throw error(m);
+        }
+        PQclear(first);
+        std::vector<kind> kinds;
+        for (const auto& f : fields) kinds.push_back(kind_of(f));
+        std::vector<votable::cell> cells(fields.size());
+        std::vector<std::string> texts(fields.size());
+        std::vector<std::vector<double>> arrays(fields.size());
+        bool begun = false, overflow = false;
+        std::uint64_t n = 0;
+        try {
+            for (;;) {
+                char* line = nullptr;
+                int len = PQgetCopyData(c, &line, 1);
+                if (len == 0) {  // nothing yet: wait for data or cancellation
+                    if (limits.cancelled && limits.cancelled->load()) {
+                        cancel(c);
+                        healthy = false;
+                        throw error("query aborted");
+                    }
+                    fd_set rd;
+                    FD_ZERO(&rd);
+                    FD_SET(PQsocket(c), &rd);
+                    timeval tv{0, 100000};
+                    select(PQsocket(c) + 1, &rd, nullptr, nullptr, &tv);
+                    PQconsumeInput(c);
+                    continue;
+                }
+                if (len == -1) break;  // done
+                if (len < 0) {
+                    healthy = false;
+                    throw error(fmt::format("query failed: {}", PQerrorMessage(c)));
+                }
+                struct freer {
+                    char* p;
+                    ~freer() { PQfreemem(p); }
+                } fr{line};
+                if (!begun) {
+                    out.begin(fields);
+                    begun = true;
+                }
+                if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
+                    overflow = true;
+                    cancel(c);  // the rest is not needed
+                    healthy = false;
+                    break;
+                }
+                decode_row(std::string_view(line, static_cast<std::size_t>(len)), fields, kinds, cells, texts, arrays);
+                out.row(cells);
+                ++n;
+            }
+            if (healthy) {
+                PGresult* r = PQgetResult(c);
+                const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+                std::string m = ok ? "" : message(r, limits);
+                PQclear(r);
+                while (PGresult* x = PQgetResult(c)) PQclear(x);
+                if (!ok) throw error(m);
+            }
+        } catch (const std::exception& e) {
+            if (begun) out.abort(e.what());
+            throw;
+        }
+        if (!begun) out.begin(fields);
+        out.finish(overflow);
+        return n;
+    }
+
+    result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
+                                   const std::function<void(std::uint64_t)>& progress) override {
+        PGconn* c = nullptr;
+        try {
+            std::vector<votable::field> fields;
+            for (const auto& col : t.columns) fields.push_back(to_field(col));
+            auto reader = votable::open_csv_reader(csv, fields);
+            if (!reader) return reader.err();
+            c = connect();
+            const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
+            const std::string name = t.db_name.empty() ? t.name : t.db_name;
+            const std::string table = quote(schema) + "." + quote(name);
+            exec(c, "CREATE EXTENSION IF NOT EXISTS pg_sphere");
+            exec(c, "BEGIN");
+            exec(c, "CREATE SCHEMA IF NOT EXISTS " + quote(schema));
+            exec(c, "DROP TABLE IF EXISTS " + table);
+            std::string cols, names;
+            for (std::size_t i = 0; i < t.columns.size(); ++i) {
+                const std::string n = quote(t.columns[i].db_name.empty() ? t.columns[i].name : t.columns[i].db_name);
+                cols += (i ? ", " : "") + n + " " + sql_type(fields[i]);
+                names += (i ? ", " : "") + n;
+            }
+            exec(c, fmt::format("CREATE TABLE {} ({})", table, cols));
+            pgresult cr(PQexec(c, fmt::format("COPY {} ({}) FROM STDIN", table, names).c_str()));
+            if (PQresultStatus(cr.r) != PGRES_COPY_IN) throw error(PQerrorMessage(c));
+            std::string buf;
+            std::uint64_t rows = 0;
+            try {
+                while ((*reader)->next()) {
+                    const auto row = (*reader)->row();
+                    for (std::size_t i = 0; i < fields.size(); ++i) {
+                        if (i) buf += '\t';
+                        const auto& v = row[i];
+                        if (v.null) { buf += "\\N"; continue; }
+                        switch (kind_of(fields[i])) {
+                        case kind::integer: buf += std::to_string(v.i); break;
+                        case kind::real: fmt::format_to(std::back_inserter(buf), "{}", v.d); break;
+                        case kind::region_text: buf += pgsphere_of_dali("polygon", strip_stcs(v.s)); break;
+                        case kind::geometry: buf += pgsphere_of_dali(fields[i].xtype, array_text(v)); break;
+                        default: copy_escape(buf, v.s);
+                        }
+                    }
+                    buf += '\n';
+                    if (buf.size() > (1 << 20)) flush_copy(c, buf);
+                    if (++rows % 100000 == 0 && progress) progress(rows);
+                }
+            } catch (const std::exception& e) {
+                PQputCopyEnd(c, "bad input");
+                throw error(fmt::format("line {}: {}", (*reader)->line(), e.what()));
+            }
+            flush_copy(c, buf);
+            if (PQputCopyEnd(c, nullptr) != 1) throw error(PQerrorMessage(c));
+            pgresult done(PQgetResult(c));
+            if (PQresultStatus(done.r) != PGRES_COMMAND_OK) throw error(PQresultErrorMessage(done.r));
+            while (PGresult* x = PQgetResult(c)) PQclear(x);
+            index(c, t, fields, schema, name);
+            exec(c, "COMMIT");
+            exec(c, "ANALYZE " + table);
+            PQfinish(c);
+            if (progress) progress(rows);
+            return rows;
+        } catch (const std::exception& e) {
+            if (c) PQfinish(c);  // the transaction rolls back: nothing half-loaded
+            return error(e.what());
+        }
+    }
+
+    bool has_table(const adql::table_info& t) override {
+        PGconn* c = acquire();
+        const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
+        const std::string name = t.db_name.empty() ? t.name : t.db_name;
+        const char* params[] = {schema.c_str(), name.c_str()};
+        pgresult r(PQexecParams(c, "SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2", 2, nullptr, params,
+                                nullptr, nullptr, 0));
+        const bool yes = PQresultStatus(r.r) == PGRES_TUPLES_OK && PQntuples(r.r) == 1;
+        release(c);
+        return yes;
+    }
+
+private:
+    PGconn* connect() {
+        PGconn* c = PQconnectdb(conninfo_.c_str());
+        if (PQstatus(c) != CONNECTION_OK) {
+            std::string m = PQerrorMessage(c);
+            PQfinish(c);
+            throw error(fmt::format("PostgreSQL: cannot connect: {}", m));
+        }
+        exec(c, "SET client_min_messages = warning");
+        return c;
+    }
+    // pgSphere prints degrees on this connection (a session setting; pg_sphere may be created
+    // after the connection was opened, so it is set on first use).
+    void degrees(PGconn* c) {
+        {
+            std::lock_guard lock(mutex_);
+            if (degrees_.count(c)) return;
+        }
+        pgresult r(PQexec(c, "SELECT set_sphere_output('DEG')"));
+        if (PQresultStatus(r.r) != PGRES_TUPLES_OK) return;  // no pg_sphere: no geometry to print
+        std::lock_guard lock(mutex_);
+        degrees_.insert(c);
+    }
+    PGconn* acquire() {
+        {
+            std::lock_guard lock(mutex_);
+            if (!idle_.empty()) {
+                PGconn* c = idle_.back();
+                idle_.pop_back();
+                if (PQstatus(c) == CONNECTION_OK) return c;
+                degrees_.erase(c);
+                PQfinish(c);
+            }
+        }
+        return connect();
+    }
+    void release(PGconn* c) {
+        std::lock_guard lock(mutex_);
+        if (idle_.size() < max_) {
+            idle_.push_back(c);
+        } else {
+            degrees_.erase(c);
+            PQfinish(c);
+        }
+    }
+    void discard(PGconn* c) {
+        std::lock_guard lock(mutex_);
+        degrees_.erase(c);
+        PQfinish(c);
+    }
+    static void exec(PGconn* c, const std::string& sql) {
+        pgresult r(PQexec(c, sql.c_str()));
+        const auto st = PQresultStatus(r.r);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            throw error(fmt::format("PostgreSQL: {}", PQresultErrorMessage(r.r)));
+    }
+    static void cancel(PGconn* c) {
+        if (PGcancel* k = PQgetCancel(c)) {
+            char buf[256];
+            PQcancel(k, buf, sizeof buf);
+            PQfreeCancel(k);
+        }
+    }
+    static std::string message(PGresult* r, const run_limits& limits) {
+        const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        if (code && std::strcmp(code, "57014") == 0)
+            return limits.cancelled && limits.cancelled->load() ? "query aborted" : "query exceeded its execution time limit";
+        std::string m = PQresultErrorMessage(r);
+        while (!m.empty() && std::isspace(static_cast<unsigned char>(m.back()))) m.pop_back();
+        return "query failed: " + m;
+    }
+    static void flush_copy(PGconn* c, std::string& buf) {
+        if (!buf.empty() && PQputCopyData(c, buf.data(), static_cast<int>(buf.size())) != 1) throw error(PQerrorMessage(c));
+        buf.clear();
+    }
+    static std::string_view strip_stcs(std::string_view v) {  // "POLYGON ICRS 1 2 ..." -> "1 2 ..."
+        while (!v.empty() && (std::isalpha(static_cast<unsigned char>(v.front())) || v.front() == ' ')) v.remove_prefix(1);
+        return v;
+    }
+    static std::string array_text(const votable::cell& v) {
+        std::string s;
+        if (!v.s.empty()) return std::string(v.s);
+        for (std::size_t i = 0; i < v.count; ++i) fmt::format_to(std::back_inserter(s), "{}{}", i ? " " : "", static_cast<const double*>(v.data)[i]);
+        return s;
+    }
+
+    void index(PGconn* c, const adql::table_info& t, const std::vector<votable::field>& fields, const std::string& schema,
+               const std::string& name) {
+        const adql::column_info *ra = nullptr, *dec = nullptr;
+        auto db = [](const adql::column_info& col) { return quote(col.db_name.empty() ? col.name : col.db_name); };
+        for (const auto& col : t.columns) {
+            if (col.ucd.rfind("pos.eq.ra;meta.main", 0) == 0) ra = &col;
+            if (col.ucd.rfind("pos.eq.dec;meta.main", 0) == 0) dec = &col;
+        }
+        // The translator's cone test is spoint(radians(ra), radians(dec)) <@ shape: index that.
+        if (ra && dec)
+            exec(c, fmt::format("CREATE INDEX ON {}.{} USING gist (spoint(radians({}), radians({})))", quote(schema), quote(name), db(*ra), db(*dec)));
+        for (std::size_t i = 0; i < t.columns.size(); ++i) {
+            const auto& col = t.columns[i];
+            const std::string type = sql_type(fields[i]);
+            if (type == "spoly" || type == "spoint" || type == "scircle")
+                exec(c, fmt::format("CREATE INDEX ON {}.{} USING gist ({})", quote(schema), quote(name), db(col)));
+            else if (col.indexed)
+                exec(c, fmt::format("CREATE INDEX ON {}.{} ({})", quote(schema), quote(name), db(col)));
+        }
+    }
+
+    void load_upload(PGconn* c, const upload_table& u) {
+        std::string cols;
+        std::vector<votable::field> fields;
+        for (std::size_t i = 0; i < u.table.columns.size(); ++i) {
+            fields.push_back(to_field(u.table.columns[i]));
+            cols += (i ? ", " : "") + quote(u.table.columns[i].name) + " " + sql_type(fields.back());
+        }
+        const std::string table = "pg_temp." + quote(u.table.name);
+        exec(c, fmt::format("CREATE TEMP TABLE {} ({}) ON COMMIT DROP", table, cols));
+        pgresult cr(PQexec(c, fmt::format("COPY {} FROM STDIN", table).c_str()));
+        if (PQresultStatus(cr.r) != PGRES_COPY_IN) throw error(PQerrorMessage(c));
+        std::string buf;
+        for (const auto& r : u.rows) {
+            for (std::size_t i = 0; i < r.size(); ++i) {
+                if (i) buf += '\t';
+                if (r[i].empty()) buf += "\\N";
+                else if (kind_of(fields[i]) == kind::geometry || kind_of(fields[i]) == kind::region_text)
+                    buf += pgsphere_of_dali(fields[i].xtype == "adql:REGION" ? "polygon" : fields[i].xtype, strip_stcs(r[i]));
+                else copy_escape(buf, r[i]);
+            }
+            buf += '\n';
+            if (buf.size() > (1 << 20)) flush_copy(c, buf);
+        }
+        flush_copy(c, buf);
+        if (PQputCopyEnd(c, nullptr) != 1) throw error(PQerrorMessage(c));
+        pgresult done(PQgetResult(c));
+        if (PQresultStatus(done.r) != PGRES_COMMAND_OK) throw error(fmt::format("upload {}: {}", u.table.name, PQresultErrorMessage(done.r)));
+    }
+
+    static void decode_row(std::string_view line, std::span<const votable::field> fields, const std::vector<kind>& kinds,
+                           std::vector<votable::cell>& cells, std::vector<std::string>& texts,
+                           std::vector<std::vector<double>>& arrays) {
+        std::size_t pos = 0;
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            std::size_t tab = line.find('\t', pos);
+            if (tab == std::string_view::npos) tab = line.size();
+            const std::string_view v = line.substr(pos, tab - pos);
+            pos = tab + 1;
+            votable::cell& c = cells[i];
+            c = votable::cell{};
+            if (v == "\\N") {
+                c.null = true;
+                continue;
+            }
+            switch (kinds[i]) {
+            case kind::integer:
+                if (v == "t" || v == "f") c.i = v == "t";
+                else std::from_chars(v.data(), v.data() + v.size(), c.i);
+                break;
+            case kind::real: {
+                double d = 0;
+                auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+                if (ec != std::errc()) d = std::strtod(std::string(v).c_str(), nullptr);  // NaN, Infinity
+                (void)p;
+                c.d = d;
+                break;
+            }
+            case kind::geometry:
+                numbers(v, arrays[i]);
+                c.data = arrays[i].data();
+                c.count = arrays[i].size();
+                break;
+            case kind::region_text: {
+                numbers(v, arrays[i]);
+                auto& t = texts[i];
+                const std::size_t n = arrays[i].size();
+                t = n == 2 ? "POSITION ICRS" : n == 3 ? "CIRCLE ICRS" : "POLYGON ICRS";
+                for (double d : arrays[i]) fmt::format_to(std::back_inserter(t), " {}", d);
+                c.s = t;
+                break;
+            }
+            case kind::text:
+                if (v.find('\\') == std::string_view::npos) {
+                    c.s = v;
+                } else {
+                    copy_unescape(v, texts[i]);
+                    c.s = texts[i];
+                }
+                break;
+            }
+        }
+    }
+
+    std::string conninfo_;
+    std::size_t max_;
+    std::mutex mutex_;
+    std::vector<PGconn*> idle_;
+    std::set<PGconn*> degrees_;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> open_postgres_backend(const std::string& conninfo, std::size_t connections) {
+    return std::make_unique<postgres_backend>(conninfo, connections);
+}
+
+}  // namespace dax::tap
