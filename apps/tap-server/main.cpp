@@ -3,6 +3,7 @@
 //   tap-server [--host H] [--port P] [--data-dir D] [--config FILE]
 #include "../common/tap_config.hpp"
 #include "tap_http.hpp"
+#include "token_auth.hpp"
 
 #include <dax/tap/demo_data.hpp>
 #include <dax/uws/engine.hpp>
@@ -89,9 +90,21 @@ int main(int argc, char** argv) {
             if (v.empty()) return std::nullopt;
             return v;
         };
-    } else if (cfg.auth == tapserver::auth_mode::token) {
-        std::cerr << "tap-server: auth mode 'token' is not implemented yet; use none or header\n";
-        return 2;
+    }
+    std::shared_ptr<tapserver::token_file> tokens;
+    if (cfg.auth == tapserver::auth_mode::token) {
+        auto t = tapserver::token_file::load(cfg.token_file);
+        if (!t) {
+            std::cerr << "tap-server: " << t.err().what() << "\n";
+            return 2;
+        }
+        tokens = std::make_shared<tapserver::token_file>(std::move(*t));
+        identity = [tokens](const httplib::Request& req) -> std::optional<std::string> {
+            std::string user;
+            if (tokens->check(req.get_header_value("Authorization"), "read:tap", user) != tapserver::token_file::verdict::ok)
+                return std::nullopt;
+            return user;
+        };
     }
 
     auto store = uws::open_sqlite_job_store(cfg.service.data_dir + "/tap-jobs.db");
@@ -127,6 +140,25 @@ int main(int argc, char** argv) {
     ub.identity = identity;
     http::add_uws_routes(server, engine, *results, ub);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/tap/"); });
+    if (tokens) {
+        // Queries and jobs need a token with scope read:tap: 401 without a valid token, 403
+        // when the token lacks the scope. Discovery (VOSI, examples, landing page) stays open.
+        server.set_pre_routing_handler([tokens](const httplib::Request& req, httplib::Response& res) {
+            if (req.path.rfind("/tap/sync", 0) != 0 && req.path.rfind("/tap/async", 0) != 0)
+                return httplib::Server::HandlerResponse::Unhandled;
+            std::string user;
+            switch (tokens->check(req.get_header_value("Authorization"), "read:tap", user)) {
+            case tapserver::token_file::verdict::ok: return httplib::Server::HandlerResponse::Unhandled;
+            case tapserver::token_file::verdict::missing_scope:
+                tapserver::dali_error(res, 403, "the token does not grant the scope read:tap");
+                return httplib::Server::HandlerResponse::Handled;
+            default:
+                res.set_header("WWW-Authenticate", "Bearer");
+                tapserver::dali_error(res, 401, "a bearer token with scope read:tap is required");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+        });
+    }
     server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         // Anything unexpected becomes a DALI error; the server keeps serving.
         std::string m = "internal error";

@@ -119,5 +119,22 @@ curl -s "${A[@]}" -G "$URL/sync" -d LANG=ADQL -d FORMAT=csv \
     --data-urlencode "QUERY=SELECT column_name FROM TAP_SCHEMA.columns WHERE table_name = 'mine.sources'" | grep -q label \
   && echo "TAP_SCHEMA describes mine.sources" || { echo "FAIL: mine.sources not in TAP_SCHEMA"; fail=1; }
 
+echo "== bearer tokens: hashed token file with scopes"
+good=tok-$RANDOM$RANDOM; noscope=tok-$RANDOM$RANDOM
+{ echo "# sha256 user scopes"
+  echo "$(printf %s "$good" | sha256sum | cut -d' ' -f1) carol read:tap,read:image"
+  echo "$(printf %s "$noscope" | sha256sum | cut -d' ' -f1) dave read:image"; } > "$TMP/tokens"
+sed -e 's/mode: header, header: X-Auth-Request-User/mode: token, token_file: TOKENS/' -e "s#TOKENS#$TMP/tokens#" "$TMP/auth.yaml" > "$TMP/token.yaml"
+start token --config "$TMP/token.yaml"
+q="$URL/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+TOP+1+id+FROM+demo.stars"
+for t in "none:401" "Bearer wrong:401" "Bearer $noscope:403" "Bearer $good:200"; do
+  hdr=${t%:*}; want=${t##*:}
+  if [ "$hdr" = none ]; then code=$(curl -s -o /dev/null -w '%{http_code}' "$q")
+  else code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $hdr" "$q"); fi
+  [ "$code" = "$want" ] && echo "token ${hdr%% *}...: $code" || { echo "FAIL: token $hdr gave $code, want $want"; fail=1; }
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/capabilities")
+[ "$code" = 200 ] && echo "capabilities stay public" || { echo "FAIL: capabilities gave $code"; fail=1; }
+
 [ $fail -eq 0 ] && echo "tap-server tests passed" || echo "tap-server tests FAILED"
 exit $fail
