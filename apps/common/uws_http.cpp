@@ -145,6 +145,12 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
                 run = true;
             } else if (u == "RUNID") {
                 run_id = v;
+            } else if (u == "RERUN") {
+                // Extension: a new job with the parameters of one of the caller's jobs (also an
+                // ARCHIVED one: the history keeps the parameters after the results expire).
+                auto old = eng.get(*owner, v);
+                if (refused(res, old)) return;
+                for (const auto& p : old.value->parameters) ps.push_back(p);
             } else {
                 ps.push_back({k, v});
             }
@@ -210,6 +216,23 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         add_parameters(req, res);
     });
     server.Post(job + "/parameters", add_parameters);
+
+    // Extension: the history visibility flag of a job. Clients set normal or user-hidden;
+    // system-hidden is for the service's own use.
+    server.Get(job + "/visibility", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+        text(res, 200, j.visibility);
+    }));
+    server.Post(job + "/visibility", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto v = value(req, "VISIBILITY");
+        if (!v || (*v != "normal" && *v != "user-hidden"))
+            return fail(res, 400, "VISIBILITY must be normal or user-hidden");
+        const std::string id = req.matches[1];
+        auto j = eng.set_visibility(*owner, id, *v);
+        if (refused(res, j)) return;
+        redirect(res, list_url(req) + "/" + id);
+    });
 
     // Sub-resources.
     server.Get(job + "/phase", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {

@@ -109,6 +109,18 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "${B[@]}" "$job")
 code=$(curl -s -o /dev/null -w '%{http_code}' "${B[@]}" "$job/results/result")
 [ "$code" = 404 ] && echo "bob gets 404 for alice's result" || { echo "FAIL: bob gets $code for alice's result"; fail=1; }
 if curl -s "${B[@]}" "$URL/async" | grep -q "${job##*/}"; then echo "FAIL: alice's job in bob's list"; fail=1; else echo "bob's list does not show it"; fi
+echo "== query history: re-run, visibility, filters"
+again=$(curl -s -o /dev/null -w '%{redirect_url}' "${A[@]}" -d "RERUN=${job##*/}" -d PHASE=RUN "$URL/async")
+if [ -n "$again" ] && curl -s "${A[@]}" "$again/parameters" | grep -q 'SELECT TOP 2 id FROM demo.stars'; then echo "RERUN made a new job with the same query"
+else echo "FAIL: RERUN gave '$again'"; fail=1; fi
+code=$(curl -s -o /dev/null -w '%{http_code}' "${B[@]}" -d "RERUN=${job##*/}" "$URL/async")
+[ "$code" = 404 ] && echo "bob cannot re-run alice's job" || { echo "FAIL: bob's RERUN gave $code"; fail=1; }
+curl -s -o /dev/null "${A[@]}" -d VISIBILITY=user-hidden "$again/visibility"
+if curl -s "${A[@]}" "$URL/async" | grep -q "${again##*/}"; then echo "FAIL: hidden job listed"; fail=1; else echo "user-hidden job left out of the default list"; fi
+curl -s "${A[@]}" "$URL/async?VISIBILITY=user-hidden" | grep -q "${again##*/}" && echo "VISIBILITY=user-hidden lists it" || { echo "FAIL: VISIBILITY filter"; fail=1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' "${A[@]}" -d VISIBILITY=system-hidden "$again/visibility")
+[ "$code" = 400 ] && echo "system-hidden is reserved: 400" || { echo "FAIL: system-hidden gave $code"; fail=1; }
+curl -s "${A[@]}" "$URL/async?PHASE=COMPLETED&AFTER=2000-01-01T00:00:00Z" | grep -q "${job##*/}" && echo "PHASE and AFTER filters" || { echo "FAIL: PHASE/AFTER filter"; fail=1; }
 rows=$(curl -s "${A[@]}" "$URL/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+id+FROM+demo.stars" | wc -l)
 [ "$rows" = 1001 ] && echo "configured default MAXREC 1000 applies" || { echo "FAIL: $rows lines with default MAXREC 1000"; fail=1; }
 
