@@ -97,24 +97,39 @@ void copy_escape(std::string& out, std::string_view v) {
         }
     }
 }
-void copy_unescape(std::string_view in, std::string& out) {
-    out.clear();
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '\\' || i + 1 == in.size()) {
-            out += in[i];
-            continue;
+std::uint16_t be16(const char* p) {
+    std::uint16_t v;
+    std::memcpy(&v, p, 2);
+    return __builtin_bswap16(v);
+}
+std::uint32_t be32(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return __builtin_bswap32(v);
+}
+std::uint64_t be64(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+// The translated query inside a binary COPY, each column cast to the one binary form the
+// decoder reads for its field (numeric, smallint, real... all arrive as int8/float8; pgSphere
+// values as their degree text). The subquery keeps its ORDER BY order: the outer query is a
+// plain projection.
+std::string copy_statement(const std::string& sql, std::span<const votable::field> fields) {
+    std::string cols, names;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        const char* cast = "::text";
+        switch (kind_of(fields[i])) {
+        case kind::integer: cast = fields[i].type == votable::datatype::boolean ? "::int4" : "::int8"; break;
+        case kind::real: cast = "::float8"; break;
+        default: break;
         }
-        const char c = in[++i];
-        switch (c) {
-        case 't': out += '\t'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'v': out += '\v'; break;
-        default: out += c;
-        }
+        cols += fmt::format("{}q.c{}{}", i ? ", " : "", i, cast);
+        names += fmt::format("{}c{}", i ? ", " : "", i);
     }
+    return fmt::format("COPY (SELECT {} FROM ({}) AS q({})) TO STDOUT (FORMAT binary)", cols, sql, names);
 }
 
 struct pgresult {
@@ -164,7 +179,7 @@ public:
         if (limits.deadline != std::chrono::steady_clock::time_point::max())
             exec(c, fmt::format("SET LOCAL statement_timeout = {}",
                                 std::max<long long>(1, std::chrono::duration_cast<std::chrono::milliseconds>(left).count())));
-        if (!PQsendQuery(c, ("COPY (" + sql + ") TO STDOUT").c_str())) {
+        if (!PQsendQuery(c, copy_statement(sql, fields).c_str())) {
             healthy = false;
             throw error(fmt::format("query failed: {}", PQerrorMessage(c)));
         }
@@ -183,7 +198,7 @@ public:
         std::vector<votable::cell> cells(fields.size());
         std::vector<std::string> texts(fields.size());
         std::vector<std::vector<double>> arrays(fields.size());
-        bool begun = false, overflow = false;
+        bool begun = false, overflow = false, header_seen = false;
         std::uint64_t n = 0;
         try {
             for (;;) {
@@ -216,13 +231,22 @@ public:
                     out.begin(fields);
                     begun = true;
                 }
+                std::string_view msg(line, static_cast<std::size_t>(len));
+                if (!header_seen) {  // binary COPY header: signature, flags, extension area
+                    if (msg.size() < 19 || msg.compare(0, 11, std::string_view("PGCOPY\n\377\r\n\0", 11)) != 0)
+                        throw error("internal: not a binary COPY stream");
+                    const std::size_t ext = be32(msg.data() + 15);
+                    msg.remove_prefix(19 + ext);
+                    header_seen = true;
+                }
+                if (msg.size() < 2 || be16(msg.data()) == 0xffff) continue;  // trailer
                 if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
                     overflow = true;
                     cancel(c);  // the rest is not needed
                     healthy = false;
                     break;
                 }
-                decode_row(std::string_view(line, static_cast<std::size_t>(len)), fields, kinds, cells, texts, arrays);
+                decode_row(msg, fields, kinds, cells, texts, arrays);
                 out.row(cells);
                 ++n;
             }
@@ -458,32 +482,34 @@ private:
         if (PQresultStatus(done.r) != PGRES_COMMAND_OK) throw error(fmt::format("upload {}: {}", u.table.name, PQresultErrorMessage(done.r)));
     }
 
-    static void decode_row(std::string_view line, std::span<const votable::field> fields, const std::vector<kind>& kinds,
+    // One tuple of binary COPY: int16 field count, then per field an int32 length (-1: NULL)
+    // and the value in the type copy_statement() cast it to: int8/int4, float8 or text.
+    static void decode_row(std::string_view msg, std::span<const votable::field> fields, const std::vector<kind>& kinds,
                            std::vector<votable::cell>& cells, std::vector<std::string>& texts,
                            std::vector<std::vector<double>>& arrays) {
-        std::size_t pos = 0;
+        const char* p = msg.data() + 2;
+        const char* end = msg.data() + msg.size();
+        if (be16(msg.data()) != fields.size()) throw error("internal: COPY row has the wrong number of fields");
         for (std::size_t i = 0; i < fields.size(); ++i) {
-            std::size_t tab = line.find('\t', pos);
-            if (tab == std::string_view::npos) tab = line.size();
-            const std::string_view v = line.substr(pos, tab - pos);
-            pos = tab + 1;
+            if (p + 4 > end) throw error("internal: truncated COPY row");
+            const std::int32_t len = static_cast<std::int32_t>(be32(p));
+            p += 4;
             votable::cell& c = cells[i];
             c = votable::cell{};
-            if (v == "\\N") {
+            if (len < 0) {
                 c.null = true;
                 continue;
             }
+            if (p + len > end) throw error("internal: truncated COPY field");
+            const std::string_view v(p, static_cast<std::size_t>(len));
+            p += len;
             switch (kinds[i]) {
             case kind::integer:
-                if (v == "t" || v == "f") c.i = v == "t";
-                else std::from_chars(v.data(), v.data() + v.size(), c.i);
+                c.i = len == 8 ? static_cast<std::int64_t>(be64(v.data())) : static_cast<std::int32_t>(be32(v.data()));
                 break;
             case kind::real: {
-                double d = 0;
-                auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
-                if (ec != std::errc()) d = std::strtod(std::string(v).c_str(), nullptr);  // NaN, Infinity
-                (void)p;
-                c.d = d;
+                const std::uint64_t bits = be64(v.data());
+                std::memcpy(&c.d, &bits, 8);
                 break;
             }
             case kind::geometry:
@@ -500,14 +526,7 @@ private:
                 c.s = t;
                 break;
             }
-            case kind::text:
-                if (v.find('\\') == std::string_view::npos) {
-                    c.s = v;
-                } else {
-                    copy_unescape(v, texts[i]);
-                    c.s = texts[i];
-                }
-                break;
+            case kind::text: c.s = v; break;
             }
         }
     }
