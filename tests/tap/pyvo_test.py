@@ -134,6 +134,13 @@ j = svc.run_async("SELECT COUNT(*) AS n FROM TAP_UPLOAD.t", uploads={"t": up}).t
 check(int(j["n"][0]) == 4, "upload (async)")
 r = requests.get(URL + "/sync", params={"LANG": "ADQL", "QUERY": "SELECT TOP 3 id FROM demo.stars ORDER BY id",
                                        "RESPONSEFORMAT": "votable/td"}, timeout=10)
+csv_up = "sid,name,weight\n1,first,0.5\n3,third,1e3\n5,\"fifth, with comma\",\n"
+u = requests.post(URL + "/sync", data={"LANG": "ADQL", "UPLOAD": "c,param:c", "QUERY":
+                  "SELECT c.name, c.weight, s.id FROM TAP_UPLOAD.c AS c JOIN demo.stars AS s ON s.id = c.sid ORDER BY s.id"},
+                  files={"c": ("c.csv", csv_up, "text/csv")}, timeout=30)
+t = parse_single_table(io.BytesIO(u.content)).to_table() if u.status_code == 200 else None
+check(t is not None and list(t["id"]) == [1, 3, 5] and list(t["name"]) == ["first", "third", "fifth, with comma"]
+      and float(t["weight"][1]) == 1000.0 and t["weight"].mask[2], "CSV upload typed and joined: %s" % (t if t is not None else u.text))
 u = sync("SELECT COUNT(*) AS n FROM TAP_UPLOAD.byurl", UPLOAD="byurl," + r.url)
 check(u.status_code == 200 and int(parse_single_table(io.BytesIO(u.content)).array["n"][0]) == 3, "upload by http URL")
 

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -124,7 +125,83 @@ std::string cell_text(const votable::field& f, const votable::cell& c) {
 }
 
 // One UPLOAD table (TAP 1.1 section 2.5.8; DALI 1.1 section 3.4.5 "name,param:part").
+// A CSV upload (header line of column names): values kept as text, each column typed long,
+// double or char from what all its values parse as.
+result<upload_table> read_csv_upload(const std::string& name, const std::string& content, const limits& lim) {
+    std::vector<std::string> names;
+    {
+        std::string cur;
+        bool quoted = false;
+        for (std::size_t i = 0; i < content.size(); ++i) {
+            const char ch = content[i];
+            if (quoted) {
+                if (ch == '"' && i + 1 < content.size() && content[i + 1] == '"') cur += content[++i];
+                else if (ch == '"') quoted = false;
+                else cur += ch;
+            } else if (ch == '"') {
+                quoted = true;
+            } else if (ch == ',' || ch == '\n' || ch == '\r') {
+                names.push_back(trim(cur));
+                cur.clear();
+                if (ch != ',') break;
+            } else {
+                cur += ch;
+            }
+        }
+    }
+    std::vector<votable::field> fields;
+    std::set<std::string> seen;
+    for (const auto& n : names) {
+        if (!regular_identifier(n) || adql::detail::is_reserved_word(n) || !seen.insert(lower(n)).second)
+            return error(fmt::format("UPLOAD {}: CSV column name '{}' is not a unique ADQL regular identifier", name, n));
+        votable::field f;
+        f.name = n;
+        f.type = votable::datatype::char_;
+        f.arraysize = "*";
+        fields.push_back(f);
+    }
+    auto r = votable::open_csv_reader(content, fields);
+    if (!r) return error(fmt::format("UPLOAD {}: {}", name, r.err().what()));
+    upload_table u;
+    u.table.schema = "TAP_UPLOAD";
+    u.table.name = name;
+    std::vector<bool> integer(fields.size(), true), real(fields.size(), true);
+    try {
+        while ((*r)->next()) {
+            if (u.rows.size() >= lim.max_upload_rows) return error(fmt::format("UPLOAD {}: more than {} rows", name, lim.max_upload_rows));
+            auto row = (*r)->row();
+            std::vector<std::string> values;
+            for (std::size_t i = 0; i < fields.size(); ++i) {
+                std::string v = row[i].null ? "" : std::string(row[i].s);
+                if (!v.empty()) {
+                    long long iv;
+                    double dv;
+                    const char* e = v.data() + v.size();
+                    if (integer[i] && !(std::from_chars(v.data(), e, iv).ptr == e)) integer[i] = false;
+                    if (real[i] && !(std::from_chars(v.data(), e, dv).ptr == e)) real[i] = false;
+                }
+                values.push_back(std::move(v));
+            }
+            u.rows.push_back(std::move(values));
+        }
+    } catch (const std::exception& e) {
+        return error(fmt::format("UPLOAD {}: {}", name, e.what()));
+    }
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        adql::column_info c;
+        c.name = fields[i].name;
+        c.datatype = integer[i] ? "long" : real[i] ? "double" : "char";
+        if (!integer[i] && !real[i]) c.arraysize = "*";
+        u.table.columns.push_back(std::move(c));
+    }
+    return u;
+}
+
 result<upload_table> read_upload(const std::string& name, const std::string& content, const limits& lim) {
+    // DALI 1.1 section 3.4.5: a VOTable, or here also CSV with a header line.
+    const auto first = content.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+    if (first == std::string::npos) return error(fmt::format("UPLOAD {}: the table is empty", name));
+    if (content[first] != '<') return read_csv_upload(name, content, lim);
     votable::reader_limits rl;
     rl.max_document_bytes = lim.max_upload_bytes;
     rl.max_rows = lim.max_upload_rows;
