@@ -74,10 +74,17 @@ description: A table loaded by dax-admin.
 tables:
   - name: sources
     columns:
-      - {name: id, datatype: long, tap:principal: 1}
+      - {name: id, "@id": "#sources.id", datatype: long, tap:principal: 1}
       - {name: label, datatype: string}
       - {name: ra, datatype: double, fits:tunit: deg, tap:indexed: 1}
       - {name: dec, datatype: double, fits:tunit: deg, tap:indexed: 1}
+  - name: detections
+    columns:
+      - {name: det_id, datatype: long}
+      - {name: source_id, "@id": "#detections.source_id", datatype: long}
+    constraints:
+      - {name: detections_sources, "@type": ForeignKey, description: Detections of a source.,
+         columns: ["#detections.source_id"], referencedColumns: ["#sources.id"]}
 YAML
 /usr/bin/python3 -c 'print("id,label,ra,dec"); [print(f"{i},s{i},{i*0.7%360},{i%160-80}") for i in range(1,2001)]' > "$TMP/mine.csv"
 sed '700s/.*/700,bad,notanumber,1/' "$TMP/mine.csv" > "$TMP/bad.csv"
@@ -86,6 +93,20 @@ if "$BIN/dax-admin" load --data-dir "$TMP/demo" --schema "$TMP/mine.yaml" --tabl
 elif grep -q "line 700" "$TMP/bad.log"; then echo "bad row reported: $(tail -1 "$TMP/bad.log")"
 else echo "FAIL: no line number: $(cat "$TMP/bad.log")"; fail=1; fi
 "$BIN/dax-admin" load --data-dir "$TMP/demo" --schema "$TMP/mine.yaml" --table mine.sources --csv "$TMP/mine.csv" 2>/dev/null || fail=1
+
+printf 'det_id,source_id\n1,1\n2,1\n3,7\n' > "$TMP/det.csv"
+"$BIN/dax-admin" load --data-dir "$TMP/demo" --schema "$TMP/mine.yaml" --table mine.detections --csv "$TMP/det.csv" 2>/dev/null || fail=1
+printf 'data_dir: %s\nschemas:\n  - {felis: %s}\n' "$TMP/demo" "$TMP/mine.yaml" > "$TMP/mine_config.yaml"
+[ "$MODE" = postgres ] && printf 'backends:\n  pg: {type: postgres, conninfo: "%s"}\ndemo_backend: pg\n' "$DAX_TEST_PG" >> "$TMP/mine_config.yaml"
+start published --config "$TMP/mine_config.yaml"
+n=$(curl -s -G "$URL/sync" -d LANG=ADQL -d FORMAT=csv --data-urlencode \
+  "QUERY=SELECT COUNT(*) FROM mine.detections AS d JOIN mine.sources AS s ON s.id = d.source_id WHERE s.id = 1" | tail -1 | tr -d '\r')
+[ "$n" = 2 ] && echo "join over the published foreign key: 2 rows" || { echo "FAIL: join gave $n"; fail=1; }
+curl -s -G "$URL/sync" -d LANG=ADQL -d FORMAT=csv --data-urlencode "QUERY=SELECT k.from_table, c.from_column, k.target_table, c.target_column FROM TAP_SCHEMA.keys AS k JOIN TAP_SCHEMA.key_columns AS c ON c.key_id = k.key_id WHERE k.key_id = 'detections_sources'" \
+  | grep -q 'mine.detections,source_id,mine.sources,id' && echo "TAP_SCHEMA.keys has the Felis foreign key" || { echo "FAIL: Felis foreign key not in TAP_SCHEMA"; fail=1; }
+stilts taplint tapurl="$URL" stages='TMV TME TMS TMC' report=E > "$TMP/taplint_keys.txt" 2>&1 || true
+e=$(grep -c '^E-' "$TMP/taplint_keys.txt" || true)
+[ "$e" = 0 ] && echo "taplint metadata stages with the foreign key: 0 errors" || { grep '^E-' "$TMP/taplint_keys.txt"; fail=1; }
 
 echo "== trusted-header auth: users see only their own jobs"
 cat > "$TMP/auth.yaml" <<YAML

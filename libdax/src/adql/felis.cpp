@@ -2,6 +2,8 @@
 #include <dax/adql/felis.hpp>
 
 #include <fmt/format.h>
+
+#include <map>
 #include <yaml-cpp/yaml.h>
 
 namespace dax::adql {
@@ -43,6 +45,9 @@ void load_schema(const YAML::Node& doc, memory_catalog& into) {
     if (schema.empty()) throw error("a Felis schema needs a 'name'");
     const YAML::Node tables = doc["tables"];
     if (!tables || !tables.IsSequence()) throw error(fmt::format("Felis schema '{}' has no 'tables' list", schema));
+    // Felis refers to columns by "@id" ("#Table.column"): resolved once every table is read.
+    std::map<std::string, std::pair<std::string, std::string>> column_ids;  // @id -> (qualified table, column)
+    std::vector<std::pair<std::string, YAML::Node>> constraints;             // (qualified table, constraint)
     for (const auto& t : tables) {
         table_info ti;
         ti.schema = schema;
@@ -72,9 +77,33 @@ void load_schema(const YAML::Node& doc, memory_catalog& into) {
             ci.column_index = static_cast<int>(integer(c, "tap:column_index"));
             if (ci.datatype.empty())
                 throw error(fmt::format("column '{}.{}.{}' has no datatype", schema, ti.name, ci.name));
+            if (auto id = str(c, "@id"); !id.empty()) column_ids[id] = {schema + "." + ti.name, ci.name};
             ti.columns.push_back(std::move(ci));
         }
+        if (const YAML::Node cs = t["constraints"]; cs && cs.IsSequence())
+            for (const auto& k : cs) constraints.push_back({schema + "." + ti.name, k});
         into.add_table(std::move(ti));
+    }
+    for (const auto& [table, k] : constraints) {
+        if (str(k, "@type") != "ForeignKey") continue;
+        foreign_key_info fk;
+        fk.id = str(k, "name");
+        if (fk.id.empty()) fk.id = str(k, "@id");
+        fk.from_table = table;
+        fk.description = str(k, "description");
+        const YAML::Node from = k["columns"], to = k["referencedColumns"];
+        if (!from || !to || !from.IsSequence() || !to.IsSequence() || from.size() != to.size() || from.size() == 0)
+            throw error(fmt::format("foreign key '{}' of {} needs columns and referencedColumns of equal length", fk.id, table));
+        for (std::size_t i = 0; i < from.size(); ++i) {
+            auto a = column_ids.find(from[i].as<std::string>()), b = column_ids.find(to[i].as<std::string>());
+            if (a == column_ids.end() || b == column_ids.end())
+                throw error(fmt::format("foreign key '{}' of {} refers to an unknown column '{}'", fk.id, table,
+                                        (a == column_ids.end() ? from[i] : to[i]).as<std::string>()));
+            if (a->second.first != table) throw error(fmt::format("foreign key '{}' lists a column of another table", fk.id));
+            fk.target_table = b->second.first;
+            fk.columns.push_back({a->second.second, b->second.second});
+        }
+        into.add_foreign_key(std::move(fk));
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 
 namespace dax::tap {
 namespace {
@@ -111,19 +112,19 @@ std::string published_column_name(std::string_view name) {
     return s + "\"";
 }
 
-const std::vector<foreign_key>& foreign_keys() {
+std::vector<adql::foreign_key_info> foreign_keys(const adql::memory_catalog& published) {
     // TAP_SCHEMA's own foreign keys (TAP 1.1 section 4).
-    static const std::vector<foreign_key> keys = [] {
-        std::vector<foreign_key> k = {
-            {"tap_schema_tables_schemas", "TAP_SCHEMA.tables", "TAP_SCHEMA.schemas", "schema_name", "schema_name", ""},
-            {"tap_schema_columns_tables", "TAP_SCHEMA.columns", "TAP_SCHEMA.tables", "table_name", "table_name", ""},
-            {"tap_schema_keys_from", "TAP_SCHEMA.keys", "TAP_SCHEMA.tables", "from_table", "table_name", ""},
-            {"tap_schema_keys_target", "TAP_SCHEMA.keys", "TAP_SCHEMA.tables", "target_table", "table_name", ""},
-            {"tap_schema_key_columns_keys", "TAP_SCHEMA.key_columns", "TAP_SCHEMA.keys", "key_id", "key_id", ""},
-        };
-        for (auto& f : k) f.description = fmt::format("{}.{} refers to {}.{}", f.from_table, f.from_column, f.target_table, f.target_column);
-        return k;
-    }();
+    const std::tuple<const char*, const char*, const char*, const char*, const char*> own[] = {
+        {"tap_schema_tables_schemas", "TAP_SCHEMA.tables", "TAP_SCHEMA.schemas", "schema_name", "schema_name"},
+        {"tap_schema_columns_tables", "TAP_SCHEMA.columns", "TAP_SCHEMA.tables", "table_name", "table_name"},
+        {"tap_schema_keys_from", "TAP_SCHEMA.keys", "TAP_SCHEMA.tables", "from_table", "table_name"},
+        {"tap_schema_keys_target", "TAP_SCHEMA.keys", "TAP_SCHEMA.tables", "target_table", "table_name"},
+        {"tap_schema_key_columns_keys", "TAP_SCHEMA.key_columns", "TAP_SCHEMA.keys", "key_id", "key_id"},
+    };
+    std::vector<adql::foreign_key_info> keys;
+    for (const auto& [id, from, target, fc, tc] : own)
+        keys.push_back({id, from, target, {{fc, tc}}, fmt::format("{}.{} refers to {}.{}", from, fc, target, tc)});
+    for (const auto& k : published.foreign_keys()) keys.push_back(k);
     return keys;
 }
 
@@ -160,9 +161,9 @@ std::vector<std::pair<std::string, std::string>> tap_schema_csv(
                          c.std ? "1" : "0", std::to_string(c.column_index ? c.column_index : column_index)});
         }
     }
-    for (const auto& k : foreign_keys()) {
+    for (const auto& k : foreign_keys(published)) {
         keys.row({k.id, k.from_table, k.target_table, "", k.description});
-        key_columns.row({k.id, k.from_column, k.target_column});
+        for (const auto& [from, target] : k.columns) key_columns.row({k.id, from, target});
     }
     return {{"schemas", schemas.done()}, {"tables", tables.done()}, {"columns", columns.done()},
             {"keys", keys.done()}, {"key_columns", key_columns.done()}};

@@ -14,7 +14,8 @@ void element(std::string& out, std::string_view indent, std::string_view name, s
     if (!text.empty()) fmt::format_to(std::back_inserter(out), "{}<{}>{}</{}>\n", indent, name, xml_escape(text), name);
 }
 
-void table_element(std::string& out, const adql::table_info& t, bool columns, std::string_view root_attrs) {
+void table_element(std::string& out, const adql::table_info& t, bool columns, std::string_view root_attrs,
+                   const std::vector<adql::foreign_key_info>& keys) {
     fmt::format_to(std::back_inserter(out), "{}<{} type=\"table\"{}>\n", root_attrs.empty() ? "    " : "", root_attrs.empty() ? "table" : "vosi:table", root_attrs);
     const std::string in = root_attrs.empty() ? "      " : "  ";
     element(out, in, "name", t.schema + "." + t.name);
@@ -39,14 +40,17 @@ void table_element(std::string& out, const adql::table_info& t, bool columns, st
             fmt::format_to(std::back_inserter(out), "{}</column>\n", in);
         }
     if (columns)
-        for (const auto& k : foreign_keys())
-            if (k.from_table == t.schema + "." + t.name)
-                fmt::format_to(std::back_inserter(out),
-                               "{0}<foreignKey>\n{0}  <targetTable>{1}</targetTable>\n"
-                               "{0}  <fkColumn><fromColumn>{2}</fromColumn><targetColumn>{3}</targetColumn></fkColumn>\n"
-                               "{0}  <description>{4}</description>\n{0}</foreignKey>\n",
-                               in, xml_escape(k.target_table), xml_escape(k.from_column), xml_escape(k.target_column),
+        for (const auto& k : keys)
+            if (k.from_table == t.schema + "." + t.name) {
+                fmt::format_to(std::back_inserter(out), "{0}<foreignKey>\n{0}  <targetTable>{1}</targetTable>\n", in,
+                               xml_escape(k.target_table));
+                for (const auto& [from, target] : k.columns)
+                    fmt::format_to(std::back_inserter(out),
+                                   "{}  <fkColumn><fromColumn>{}</fromColumn><targetColumn>{}</targetColumn></fkColumn>\n", in,
+                                   xml_escape(published_column_name(from)), xml_escape(published_column_name(target)));
+                fmt::format_to(std::back_inserter(out), "{0}  <description>{1}</description>\n{0}</foreignKey>\n", in,
                                xml_escape(k.description));
+            }
     fmt::format_to(std::back_inserter(out), "{}</{}>\n", root_attrs.empty() ? "    " : "", root_attrs.empty() ? "table" : "vosi:table");
 }
 
@@ -59,6 +63,7 @@ constexpr const char* ns_vs =
 std::string service::tables_xml(bool min) const {
     std::string out = xml_head;
     out += std::string("<vosi:tableset xmlns:vosi=\"http://www.ivoa.net/xml/VOSITables/v1.0\"") + ns_vs + ">\n";
+    const auto keys = foreign_keys(catalog_);
     std::vector<std::string> schemas;
     for (const auto& t : catalog_.tables())
         if (std::find(schemas.begin(), schemas.end(), t->schema) == schemas.end()) schemas.push_back(t->schema);
@@ -67,7 +72,7 @@ std::string service::tables_xml(bool min) const {
         element(out, "    ", "name", s);
         if (auto d = schema_descriptions_.find(s); d != schema_descriptions_.end()) element(out, "    ", "description", d->second);
         for (const auto& t : catalog_.tables())
-            if (t->schema == s) table_element(out, *t, !min, "");
+            if (t->schema == s) table_element(out, *t, !min, "", keys);
         out += "  </schema>\n";
     }
     out += "</vosi:tableset>\n";
@@ -78,7 +83,8 @@ std::string service::table_xml(std::string_view qualified_name) const {
     const auto* t = table(qualified_name);
     if (!t) return "";
     std::string out = xml_head;
-    table_element(out, *t, true, std::string(" xmlns:vosi=\"http://www.ivoa.net/xml/VOSITables/v1.0\"") + ns_vs);
+    table_element(out, *t, true, std::string(" xmlns:vosi=\"http://www.ivoa.net/xml/VOSITables/v1.0\"") + ns_vs,
+                  foreign_keys(catalog_));
     return out;
 }
 

@@ -44,6 +44,15 @@ struct function_info {
     std::string sql_name;              ///< backend function name; empty means the same as `name`
 };
 
+/// A foreign key between published tables (TAP_SCHEMA.keys / key_columns).
+struct foreign_key_info {
+    std::string id;
+    std::string from_table;     ///< qualified ADQL name, e.g. "dp1.Source"
+    std::string target_table;
+    std::vector<std::pair<std::string, std::string>> columns;  ///< (from column, target column)
+    std::string description;
+};
+
 /// Lookup interface used by name resolution. Matching rules (ADQL case folding) are applied by
 /// the resolver, so implementations only return candidates by lower-cased name.
 class catalog {
@@ -66,11 +75,14 @@ public:
     const function_info* function_named(std::string_view folded_name) const override;
     /// All tables in insertion order.
     const std::vector<std::unique_ptr<table_info>>& tables() const { return tables_; }
+    void add_foreign_key(foreign_key_info k) { keys_.push_back(std::move(k)); }
+    const std::vector<foreign_key_info>& foreign_keys() const { return keys_; }
 
 private:
     std::vector<std::unique_ptr<table_info>> tables_;
     std::multimap<std::string, const table_info*, std::less<>> by_name_;
     std::map<std::string, function_info, std::less<>> functions_;
+    std::vector<foreign_key_info> keys_;
 };
 
 /// Parses a UDF signature such as `ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER`.

@@ -14,12 +14,8 @@ namespace dax::tap {
 /// ADQL reserved word or not a regular identifier (TAP 1.1 section 4.3).
 std::string published_column_name(std::string_view name);
 
-/// A single-column foreign key, as TAP_SCHEMA.keys/key_columns and VOSI /tables show it.
-struct foreign_key {
-    std::string id, from_table, target_table, from_column, target_column, description;
-};
-/// The foreign keys published (TAP_SCHEMA's own; Felis foreign keys are not read yet).
-const std::vector<foreign_key>& foreign_keys();
+/// The foreign keys published: TAP_SCHEMA's own, then those of the Felis schemas.
+std::vector<adql::foreign_key_info> foreign_keys(const adql::memory_catalog& published);
 
 /// Adds TAP_SCHEMA.schemas, tables, columns, keys and key_columns to `into`.
 void add_tap_schema_tables(adql::memory_catalog& into);
