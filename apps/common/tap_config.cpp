@@ -69,8 +69,16 @@ result<server_config> load_config(const std::string& path, server_config c) {
                     } catch (const std::exception& e) {
                         return error(fmt::format("{}: backends.{}: {}", path, name, e.what()));
                     }
+                } else if (type == "mysql" || type == "mariadb") {
+                    const std::string ci = kv.second["conninfo"] ? kv.second["conninfo"].as<std::string>() : "";
+                    const std::size_t n = kv.second["connections"] ? kv.second["connections"].as<std::size_t>() : 8;
+                    try {
+                        c.service.backends[name] = tap::open_mysql_backend(ci, n);
+                    } catch (const std::exception& e) {
+                        return error(fmt::format("{}: backends.{}: {}", path, name, e.what()));
+                    }
                 } else {
-                    return error(fmt::format("{}: backends.{}: type must be sqlite or postgres, not '{}'", path, name, type));
+                    return error(fmt::format("{}: backends.{}: type must be sqlite, postgres or mysql, not '{}'", path, name, type));
                 }
             }
         }

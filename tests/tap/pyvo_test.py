@@ -5,6 +5,7 @@ errors, checked against the data itself (brute-force cone search over the whole 
   /usr/bin/python3 pyvo_test.py http://127.0.0.1:PORT/tap
 """
 import io
+import os
 import sys
 
 import numpy as np
@@ -56,8 +57,15 @@ for (ra0, dec0, rad) in [(10, 10, 3.6), (200, -45, 5), (0.5, 89, 2), (359.5, 0, 
     check(len(got ^ expect) <= 1 and len(expect) > 0, "cone (%s,%s,%s): %d rows, brute force %d" % (ra0, dec0, rad, len(got), len(expect)))
 
 # --- ObsCore: (10, 10) lies in four of the grid fields
-oc = svc.run_sync("SELECT obs_id, s_region FROM ivoa.ObsCore WHERE 1 = CONTAINS(POINT('ICRS', 10, 10), s_region)").to_table()
-check(len(oc) == 4, "4 ObsCore footprints contain (10,10) (got %d)" % len(oc))
+region_q = "SELECT obs_id, s_region FROM ivoa.ObsCore WHERE 1 = CONTAINS(POINT('ICRS', 10, 10), s_region)"
+if os.environ.get("DAX_TAP_BACKEND") == "mysql":
+    # MySQL/MariaDB have no spherical region type: the translation refuses region columns.
+    r = requests.post(URL + "/sync", data={"LANG": "ADQL", "QUERY": region_q}, timeout=30)
+    check(r.status_code == 400 and b"not supported on MySQL" in r.content, "region column query on MySQL: 400 naming the limit")
+    oc = svc.run_sync("SELECT obs_id, s_region FROM ivoa.ObsCore WHERE obs_id IN ('img-000045', 'img-000046', 'img-000055', 'img-000056')").to_table()
+else:
+    oc = svc.run_sync(region_q).to_table()
+    check(len(oc) == 4, "4 ObsCore footprints contain (10,10) (got %d)" % len(oc))
 check(all(str(s).startswith("POLYGON ICRS ") for s in oc["s_region"]), "s_region is STC-S")
 g = svc.run_sync("SELECT s_ra, s_dec, s_region, POINT('ICRS', s_ra, s_dec) AS p, CIRCLE('ICRS', s_ra, s_dec, 0.5) AS c "
                  "FROM ivoa.ObsCore WHERE obs_id = 'img-000045'").to_table()

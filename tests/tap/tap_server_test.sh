@@ -2,7 +2,7 @@
 # tap-server end to end on its embedded demo database: pyvo/astropy (tests/tap/pyvo_test.py),
 # stilts taplint (0 errors required) and votlint, the landing page in headless Chromium, and
 # user isolation with the trusted-header auth mode. Servers run on loopback ports in a temp dir.
-#   tap_server_test.sh BIN_DIR [postgres]
+#   tap_server_test.sh BIN_DIR [postgres|mysql]
 # With "postgres" (run through tests/exec/with_servers.sh, which sets DAX_TEST_PG) the demo
 # tables live on PostgreSQL+pgSphere; TAP_SCHEMA and the uploaded tables follow the backend.
 set -euo pipefail
@@ -36,11 +36,15 @@ backends:
 demo_backend: pg
 YAML
   start demo --config "$TMP/pg.yaml"
+elif [ "$MODE" = mysql ]; then
+  [ -n "${DAX_TEST_MYSQL:-}" ] || { echo "mysql mode needs DAX_TEST_MYSQL (tests/exec/with_servers.sh)"; exit 1; }
+  printf 'data_dir: %s\nbackends:\n  my: {type: mysql, conninfo: "%s"}\ndemo_backend: my\n' "$TMP/demo" "$DAX_TEST_MYSQL" > "$TMP/my.yaml"
+  start demo --config "$TMP/my.yaml"
 else
   start demo --data-dir "$TMP/demo"
 fi
 echo "== pyvo and astropy against $URL"
-/usr/bin/python3 -W ignore "$HERE/pyvo_test.py" "$URL" || fail=1
+DAX_TAP_BACKEND=$MODE /usr/bin/python3 -W ignore "$HERE/pyvo_test.py" "$URL" || fail=1
 
 echo "== stilts taplint"
 stilts taplint tapurl="$URL" report=EW maxrepeat=20 > "$TMP/taplint.txt" 2>&1 || true
@@ -98,6 +102,7 @@ printf 'det_id,source_id\n1,1\n2,1\n3,7\n' > "$TMP/det.csv"
 "$BIN/dax-admin" load --data-dir "$TMP/demo" --schema "$TMP/mine.yaml" --table mine.detections --csv "$TMP/det.csv" 2>/dev/null || fail=1
 printf 'data_dir: %s\nschemas:\n  - {felis: %s}\n' "$TMP/demo" "$TMP/mine.yaml" > "$TMP/mine_config.yaml"
 [ "$MODE" = postgres ] && printf 'backends:\n  pg: {type: postgres, conninfo: "%s"}\ndemo_backend: pg\n' "$DAX_TEST_PG" >> "$TMP/mine_config.yaml"
+[ "$MODE" = mysql ] && printf 'backends:\n  my: {type: mysql, conninfo: "%s"}\ndemo_backend: my\n' "$DAX_TEST_MYSQL" >> "$TMP/mine_config.yaml"
 start published --config "$TMP/mine_config.yaml"
 n=$(curl -s -G "$URL/sync" -d LANG=ADQL -d FORMAT=csv --data-urlencode \
   "QUERY=SELECT COUNT(*) FROM mine.detections AS d JOIN mine.sources AS s ON s.id = d.source_id WHERE s.id = 1" | tail -1 | tr -d '\r')
@@ -112,6 +117,7 @@ echo "== trusted-header auth: users see only their own jobs"
 cat > "$TMP/auth.yaml" <<YAML
 data_dir: $TMP/demo
 $([ "$MODE" = postgres ] && printf 'backends:\n  pg: {type: postgres, conninfo: "%s"}\ndemo_backend: pg\n' "$DAX_TEST_PG")
+$([ "$MODE" = mysql ] && printf 'backends:\n  my: {type: mysql, conninfo: "%s"}\ndemo_backend: my\n' "$DAX_TEST_MYSQL")
 auth: {mode: header, header: X-Auth-Request-User}
 limits: {default_maxrec: 1000, hard_maxrec: 5000}
 schemas:

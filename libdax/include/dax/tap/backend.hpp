@@ -65,4 +65,10 @@ std::unique_ptr<backend> open_sqlite_backend(const std::string& directory);
 /// through COPY, uploads are session temporary tables. `connections` are pooled.
 std::unique_ptr<backend> open_postgres_backend(const std::string& conninfo, std::size_t connections = 8);
 
+/// MySQL/MariaDB (libmariadb): one database per schema; rows streamed with mysql_use_result;
+/// read-only transactions; the statement time limit via max_statement_time (MariaDB) and a
+/// KILL QUERY on cancellation; uploads are session temporary tables. No region columns (the
+/// MySQL translation refuses them). `conninfo`: "host=H port=P user=U password=W db=D".
+std::unique_ptr<backend> open_mysql_backend(const std::string& conninfo, std::size_t connections = 8);
+
 }  // namespace dax::tap

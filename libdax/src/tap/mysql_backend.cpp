@@ -1,0 +1,404 @@
+// The MySQL/MariaDB backend (libmariadb). Results are read row by row from the server
+// (mysql_use_result), so memory stays flat.
+#include <dax/tap/backend.hpp>
+
+#include <fmt/format.h>
+#include <mysql.h>
+
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace dax::tap {
+namespace {
+
+std::string quote(std::string_view id) {
+    std::string s = "`";
+    for (char ch : id) s += ch == '`' ? std::string("``") : std::string(1, ch);
+    return s + "`";
+}
+
+enum class kind { integer, real, text, geometry };
+
+kind kind_of(const votable::field& f) {
+    using votable::datatype;
+    if (f.xtype == "point" || f.xtype == "circle" || f.xtype == "polygon") return kind::geometry;
+    const bool scalar = f.arraysize.empty();
+    switch (f.type) {
+    case datatype::boolean: case datatype::unsigned_byte: case datatype::short_: case datatype::int_: case datatype::long_:
+        return scalar ? kind::integer : kind::text;
+    case datatype::float_: case datatype::double_: return scalar ? kind::real : kind::geometry;
+    default: return kind::text;
+    }
+}
+
+std::string sql_type(const votable::field& f) {
+    using votable::datatype;
+    if (!f.arraysize.empty() || kind_of(f) == kind::geometry) return "LONGTEXT";
+    switch (f.type) {
+    case datatype::boolean: return "BOOLEAN";
+    case datatype::unsigned_byte: case datatype::short_: return "SMALLINT";
+    case datatype::int_: return "INT";
+    case datatype::long_: return "BIGINT";
+    case datatype::float_: return "FLOAT";
+    case datatype::double_: return "DOUBLE";
+    default: return "LONGTEXT";
+    }
+}
+
+struct conninfo {
+    std::string host = "127.0.0.1", user, password, db;
+    unsigned port = 3306;
+};
+
+conninfo parse_conninfo(const std::string& text) {
+    conninfo c;
+    std::istringstream in(text);
+    for (std::string kv; in >> kv;) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos) throw error(fmt::format("MySQL conninfo: '{}' is not key=value", kv));
+        const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+        if (k == "host") c.host = v;
+        else if (k == "port") c.port = static_cast<unsigned>(std::stoul(v));
+        else if (k == "user") c.user = v;
+        else if (k == "password") c.password = v;
+        else if (k == "db" || k == "dbname") c.db = v;
+        else throw error(fmt::format("MySQL conninfo: unknown key '{}'", k));
+    }
+    return c;
+}
+
+class mysql_backend final : public backend {
+public:
+    mysql_backend(const std::string& info, std::size_t n) : info_(parse_conninfo(info)), max_(n) { release(connect()); }
+    ~mysql_backend() override {
+        for (auto* c : idle_) mysql_close(c);
+    }
+    adql::dialect dialect() const override { return adql::dialect::mysql; }
+
+    std::uint64_t run(const std::string& sql, std::span<const votable::field> fields, votable::table_writer& out,
+                      const run_limits& limits, std::span<const upload_table> uploads) override {
+        MYSQL* c = acquire();
+        bool healthy = true;
+        struct give_back {
+            mysql_backend& b;
+            MYSQL* c;
+            bool& healthy;
+            const std::span<const upload_table> uploads;
+            ~give_back() {
+                if (healthy) {
+                    mysql_query(c, "ROLLBACK");
+                    for (const auto& u : uploads)
+                        mysql_query(c, ("DROP TEMPORARY TABLE IF EXISTS `TAP_UPLOAD`." + quote(u.table.name)).c_str());
+                    b.release(c);
+                } else {
+                    mysql_close(c);
+                }
+            }
+        } gb{*this, c, healthy, uploads};
+        for (const auto& u : uploads) load_upload(c, u);
+        exec(c, "START TRANSACTION READ ONLY");
+        // MariaDB's per-statement time limit (seconds).
+        std::string prefix;
+        if (limits.deadline != std::chrono::steady_clock::time_point::max()) {
+            const auto left = std::chrono::duration<double>(limits.deadline - std::chrono::steady_clock::now()).count();
+            prefix = fmt::format("SET STATEMENT max_statement_time = {:.3f} FOR ", std::max(0.001, left));
+        }
+        // ABORT: KILL QUERY from a second connection while this one waits for rows.
+        std::atomic<bool> done{false};
+        std::thread watcher;
+        if (limits.cancelled) {
+            const unsigned long tid = mysql_thread_id(c);
+            watcher = std::thread([this, tid, &done, &limits] {
+                while (!done.load()) {
+                    if (limits.cancelled->load()) {
+                        try {
+                            MYSQL* k = connect();
+                            mysql_query(k, fmt::format("KILL QUERY {}", tid).c_str());
+                            mysql_close(k);
+                        } catch (const std::exception&) {
+                        }
+                        return;
+                    }
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                }
+            });
+        }
+        struct join_watcher {
+            std::atomic<bool>& done;
+            std::thread& t;
+            ~join_watcher() {
+                done = true;
+                if (t.joinable()) t.join();
+            }
+        } jw{done, watcher};
+        const std::string stmt = prefix + sql;
+        if (mysql_real_query(c, stmt.data(), stmt.size()) != 0) throw error(message(c, limits));
+        MYSQL_RES* res = mysql_use_result(c);
+        if (!res) throw error(message(c, limits));
+        struct freer {
+            MYSQL_RES* r;
+            ~freer() { mysql_free_result(r); }
+        } fr{res};
+        if (mysql_num_fields(res) != fields.size())
+            throw error(fmt::format("internal: the query returns {} columns, the metadata describes {}", mysql_num_fields(res), fields.size()));
+        std::vector<kind> kinds;
+        for (const auto& f : fields) kinds.push_back(kind_of(f));
+        std::vector<votable::cell> cells(fields.size());
+        std::vector<std::vector<double>> arrays(fields.size());
+        bool begun = false, overflow = false;
+        std::uint64_t n = 0;
+        try {
+            while (MYSQL_ROW row = mysql_fetch_row(res)) {
+                if (!begun) {
+                    out.begin(fields);
+                    begun = true;
+                }
+                if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
+                    overflow = true;
+                    healthy = false;  // unread rows remain on the connection: drop it
+                    break;
+                }
+                const unsigned long* len = mysql_fetch_lengths(res);
+                for (std::size_t i = 0; i < fields.size(); ++i) {
+                    votable::cell& cl = cells[i];
+                    cl = votable::cell{};
+                    if (!row[i]) {
+                        cl.null = true;
+                        continue;
+                    }
+                    const std::string_view v(row[i], len[i]);
+                    switch (kinds[i]) {
+                    case kind::integer: std::from_chars(v.data(), v.data() + v.size(), cl.i); break;
+                    case kind::real: cl.d = std::strtod(row[i], nullptr); break;
+                    case kind::geometry: {
+                        auto& a = arrays[i];
+                        a.clear();
+                        const char* p = row[i];
+                        char* end = nullptr;
+                        for (double d = std::strtod(p, &end); end != p; d = std::strtod(p, &end)) {
+                            a.push_back(d);
+                            p = end;
+                        }
+                        cl.data = a.data();
+                        cl.count = a.size();
+                        break;
+                    }
+                    case kind::text: cl.s = v; break;
+                    }
+                }
+                out.row(cells);
+                ++n;
+            }
+            if (!overflow && mysql_errno(c)) throw error(message(c, limits));
+        } catch (const std::exception& e) {
+            healthy = false;
+            if (begun) out.abort(e.what());
+            throw;
+        }
+        if (!begun) out.begin(fields);
+        out.finish(overflow);
+        return n;
+    }
+
+    result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
+                                   const std::function<void(std::uint64_t)>& progress) override {
+        MYSQL* c = nullptr;
+        try {
+            std::vector<votable::field> fields;
+            for (const auto& col : t.columns) fields.push_back(to_field(col));
+            auto reader = votable::open_csv_reader(csv, fields);
+            if (!reader) return reader.err();
+            c = connect();
+            const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
+            const std::string name = t.db_name.empty() ? t.name : t.db_name;
+            const std::string table = quote(schema) + "." + quote(name), staging = quote(schema) + "." + quote(name + "__loading");
+            exec(c, "CREATE DATABASE IF NOT EXISTS " + quote(schema));
+            exec(c, "DROP TABLE IF EXISTS " + staging);
+            std::string cols, names;
+            for (std::size_t i = 0; i < t.columns.size(); ++i) {
+                const std::string n = quote(t.columns[i].db_name.empty() ? t.columns[i].name : t.columns[i].db_name);
+                cols += (i ? ", " : "") + n + " " + sql_type(fields[i]);
+                names += (i ? ", " : "") + n;
+            }
+            // Loaded into a staging table, renamed over the old one at the end: a failed load
+            // leaves the published table as it was.
+            exec(c, fmt::format("CREATE TABLE {} ({}) ENGINE=InnoDB", staging, cols));
+            exec(c, "START TRANSACTION");
+            std::string batch;
+            std::uint64_t rows = 0, in_batch = 0;
+            auto flush = [&] {
+                if (!in_batch) return;
+                exec(c, fmt::format("INSERT INTO {} ({}) VALUES {}", staging, names, batch));
+                batch.clear();
+                in_batch = 0;
+            };
+            try {
+                while ((*reader)->next()) {
+                    const auto row = (*reader)->row();
+                    batch += in_batch ? ",(" : "(";
+                    for (std::size_t i = 0; i < fields.size(); ++i) {
+                        if (i) batch += ',';
+                        const auto& v = row[i];
+                        if (v.null) { batch += "NULL"; continue; }
+                        switch (kind_of(fields[i])) {
+                        case kind::integer: batch += std::to_string(v.i); break;
+                        case kind::real: fmt::format_to(std::back_inserter(batch), "{}", v.d); break;
+                        default: {
+                            std::string text = v.data ? array_text(v) : std::string(v.s);
+                            if (fields[i].xtype == "adql:REGION" && !text.empty() && !std::isalpha(static_cast<unsigned char>(text[0])))
+                                text = "POLYGON ICRS " + text;  // the peers' CSV has DALI polygons; publish STC-S
+                            std::string esc(text.size() * 2 + 1, '\0');
+                            esc.resize(mysql_real_escape_string(c, esc.data(), text.data(), text.size()));
+                            batch += '\'' + esc + '\'';
+                        }
+                        }
+                    }
+                    batch += ')';
+                    ++in_batch;
+                    if (batch.size() > (1 << 20)) flush();
+                    if (++rows % 100000 == 0 && progress) progress(rows);
+                }
+                flush();
+            } catch (const std::exception& e) {
+                throw error(fmt::format("line {}: {}", (*reader)->line(), e.what()));
+            }
+            exec(c, "COMMIT");
+            const adql::column_info *ra = nullptr, *dec = nullptr;
+            for (const auto& col : t.columns) {
+                if (col.ucd.rfind("pos.eq.ra;meta.main", 0) == 0) ra = &col;
+                if (col.ucd.rfind("pos.eq.dec;meta.main", 0) == 0) dec = &col;
+            }
+            auto db = [](const adql::column_info& col) { return quote(col.db_name.empty() ? col.name : col.db_name); };
+            if (ra && dec) exec(c, fmt::format("CREATE INDEX `pos_idx` ON {} ({}, {})", staging, db(*dec), db(*ra)));
+            for (std::size_t i = 0; i < t.columns.size(); ++i)
+                if (t.columns[i].indexed && sql_type(fields[i]) != "LONGTEXT" && !(ra && &t.columns[i] == dec))
+                    exec(c, fmt::format("CREATE INDEX {} ON {} ({})", quote(t.columns[i].name + "_idx"), staging, db(t.columns[i])));
+            exec(c, "DROP TABLE IF EXISTS " + table);
+            exec(c, fmt::format("RENAME TABLE {} TO {}", staging, table));
+            mysql_close(c);
+            if (progress) progress(rows);
+            return rows;
+        } catch (const std::exception& e) {
+            if (c) mysql_close(c);
+            return error(e.what());
+        }
+    }
+
+    bool has_table(const adql::table_info& t) override {
+        MYSQL* c = acquire();
+        const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
+        const std::string name = t.db_name.empty() ? t.name : t.db_name;
+        const std::string q = fmt::format("SELECT 1 FROM information_schema.tables WHERE table_schema = '{}' AND table_name = '{}'",
+                                          escape(c, schema), escape(c, name));
+        bool yes = false;
+        if (mysql_real_query(c, q.data(), q.size()) == 0) {
+            if (MYSQL_RES* r = mysql_store_result(c)) {
+                yes = mysql_num_rows(r) == 1;
+                mysql_free_result(r);
+            }
+        }
+        release(c);
+        return yes;
+    }
+
+private:
+    MYSQL* connect() {
+        MYSQL* c = mysql_init(nullptr);
+        unsigned timeout = 10;
+        mysql_options(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+        if (!mysql_real_connect(c, info_.host.c_str(), info_.user.c_str(), info_.password.c_str(),
+                                info_.db.empty() ? nullptr : info_.db.c_str(), info_.port, nullptr, 0)) {
+            std::string m = mysql_error(c);
+            mysql_close(c);
+            throw error(fmt::format("MySQL: cannot connect: {}", m));
+        }
+        mysql_set_character_set(c, "utf8mb4");
+        // ANSI quotes off, PIPES_AS_CONCAT off: the MySQL translation uses backticks and CONCAT.
+        exec(c, "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+        exec(c, "CREATE DATABASE IF NOT EXISTS `TAP_UPLOAD`");
+        return c;
+    }
+    MYSQL* acquire() {
+        {
+            std::lock_guard lock(mutex_);
+            if (!idle_.empty()) {
+                MYSQL* c = idle_.back();
+                idle_.pop_back();
+                return c;
+            }
+        }
+        return connect();
+    }
+    void release(MYSQL* c) {
+        std::lock_guard lock(mutex_);
+        if (idle_.size() < max_) idle_.push_back(c);
+        else mysql_close(c);
+    }
+    static void exec(MYSQL* c, const std::string& sql) {
+        if (mysql_real_query(c, sql.data(), sql.size()) != 0) throw error(fmt::format("MySQL: {}", mysql_error(c)));
+        if (MYSQL_RES* r = mysql_store_result(c)) mysql_free_result(r);
+    }
+    static std::string escape(MYSQL* c, const std::string& v) {
+        std::string esc(v.size() * 2 + 1, '\0');
+        esc.resize(mysql_real_escape_string(c, esc.data(), v.data(), v.size()));
+        return esc;
+    }
+    static std::string message(MYSQL* c, const run_limits& limits) {
+        const unsigned e = mysql_errno(c);
+        if (e == 1317 /* ER_QUERY_INTERRUPTED */ || e == 1969 /* ER_STATEMENT_TIMEOUT */ || e == 3024) {
+            if (limits.cancelled && limits.cancelled->load()) return "query aborted";
+            return "query exceeded its execution time limit";
+        }
+        return fmt::format("query failed: {}", mysql_error(c));
+    }
+    static std::string array_text(const votable::cell& v) {
+        std::string s;
+        for (std::size_t i = 0; i < v.count; ++i) fmt::format_to(std::back_inserter(s), "{}{}", i ? " " : "", static_cast<const double*>(v.data)[i]);
+        return s;
+    }
+    void load_upload(MYSQL* c, const upload_table& u) {
+        std::string cols;
+        std::vector<votable::field> fields;
+        for (std::size_t i = 0; i < u.table.columns.size(); ++i) {
+            fields.push_back(to_field(u.table.columns[i]));
+            cols += (i ? ", " : "") + quote(u.table.columns[i].name) + " " + sql_type(fields.back());
+        }
+        const std::string table = "`TAP_UPLOAD`." + quote(u.table.name);
+        exec(c, fmt::format("CREATE TEMPORARY TABLE {} ({})", table, cols));
+        std::string batch;
+        std::size_t in_batch = 0;
+        for (const auto& r : u.rows) {
+            batch += in_batch++ ? ",(" : "(";
+            for (std::size_t i = 0; i < r.size(); ++i) {
+                if (i) batch += ',';
+                if (r[i].empty()) batch += "NULL";
+                else batch += '\'' + escape(c, r[i]) + '\'';
+            }
+            batch += ')';
+            if (batch.size() > (1 << 20)) {
+                exec(c, fmt::format("INSERT INTO {} VALUES {}", table, batch));
+                batch.clear();
+                in_batch = 0;
+            }
+        }
+        if (in_batch) exec(c, fmt::format("INSERT INTO {} VALUES {}", table, batch));
+    }
+
+    conninfo info_;
+    std::size_t max_;
+    std::mutex mutex_;
+    std::vector<MYSQL*> idle_;
+};
+
+}  // namespace
+
+std::unique_ptr<backend> open_mysql_backend(const std::string& conninfo, std::size_t connections) {
+    return std::make_unique<mysql_backend>(conninfo, connections);
+}
+
+}  // namespace dax::tap
