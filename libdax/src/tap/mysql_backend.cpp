@@ -2,6 +2,8 @@
 // (mysql_use_result), so memory stays flat.
 #include <dax/tap/backend.hpp>
 
+#include "values.hpp"
+
 #include <fmt/format.h>
 #include <mysql.h>
 
@@ -175,19 +177,11 @@ public:
                     switch (kinds[i]) {
                     case kind::integer: std::from_chars(v.data(), v.data() + v.size(), cl.i); break;
                     case kind::real: cl.d = std::strtod(row[i], nullptr); break;
-                    case kind::geometry: {
-                        auto& a = arrays[i];
-                        a.clear();
-                        const char* p = row[i];
-                        char* end = nullptr;
-                        for (double d = std::strtod(p, &end); end != p; d = std::strtod(p, &end)) {
-                            a.push_back(d);
-                            p = end;
-                        }
-                        cl.data = a.data();
-                        cl.count = a.size();
+                    case kind::geometry:
+                        scan_numbers(v, arrays[i]);
+                        cl.data = arrays[i].data();
+                        cl.count = arrays[i].size();
                         break;
-                    }
                     case kind::text: cl.s = v; break;
                     }
                 }
@@ -214,14 +208,13 @@ public:
             auto reader = votable::open_csv_reader(csv, fields);
             if (!reader) return reader.err();
             c = connect();
-            const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
-            const std::string name = t.db_name.empty() ? t.name : t.db_name;
+            const std::string &schema = db_schema(t), &name = db_table(t);
             const std::string table = quote(schema) + "." + quote(name), staging = quote(schema) + "." + quote(name + "__loading");
             exec(c, "CREATE DATABASE IF NOT EXISTS " + quote(schema));
             exec(c, "DROP TABLE IF EXISTS " + staging);
             std::string cols, names;
             for (std::size_t i = 0; i < t.columns.size(); ++i) {
-                const std::string n = quote(t.columns[i].db_name.empty() ? t.columns[i].name : t.columns[i].db_name);
+                const std::string n = quote(db_column(t.columns[i]));
                 cols += (i ? ", " : "") + n + " " + sql_type(fields[i]);
                 names += (i ? ", " : "") + n;
             }
@@ -249,9 +242,8 @@ public:
                         case kind::integer: batch += std::to_string(v.i); break;
                         case kind::real: fmt::format_to(std::back_inserter(batch), "{}", v.d); break;
                         default: {
-                            std::string text = v.data ? array_text(v) : std::string(v.s);
-                            if (fields[i].xtype == "adql:REGION" && !text.empty() && !std::isalpha(static_cast<unsigned char>(text[0])))
-                                text = "POLYGON ICRS " + text;  // the peers' CSV has DALI polygons; publish STC-S
+                            std::string text = v.data ? array_text(fields[i], v) : std::string(v.s);
+                            if (fields[i].xtype == "adql:REGION") text = region_text(text);
                             std::string esc(text.size() * 2 + 1, '\0');
                             esc.resize(mysql_real_escape_string(c, esc.data(), text.data(), text.size()));
                             batch += '\'' + esc + '\'';
@@ -268,15 +260,11 @@ public:
                 throw error(fmt::format("line {}: {}", (*reader)->line(), e.what()));
             }
             exec(c, "COMMIT");
-            const adql::column_info *ra = nullptr, *dec = nullptr;
-            for (const auto& col : t.columns) {
-                if (col.ucd.rfind("pos.eq.ra;meta.main", 0) == 0) ra = &col;
-                if (col.ucd.rfind("pos.eq.dec;meta.main", 0) == 0) dec = &col;
-            }
-            auto db = [](const adql::column_info& col) { return quote(col.db_name.empty() ? col.name : col.db_name); };
-            if (ra && dec) exec(c, fmt::format("CREATE INDEX `pos_idx` ON {} ({}, {})", staging, db(*dec), db(*ra)));
+            auto db = [](const adql::column_info& col) { return quote(db_column(col)); };
+            const auto pos = find_position(t);
+            if (pos.ra) exec(c, fmt::format("CREATE INDEX `pos_idx` ON {} ({}, {})", staging, db(*pos.dec), db(*pos.ra)));
             for (std::size_t i = 0; i < t.columns.size(); ++i)
-                if (t.columns[i].indexed && sql_type(fields[i]) != "LONGTEXT" && !(ra && &t.columns[i] == dec))
+                if (t.columns[i].indexed && sql_type(fields[i]) != "LONGTEXT" && &t.columns[i] != pos.dec)
                     exec(c, fmt::format("CREATE INDEX {} ON {} ({})", quote(t.columns[i].name + "_idx"), staging, db(t.columns[i])));
             exec(c, "DROP TABLE IF EXISTS " + table);
             exec(c, fmt::format("RENAME TABLE {} TO {}", staging, table));
@@ -291,8 +279,7 @@ public:
 
     bool has_table(const adql::table_info& t) override {
         MYSQL* c = acquire();
-        const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
-        const std::string name = t.db_name.empty() ? t.name : t.db_name;
+        const std::string &schema = db_schema(t), &name = db_table(t);
         const std::string q = fmt::format("SELECT 1 FROM information_schema.tables WHERE table_schema = '{}' AND table_name = '{}'",
                                           escape(c, schema), escape(c, name));
         bool yes = false;
@@ -355,11 +342,6 @@ private:
             return "query exceeded its execution time limit";
         }
         return fmt::format("query failed: {}", mysql_error(c));
-    }
-    static std::string array_text(const votable::cell& v) {
-        std::string s;
-        for (std::size_t i = 0; i < v.count; ++i) fmt::format_to(std::back_inserter(s), "{}{}", i ? " " : "", static_cast<const double*>(v.data)[i]);
-        return s;
     }
     void load_upload(MYSQL* c, const upload_table& u) {
         std::string cols;

@@ -2,6 +2,8 @@
 // Results stream with COPY (...) TO STDOUT in text form: one buffer per row, memory flat.
 #include <dax/tap/backend.hpp>
 
+#include "values.hpp"
+
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
@@ -55,28 +57,10 @@ std::string sql_type(const votable::field& f) {
     }
 }
 
-// Numbers of a pgSphere value printed in degrees ("(10d , 20d)", "<(..) , 1d>", "{(..),..}").
-void numbers(std::string_view v, std::vector<double>& out) {
-    out.clear();
-    const char* p = v.data();
-    const char* end = p + v.size();
-    while (p < end) {
-        if (std::isdigit(static_cast<unsigned char>(*p)) || *p == '-' || *p == '+' || *p == '.') {
-            char* q = nullptr;
-            const double d = std::strtod(p, &q);
-            if (q == p) { ++p; continue; }
-            out.push_back(d);
-            p = q;
-        } else {
-            ++p;
-        }
-    }
-}
-
 // DALI numbers -> pgSphere input in degrees.
 std::string pgsphere_of_dali(std::string_view xtype, std::string_view dali) {
     std::vector<double> n;
-    numbers(dali, n);
+    scan_numbers(dali, n);
     if (xtype == "point" && n.size() == 2) return fmt::format("({}d,{}d)", n[0], n[1]);
     if (xtype == "circle" && n.size() == 3) return fmt::format("<({}d,{}d),{}d>", n[0], n[1], n[2]);
     if (n.size() < 6 || n.size() % 2) throw error(fmt::format("not a DALI polygon: '{}'", dali.substr(0, 60)));
@@ -276,8 +260,7 @@ public:
             auto reader = votable::open_csv_reader(csv, fields);
             if (!reader) return reader.err();
             c = connect();
-            const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
-            const std::string name = t.db_name.empty() ? t.name : t.db_name;
+            const std::string &schema = db_schema(t), &name = db_table(t);
             const std::string table = quote(schema) + "." + quote(name);
             exec(c, "CREATE EXTENSION IF NOT EXISTS pg_sphere");
             exec(c, "BEGIN");
@@ -285,7 +268,7 @@ public:
             exec(c, "DROP TABLE IF EXISTS " + table);
             std::string cols, names;
             for (std::size_t i = 0; i < t.columns.size(); ++i) {
-                const std::string n = quote(t.columns[i].db_name.empty() ? t.columns[i].name : t.columns[i].db_name);
+                const std::string n = quote(db_column(t.columns[i]));
                 cols += (i ? ", " : "") + n + " " + sql_type(fields[i]);
                 names += (i ? ", " : "") + n;
             }
@@ -305,7 +288,7 @@ public:
                         case kind::integer: buf += std::to_string(v.i); break;
                         case kind::real: fmt::format_to(std::back_inserter(buf), "{}", v.d); break;
                         case kind::region_text: buf += pgsphere_of_dali("polygon", strip_stcs(v.s)); break;
-                        case kind::geometry: buf += pgsphere_of_dali(fields[i].xtype, array_text(v)); break;
+                        case kind::geometry: buf += pgsphere_of_dali(fields[i].xtype, v.data ? array_text(fields[i], v) : std::string(v.s)); break;
                         default: copy_escape(buf, v.s);
                         }
                     }
@@ -336,9 +319,7 @@ public:
 
     bool has_table(const adql::table_info& t) override {
         PGconn* c = acquire();
-        const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
-        const std::string name = t.db_name.empty() ? t.name : t.db_name;
-        const char* params[] = {schema.c_str(), name.c_str()};
+        const char* params[] = {db_schema(t).c_str(), db_table(t).c_str()};
         pgresult r(PQexecParams(c, "SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2", 2, nullptr, params,
                                 nullptr, nullptr, 0));
         const bool yes = PQresultStatus(r.r) == PGRES_TUPLES_OK && PQntuples(r.r) == 1;
@@ -425,24 +406,14 @@ private:
         while (!v.empty() && (std::isalpha(static_cast<unsigned char>(v.front())) || v.front() == ' ')) v.remove_prefix(1);
         return v;
     }
-    static std::string array_text(const votable::cell& v) {
-        std::string s;
-        if (!v.s.empty()) return std::string(v.s);
-        for (std::size_t i = 0; i < v.count; ++i) fmt::format_to(std::back_inserter(s), "{}{}", i ? " " : "", static_cast<const double*>(v.data)[i]);
-        return s;
-    }
 
     void index(PGconn* c, const adql::table_info& t, const std::vector<votable::field>& fields, const std::string& schema,
                const std::string& name) {
-        const adql::column_info *ra = nullptr, *dec = nullptr;
-        auto db = [](const adql::column_info& col) { return quote(col.db_name.empty() ? col.name : col.db_name); };
-        for (const auto& col : t.columns) {
-            if (col.ucd.rfind("pos.eq.ra;meta.main", 0) == 0) ra = &col;
-            if (col.ucd.rfind("pos.eq.dec;meta.main", 0) == 0) dec = &col;
-        }
+        auto db = [](const adql::column_info& col) { return quote(db_column(col)); };
         // The translator's cone test is spoint(radians(ra), radians(dec)) <@ shape: index that.
-        if (ra && dec)
-            exec(c, fmt::format("CREATE INDEX ON {}.{} USING gist (spoint(radians({}), radians({})))", quote(schema), quote(name), db(*ra), db(*dec)));
+        if (const auto pos = find_position(t); pos.ra)
+            exec(c, fmt::format("CREATE INDEX ON {}.{} USING gist (spoint(radians({}), radians({})))", quote(schema), quote(name),
+                                db(*pos.ra), db(*pos.dec)));
         for (std::size_t i = 0; i < t.columns.size(); ++i) {
             const auto& col = t.columns[i];
             const std::string type = sql_type(fields[i]);
@@ -513,19 +484,15 @@ private:
                 break;
             }
             case kind::geometry:
-                numbers(v, arrays[i]);
+                scan_numbers(v, arrays[i]);
                 c.data = arrays[i].data();
                 c.count = arrays[i].size();
                 break;
-            case kind::region_text: {
-                numbers(v, arrays[i]);
-                auto& t = texts[i];
-                const std::size_t n = arrays[i].size();
-                t = n == 2 ? "POSITION ICRS" : n == 3 ? "CIRCLE ICRS" : "POLYGON ICRS";
-                for (double d : arrays[i]) fmt::format_to(std::back_inserter(t), " {}", d);
-                c.s = t;
+            case kind::region_text:
+                scan_numbers(v, arrays[i]);
+                texts[i] = stcs_from_numbers(arrays[i]);
+                c.s = texts[i];
                 break;
-            }
             case kind::text: c.s = v; break;
             }
         }

@@ -3,6 +3,8 @@
 #include <dax/sqlite/functions.hpp>
 #include <dax/tap/backend.hpp>
 
+#include "values.hpp"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -84,37 +86,6 @@ struct stmt {
     ~stmt() { sqlite3_finalize(s); }
 };
 
-// DALI text of a numeric array cell (the SQLite geometry functions read this form).
-std::string array_text(const votable::field& f, const votable::cell& c) {
-    std::string out;
-    for (std::size_t i = 0; i < c.count; ++i) {
-        if (i) out += ' ';
-        switch (f.type) {
-        case votable::datatype::double_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const double*>(c.data)[i]); break;
-        case votable::datatype::float_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const float*>(c.data)[i]); break;
-        case votable::datatype::short_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const std::int16_t*>(c.data)[i]); break;
-        case votable::datatype::int_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const std::int32_t*>(c.data)[i]); break;
-        case votable::datatype::long_: fmt::format_to(std::back_inserter(out), "{}", static_cast<const std::int64_t*>(c.data)[i]); break;
-        default: fmt::format_to(std::back_inserter(out), "{}", static_cast<const std::uint8_t*>(c.data)[i]); break;
-        }
-    }
-    return out;
-}
-
-// A DALI point, circle or polygon ("lon lat ...", degrees) as the STC-S string of an
-// adql:REGION column (ObsCore 1.1 s_region): loading the peers' CSV keeps one notation.
-std::string region_from_dali(std::string_view v) {
-    std::size_t n = 0;
-    bool in = false;
-    for (char ch : v) {
-        const bool sep = ch == ' ' || ch == '\t' || ch == ',';
-        if (!sep && !in) ++n;
-        in = !sep;
-    }
-    const char* word = n == 2 ? "POSITION" : n == 3 ? "CIRCLE" : "POLYGON";
-    return fmt::format("{} ICRS {}", word, v);
-}
-
 struct query_guard {
     const run_limits* limits;
     static int check(void* p) {
@@ -189,13 +160,8 @@ public:
                     break;
                 case kind::real_array: {
                     auto& a = arrays[i];
-                    a.clear();
-                    const char* p = reinterpret_cast<const char*>(sqlite3_column_text(st.s, i));
-                    char* end = nullptr;
-                    for (double v = std::strtod(p, &end); end != p; v = std::strtod(p, &end)) {
-                        a.push_back(v);
-                        p = end;
-                    }
+                    scan_numbers(std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.s, i)),
+                                                  static_cast<std::size_t>(sqlite3_column_bytes(st.s, i))), a);
                     if (fields[i].type == votable::datatype::double_) {
                         c.data = a.data();
                         c.count = a.size();
@@ -234,14 +200,13 @@ public:
                 sqlite3* db;
                 ~closer() { sqlite3_close(db); }
             } cl{db};
-            const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
+            const std::string& schema = db_schema(t);
             exec(db, fmt::format("ATTACH DATABASE {} AS {}", literal(file_of(schema)), quote(schema)));
             exec(db, fmt::format("PRAGMA {}.journal_mode=WAL", quote(schema)));
-            const std::string table = quote(schema) + "." + quote(t.db_name.empty() ? t.name : t.db_name);
+            const std::string table = quote(schema) + "." + quote(db_table(t));
             std::string cols, names, marks;
             for (std::size_t i = 0; i < t.columns.size(); ++i) {
-                const auto& c = t.columns[i];
-                const std::string n = quote(c.db_name.empty() ? c.name : c.db_name);
+                const std::string n = quote(db_column(t.columns[i]));
                 cols += (i ? ", " : "") + n + " " + sql_type(kind_of(fields[i]));
                 names += (i ? ", " : "") + n;
                 marks += i ? ", ?" : "?";
@@ -261,22 +226,16 @@ public:
                     if (++rows % 100000 == 0 && progress) progress(rows);
                 }
             }
-            const adql::column_info *ra = nullptr, *dec = nullptr;
-            for (const auto& c : t.columns) {
-                if (c.ucd.rfind("pos.eq.ra;meta.main", 0) == 0) ra = &c;
-                if (c.ucd.rfind("pos.eq.dec;meta.main", 0) == 0) dec = &c;
-            }
             // Positions get one index on (dec, ra) instead of one on dec: cone searches scan the
             // dec band in the index and test ra there, reading only the rows that match.
+            const auto pos = find_position(t);
             for (const auto& c : t.columns)
-                if (c.indexed && kind_of(to_field(c)) != kind::real_array && !(ra && &c == dec))
-                    exec(db, fmt::format("CREATE INDEX {}.{} ON {} ({})", quote(schema),
-                                         quote(t.name + "_" + c.name + "_idx"), quote(t.db_name.empty() ? t.name : t.db_name),
-                                         quote(c.db_name.empty() ? c.name : c.db_name)));
-            if (ra && dec)
+                if (c.indexed && kind_of(to_field(c)) != kind::real_array && &c != pos.dec)
+                    exec(db, fmt::format("CREATE INDEX {}.{} ON {} ({})", quote(schema), quote(t.name + "_" + c.name + "_idx"),
+                                         quote(db_table(t)), quote(db_column(c))));
+            if (pos.ra)
                 exec(db, fmt::format("CREATE INDEX {}.{} ON {} ({}, {})", quote(schema), quote(t.name + "_pos_idx"),
-                                     quote(t.db_name.empty() ? t.name : t.db_name), quote(dec->db_name.empty() ? dec->name : dec->db_name),
-                                     quote(ra->db_name.empty() ? ra->name : ra->db_name)));
+                                     quote(db_table(t)), quote(db_column(*pos.dec)), quote(db_column(*pos.ra))));
             exec(db, "COMMIT");
             exec(db, fmt::format("ANALYZE {}", quote(schema)));
             if (progress) progress(rows);
@@ -290,12 +249,12 @@ public:
     }
 
     bool has_table(const adql::table_info& t) override {
-        const std::string schema = t.db_schema.empty() ? t.schema : t.db_schema;
+        const std::string& schema = db_schema(t);
         if (!fs::exists(file_of(schema))) return false;
         lease l(*this);
         try {
             stmt st(l.c.db, fmt::format("SELECT 1 FROM {}.sqlite_master WHERE type='table' AND name={}", quote(schema),
-                                        literal(t.db_name.empty() ? t.name : t.db_name)));
+                                        literal(db_table(t))));
             return sqlite3_step(st.s) == SQLITE_ROW;
         } catch (const error&) {
             return false;
@@ -366,8 +325,8 @@ private:
             case kind::integer: sqlite3_bind_int64(s, p, c.i); break;
             case kind::real: sqlite3_bind_double(s, p, c.d); break;
             case kind::text:
-                if (fields[i].xtype == "adql:REGION" && !c.s.empty() && !std::isalpha(static_cast<unsigned char>(c.s[0]))) {
-                    scratch = region_from_dali(c.s);
+                if (fields[i].xtype == "adql:REGION") {
+                    scratch = region_text(c.s);
                     sqlite3_bind_text(s, p, scratch.data(), static_cast<int>(scratch.size()), SQLITE_TRANSIENT);
                 } else {
                     sqlite3_bind_text(s, p, c.s.data(), static_cast<int>(c.s.size()), SQLITE_TRANSIENT);
