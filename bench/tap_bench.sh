@@ -5,7 +5,8 @@
 #   bench/tap_bench.sh [BUILD_BIN_DIR]     env: DACHS_URL (default http://127.0.0.1:8090/tap),
 #                                               WRK_SECS (10), WRK_CONNS (16)
 # Cases: (a) SELECT TOP 1 sync latency, (b) ~100-row cone search, (c) 100,000 rows as BINARY2,
-# (d) wrk on (a) for WRK_SECS s at WRK_CONNS connections. Loopback only.
+# (d) wrk on (a) for WRK_SECS s at WRK_CONNS connections; with STREAM_ROWS=N also (e) the server's
+# memory while N rows stream as one sync result (115000000 rows ~ 5 GB). Loopback only.
 set -euo pipefail
 # The PostgreSQL figures need a throwaway server: re-run under the test suite's launcher.
 if [ -z "${DAX_TEST_PG:-}" ] && [ "${NO_PG:-}" != 1 ]; then
@@ -36,6 +37,25 @@ run() {  # run LABEL URL
 }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 run libdax-sqlite "$URL"
+if [ -n "${STREAM_ROWS:-}" ]; then
+  # (e) memory while a large sync result streams: STREAM_ROWS rows (115000000 ~ 5 GB BINARY2).
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+  printf 'data_dir: %s\nlimits: {hard_maxrec: %s}\n' "$TMP/data" "$STREAM_ROWS" > "$TMP/big.yaml"
+  "$BIN/tap-server" --port "$port" --config "$TMP/big.yaml" > "$TMP/server.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 300); do curl -sf "$URL/availability" > /dev/null 2>&1 && break; sleep 0.1; done
+  rss0=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
+  ( peak=0; while kill -0 "$PID" 2>/dev/null; do r=$(awk '/VmRSS/ {print $2}' /proc/$PID/status 2>/dev/null || echo 0); [ "${r:-0}" -gt "$peak" ] && peak=$r; echo "$peak" > "$TMP/peak"; sleep 0.5; done ) &
+  sampler=$!
+  reps=$(( (STREAM_ROWS + 99999) / 100000 ))
+  t0=$(date +%s.%N)
+  bytes=$(curl -s -G "$URL/sync" -d LANG=ADQL -d MAXREC="$STREAM_ROWS" --data-urlencode \
+    "QUERY=SELECT a.* FROM demo.stars AS a CROSS JOIN (SELECT TOP $reps id FROM demo.stars) AS b" -o /dev/null -w '%{size_download}')
+  t1=$(date +%s.%N)
+  sleep 1; kill $sampler 2>/dev/null || true
+  awk -v r="$STREAM_ROWS" -v b="$bytes" -v t="$(awk -v a="$t0" -v z="$t1" 'BEGIN {print z - a}')" -v r0="$rss0" -v p="$(cat "$TMP/peak")" \
+    'BEGIN {printf "%-18s (e) %d rows, %.2f GB sync in %.1f s; server RSS %d MB before, %d MB peak\n", "libdax-sqlite", r, b / 1e9, t, r0 / 1024, p / 1024}'
+fi
 if [ -n "${DAX_TEST_PG:-}" ]; then
   pgport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   printf 'data_dir: %s\nbackends:\n  pg: {type: postgres, conninfo: "%s", connections: 32}\ndemo_backend: pg\n' "$TMP/pgdata" "$DAX_TEST_PG" > "$TMP/pg.yaml"
