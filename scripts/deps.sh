@@ -18,4 +18,17 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq || true
+# pgSphere 1.1.1 cannot be created on PostgreSQL 15.20 (bookworm-security: "commutator operator
+# @> is already the commutator of operator <@"); on a machine without PostgreSQL, take 15.18
+# from bookworm if the archive still has it, else whatever apt offers.
+pin=()
+if printf '%s\n' "${missing[@]}" | grep -qx 'postgresql\|postgresql-15-pgsphere' && ! dpkg-query -W postgresql-15 >/dev/null 2>&1; then
+  v=15.18-0+deb12u1
+  apt-cache madison postgresql-15 2>/dev/null | grep -q " $v " && pin=("postgresql-15=$v" "postgresql-client-15=$v" "libpq5=$v" "libpq-dev=$v")
+fi
+rest=()
+for p in "${missing[@]}"; do case " ${pin[*]} " in *" $p="*) ;; *) rest+=("$p") ;; esac; done
+if [ ${#pin[@]} -gt 0 ] && $SUDO apt-get install -y -qq --no-install-recommends --allow-downgrades "${pin[@]}" "${rest[@]}"; then
+  exit 0
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
