@@ -105,7 +105,7 @@ public:
     /// VOSI capabilities with the TAPRegExt TableAccess capability; `base` is the service URL.
     std::string capabilities_xml(const std::string& base) const;
     std::string availability_xml() const;
-    /// DALI examples (RDFa XHTML); each example is a runnable query.
+    /// DALI examples (RDFa XHTML): those of examples() that translate on this configuration.
     std::string examples_html(const std::string& base) const;
     /// The example queries (name, ADQL).
     static const std::vector<std::pair<std::string, std::string>>& examples();
