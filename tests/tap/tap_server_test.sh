@@ -46,6 +46,18 @@ fi
 echo "== pyvo and astropy against $URL"
 DAX_TAP_BACKEND=$MODE /usr/bin/python3 -W ignore "$HERE/pyvo_test.py" "$URL" || fail=1
 
+echo "== clients that go away mid-result leave the server and its connections healthy"
+for i in 1 2 3; do
+  curl -s -G "$URL/sync" -d LANG=ADQL -d MAXREC=5000000 --data-urlencode \
+    "QUERY=SELECT a.* FROM demo.stars AS a CROSS JOIN (SELECT TOP 50 id FROM demo.stars) AS b" | head -c 200000 > /dev/null || true
+done
+ok=0
+for i in $(seq 1 12); do
+  n=$(curl -s -G "$URL/sync" -d LANG=ADQL -d FORMAT=csv --data-urlencode "QUERY=SELECT COUNT(*) FROM demo.stars WHERE id <= $i" | tail -1 | tr -d '\r')
+  [ "$n" = "$i" ] && ok=$((ok + 1))
+done
+[ $ok = 12 ] && echo "12 queries right after 3 abandoned 5M-row results" || { echo "FAIL: $ok of 12 queries right after abandoned results"; fail=1; }
+
 echo "== stilts taplint"
 stilts taplint tapurl="$URL" report=EW maxrepeat=20 > "$TMP/taplint.txt" 2>&1 || true
 errors=$(grep -c '^E-' "$TMP/taplint.txt" || true)

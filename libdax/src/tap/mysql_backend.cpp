@@ -161,9 +161,8 @@ public:
                     begun = true;
                 }
                 if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
-                    overflow = true;
-                    healthy = false;  // unread rows remain on the connection: drop it
-                    break;
+                    overflow = true;  // the SQL is limited to MAXREC+1 rows: drain the one extra
+                    continue;
                 }
                 const unsigned long* len = mysql_fetch_lengths(res);
                 for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -188,7 +187,7 @@ public:
                 out.row(cells);
                 ++n;
             }
-            if (!overflow && mysql_errno(c)) throw error(message(c, limits));
+            if (mysql_errno(c)) throw error(message(c, limits));
         } catch (const std::exception& e) {
             healthy = false;
             if (begun) out.abort(e.what());

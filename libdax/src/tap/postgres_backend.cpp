@@ -182,7 +182,7 @@ public:
         std::vector<votable::cell> cells(fields.size());
         std::vector<std::string> texts(fields.size());
         std::vector<std::vector<double>> arrays(fields.size());
-        bool begun = false, overflow = false, header_seen = false;
+        bool begun = false, overflow = false, header_seen = false, copy_open = true;
         std::uint64_t n = 0;
         try {
             for (;;) {
@@ -202,7 +202,10 @@ public:
                     PQconsumeInput(c);
                     continue;
                 }
-                if (len == -1) break;  // done
+                if (len == -1) {  // done
+                    copy_open = false;
+                    break;
+                }
                 if (len < 0) {
                     healthy = false;
                     throw error(fmt::format("query failed: {}", PQerrorMessage(c)));
@@ -225,10 +228,8 @@ public:
                 }
                 if (msg.size() < 2 || be16(msg.data()) == 0xffff) continue;  // trailer
                 if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
-                    overflow = true;
-                    cancel(c);  // the rest is not needed
-                    healthy = false;
-                    break;
+                    overflow = true;  // the SQL is limited to MAXREC+1 rows: drain the one extra
+                    continue;
                 }
                 decode_row(msg, fields, kinds, cells, texts, arrays);
                 out.row(cells);
@@ -243,6 +244,10 @@ public:
                 if (!ok) throw error(m);
             }
         } catch (const std::exception& e) {
+            if (copy_open) {  // e.g. the client went away mid-result: stop the query, drop the connection
+                cancel(c);
+                healthy = false;
+            }
             if (begun) out.abort(e.what());
             throw;
         }
