@@ -188,6 +188,7 @@ uws::task_definition tap_query_task(const tap::service& svc) {
                 auto out = c.create_result("result");
                 tap::run_limits l;
                 l.cancelled = cancelled.get();
+                l.progress = [&c](std::uint64_t rows) { c.progress("rows", std::to_string(rows)); };
                 const auto rows = svc.run(*q, *out, l);
                 c.progress("rows", std::to_string(rows));
                 c.add_result({"result", "", q->format->mime, out->commit()});

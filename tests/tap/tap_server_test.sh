@@ -79,9 +79,13 @@ for f in votable/td votable/b votable/b2; do
 done
 
 echo "== landing page in headless Chromium"
+last=$(curl -s -o /dev/null -w '%{redirect_url}' -d LANG=ADQL -d 'QUERY=SELECT TOP 7 * FROM ivoa.ObsCore' -d PHASE=RUN "$URL/async")
+curl -s -o /dev/null "$last?WAIT=30&PHASE=EXECUTING"; curl -s -o /dev/null "$last?WAIT=30&PHASE=QUEUED"; curl -s -o /dev/null "$last?WAIT=30&PHASE=EXECUTING"
 page=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=8000 --dump-dom \
   "$URL/?QUERY=SELECT%20TOP%203%20id%2C%20mag_r%20FROM%20demo.stars%20ORDER%20BY%20id" 2>/dev/null || true)
-for want in '<td>22.106</td>' '<td>19.825</td>' '<td>22.289</td>' '3 rows' 'TAP_SCHEMA.columns' 'Cone search'; do
+# ... and the async jobs with their progress (the job just run: 7 rows).
+for want in '<td>22.106</td>' '<td>19.825</td>' '<td>22.289</td>' '3 rows' 'TAP_SCHEMA.columns' 'Cone search' \
+            '<td class="rows">7</td>' '<td>SELECT TOP 7 * FROM ivoa.ObsCore</td>'; do
   if grep -qF "$want" <<< "$page"; then echo "page shows $want"; else echo "FAIL: page lacks $want"; fail=1; fi
 done
 

@@ -186,6 +186,7 @@ public:
                 }
                 out.row(cells);
                 ++n;
+                if (limits.progress && limits.progress_every && n % limits.progress_every == 0) limits.progress(n);
             }
             if (mysql_errno(c)) throw error(message(c, limits));
         } catch (const std::exception& e) {

@@ -234,6 +234,7 @@ public:
                 decode_row(msg, fields, kinds, cells, texts, arrays);
                 out.row(cells);
                 ++n;
+                if (limits.progress && limits.progress_every && n % limits.progress_every == 0) limits.progress(n);
             }
             if (healthy) {
                 PGresult* r = PQgetResult(c);

@@ -175,6 +175,7 @@ public:
             }
             out.row(cells);
             ++n;
+            if (limits.progress && limits.progress_every && n % limits.progress_every == 0) limits.progress(n);
             rc = sqlite3_step(st.s);
         }
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {

@@ -27,6 +27,9 @@ struct run_limits {
     std::int64_t max_rows = -1;
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     const std::atomic<bool>* cancelled = nullptr;  ///< set from elsewhere to stop the query
+    /// Called with the rows written so far, every `progress_every` rows (async jobs show it).
+    std::function<void(std::uint64_t)> progress;
+    std::uint64_t progress_every = 100'000;
 };
 
 /// A table uploaded with a query (TAP 1.1 section 2.5.8): lives in schema TAP_UPLOAD.
