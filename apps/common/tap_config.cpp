@@ -51,6 +51,7 @@ result<server_config> load_config(const std::string& path, server_config c) {
             read(l, "max_upload_rows", m.max_upload_rows);
             read(l, "queries_in_flight", m.queries_in_flight);
             read(l, "async_workers", m.async_workers);
+            read(l, "upload_urls", m.upload_urls);
             if (m.default_maxrec > m.hard_maxrec) return error(fmt::format("{}: limits.default_maxrec exceeds limits.hard_maxrec", path));
         }
         if (const auto b = root["backends"]) {

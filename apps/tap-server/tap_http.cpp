@@ -81,7 +81,7 @@ void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_
             if (it == req.files.end()) return std::nullopt;
             return it->second.content;
         };
-        auto fetch = [&](std::string_view uri) { return fetch_upload(uri, part, svc.lim().max_upload_bytes); };
+        auto fetch = [&](std::string_view uri) { return fetch_upload(uri, part, svc.lim()); };
         auto q = svc.prepare(request_parameters(req), fetch);
         if (!q) return dali_error(res, 400, q.err().what());
         auto guard = std::make_shared<in_flight>(*running, svc.lim().queries_in_flight);
@@ -147,7 +147,8 @@ void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_
 }
 
 result<std::string> fetch_upload(std::string_view uri, const std::function<std::optional<std::string>(std::string_view)>& part,
-                                 std::size_t max_bytes) {
+                                 const tap::limits& lim) {
+    const std::size_t max_bytes = lim.max_upload_bytes;
     if (uri.rfind("param:", 0) == 0) {
         auto c = part(uri.substr(6));
         if (!c) return error(fmt::format("the request has no part named '{}'", uri.substr(6)));
@@ -155,6 +156,7 @@ result<std::string> fetch_upload(std::string_view uri, const std::function<std::
     }
     if (uri.rfind("http://", 0) != 0)
         return error(fmt::format("'{}' is neither param:NAME (an inline part) nor an http:// URL", uri));
+    if (!lim.upload_urls) return error("uploads by URL are turned off on this service: send the table inline (param:NAME)");
     const auto slash = uri.find('/', 7);
     const std::string host(uri.substr(0, slash)), path(slash == std::string_view::npos ? "/" : uri.substr(slash));
     httplib::Client cli(host);
@@ -180,7 +182,7 @@ uws::task_definition tap_query_task(const tap::service& svc) {
                 const uws::job& j = c.current();
                 auto part = [&j](std::string_view name) { return j.parameter(name); };
                 auto q = svc.prepare(j.parameters, [&](std::string_view uri) {
-                    return fetch_upload(uri, part, svc.lim().max_upload_bytes);
+                    return fetch_upload(uri, part, svc.lim());
                 });
                 if (!q) throw std::runtime_error(q.err().what());
                 auto cancelled = std::make_shared<std::atomic<bool>>(false);

@@ -29,7 +29,7 @@ void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_
 /// Reads an UPLOAD URI: "param:NAME" from `part`, http:// from the network (bounded in size
 /// and time; TAP 1.1 section 2.5.8 makes both methods mandatory).
 result<std::string> fetch_upload(std::string_view uri, const std::function<std::optional<std::string>(std::string_view)>& part,
-                                 std::size_t max_bytes);
+                                 const tap::limits& lim);
 
 /// The UWS task running async TAP queries.
 uws::task_definition tap_query_task(const tap::service& svc);

@@ -137,7 +137,7 @@ data_dir: $TMP/demo
 $([ "$MODE" = postgres ] && printf 'backends:\n  pg: {type: postgres, conninfo: "%s"}\ndemo_backend: pg\n' "$DAX_TEST_PG")
 $([ "$MODE" = mysql ] && printf 'backends:\n  my: {type: mysql, conninfo: "%s"}\ndemo_backend: my\n' "$DAX_TEST_MYSQL")
 auth: {mode: header, header: X-Auth-Request-User}
-limits: {default_maxrec: 1000, hard_maxrec: 5000}
+limits: {default_maxrec: 1000, hard_maxrec: 5000, upload_urls: false}
 schemas:
   - {felis: $TMP/mine.yaml, backend: sqlite}
 YAML
@@ -154,6 +154,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "${B[@]}" "$job")
 code=$(curl -s -o /dev/null -w '%{http_code}' "${B[@]}" "$job/results/result")
 [ "$code" = 404 ] && echo "bob gets 404 for alice's result" || { echo "FAIL: bob gets $code for alice's result"; fail=1; }
 if curl -s "${B[@]}" "$URL/async" | grep -q "${job##*/}"; then echo "FAIL: alice's job in bob's list"; fail=1; else echo "bob's list does not show it"; fi
+body=$(curl -s "${A[@]}" -d LANG=ADQL -d 'QUERY=SELECT * FROM TAP_UPLOAD.t' -d 'UPLOAD=t,http://127.0.0.1:9/x' -w ' %{http_code}' "$URL/sync")
+case "$body" in *"turned off"*" 400") echo "upload_urls: false refuses URL uploads (400)" ;; *) echo "FAIL: URL upload with upload_urls false: $body"; fail=1 ;; esac
+curl -s "$URL/capabilities" | grep -q 'upload-http' && { echo "FAIL: upload-http declared while off"; fail=1; } || echo "capabilities leave upload-http out"
+
 echo "== query history: re-run, visibility, filters"
 again=$(curl -s -o /dev/null -w '%{redirect_url}' "${A[@]}" -d "RERUN=${job##*/}" -d PHASE=RUN "$URL/async")
 if [ -n "$again" ] && curl -s "${A[@]}" "$again/parameters" | grep -q 'SELECT TOP 2 id FROM demo.stars'; then echo "RERUN made a new job with the same query"

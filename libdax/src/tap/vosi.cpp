@@ -138,15 +138,15 @@ std::string service::capabilities_xml(const std::string& base) const {
     }
     const auto& l = config_.lim;
     fmt::format_to(std::back_inserter(out),
-                   "    <uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-inline\"/>\n"
-                   "    <uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-http\"/>\n"
+                   "    <uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-inline\"/>\n{6}"
                    "    <retentionPeriod><default>{0}</default><hard>{0}</hard></retentionPeriod>\n"
                    "    <executionDuration><default>{1}</default><hard>{2}</hard></executionDuration>\n"
                    "    <outputLimit><default unit=\"row\">{3}</default><hard unit=\"row\">{4}</hard></outputLimit>\n"
                    "    <uploadLimit><hard unit=\"byte\">{5}</hard></uploadLimit>\n"
                    "  </capability>\n",
                    l.result_retention.count(), l.async_execution_duration, l.max_execution_duration, l.default_maxrec,
-                   l.hard_maxrec, l.max_upload_bytes);
+                   l.hard_maxrec, l.max_upload_bytes,
+                   l.upload_urls ? "    <uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-http\"/>\n" : "");
     const std::pair<const char*, const char*> vosi[] = {{"ivo://ivoa.net/std/VOSI#capabilities", "/capabilities"},
                                                         {"ivo://ivoa.net/std/VOSI#availability", "/availability"},
                                                         {"ivo://ivoa.net/std/VOSI#tables-1.1", "/tables"},

@@ -30,6 +30,9 @@ struct limits {
     std::size_t max_upload_bytes = 16 << 20;      ///< per request, all uploads together
     std::size_t max_upload_rows = 1'000'000;
     std::size_t max_uploads = 8;
+    /// UPLOAD by http:// URL (mandatory in TAP 1.1). The server fetches what users name:
+    /// turn it off where it can reach internal services (server-side request forgery).
+    bool upload_urls = true;
     std::size_t queries_in_flight = 32;           ///< sync queries running at once
     std::size_t async_workers = 4;
 };
