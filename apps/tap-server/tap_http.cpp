@@ -3,7 +3,12 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <memory>
+#include <vector>
 
 namespace dax::tapserver {
 namespace {
@@ -49,6 +54,35 @@ std::string lower(std::string s) {
     return s;
 }
 
+// FITS is written to a file before it is sent anyway (CFITSIO fixes NAXIS2 at the end), so a
+// failing query still gets its DALI error with the right status.
+void sync_fits(const tap::service& svc, const tap::prepared_query& q, httplib::Response& res) {
+    char path[] = "/tmp/dax-fits-XXXXXX";
+    const int fd = ::mkstemp(path);
+    if (fd < 0) return dali_error(res, 500, "cannot create a temporary file for the FITS result");
+    ::unlink(path);  // the descriptor keeps it until the response is sent
+    auto file = std::shared_ptr<int>(new int(fd), [](int* f) { ::close(*f); delete f; });
+    try {
+        votable::fd_sink out(fd);
+        tap::run_limits l;
+        l.deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
+        svc.run(q, out, l);
+    } catch (const std::exception& e) {
+        return dali_error(res, 400, e.what());
+    }
+    const auto size = static_cast<std::size_t>(::lseek(fd, 0, SEEK_END));
+    res.set_content_provider(size, q.format->mime, [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        std::vector<char> buf(std::min<std::size_t>(length, 1 << 20));
+        while (length) {
+            const auto n = ::pread(*file, buf.data(), std::min(length, buf.size()), static_cast<off_t>(offset));
+            if (n <= 0 || !sink.write(buf.data(), static_cast<std::size_t>(n))) return false;
+            offset += static_cast<std::size_t>(n);
+            length -= static_cast<std::size_t>(n);
+        }
+        return true;
+    });
+}
+
 }  // namespace
 
 void dali_error(httplib::Response& res, int status, const std::string& message) {
@@ -89,6 +123,7 @@ void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_
             res.set_header("Retry-After", "1");
             return dali_error(res, 503, "too many queries in flight; retry shortly or use /async");
         }
+        if (q->format->name == "fits") return sync_fits(svc, *q, res);
         auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
         res.set_chunked_content_provider(shared->format->mime, [&svc, shared, guard](std::size_t, httplib::DataSink& sink) {
             datasink_sink out(sink);
