@@ -183,6 +183,34 @@ r = requests.get(URL + "/async/..%2f..%2fetc", timeout=10)
 check(r.status_code == 404, "a path-like job id is 404 (got %d)" % r.status_code)
 check(len(svc.run_sync("SELECT TOP 1 id FROM demo.stars")) == 1, "still serving after bad requests")
 
+# --- nothing a user can send gets a 500: 300 random requests (fixed seed)
+import random
+rnd = random.Random(5)
+words = ["SELECT", "TOP", "*", "FROM", "demo.stars", "ivoa.ObsCore", "TAP_SCHEMA.columns", "WHERE", "ra", "dec", "id",
+         "s_region", "CONTAINS", "POINT", "CIRCLE", "POLYGON", "(", ")", ",", "=", "<", "1", "-1", "1e309", "'x'", "''",
+         "ORDER", "BY", "GROUP", "UNION", "JOIN", "ON", "AS", "a", "COUNT(*)", "OFFSET", "IN_UNIT", "CAST", "NULL", "\x00",
+         "\u00e9", ";", "--", "/*", "\"", "DISTANCE", "TAP_UPLOAD.t", "WITH"]
+statuses = {}
+for i in range(300):
+    q = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 14)))
+    if rnd.random() < 0.4:  # well-formed queries with odd values
+        q = "SELECT TOP %s %s FROM demo.stars WHERE %s %s %s" % (
+            rnd.choice(["0", "1", "5", "100000"]), rnd.choice(["*", "id", "ra, dec", "COUNT(*)", "POINT(ra, dec)", "mag_g - mag_r"]),
+            rnd.choice(["ra", "dec", "id", "mag_r", "DISTANCE(POINT(ra, dec), POINT(0, 90))"]), rnd.choice(["<", ">", "=", "<>"]),
+            rnd.choice(["0", "-1e308", "1e308", "'a'", "NULL", "90.0000001", "CAST('1' AS INTEGER)"]))
+    p = {"QUERY": q}
+    if rnd.random() < 0.9: p["LANG"] = rnd.choice(["ADQL", "ADQL-2.1", "adql", "PQL", ""])
+    if rnd.random() < 0.3: p["MAXREC"] = rnd.choice(["0", "5", "-3", "x", "99999999999999999999", ""])
+    if rnd.random() < 0.3: p["RESPONSEFORMAT"] = rnd.choice(["csv", "fits", "votable/td", "text/html", "", "votable;x=y"])
+    if rnd.random() < 0.1: p["UPLOAD"] = rnd.choice(["t,param:t", "t", ",", "1t,param:x", "t,http://127.0.0.1:9/", "t,param:t;t,param:t"])
+    if rnd.random() < 0.1: p["REQUEST"] = rnd.choice(["doQuery", "getCapabilities", ""])
+    files = {"t": ("t.xml", rnd.choice(["<VOTABLE>", "a,b\n1,2\n", "", "<?xml version='1.0'?><VOTABLE><RESOURCE><TABLE><FIELD name='x' datatype='int'/><DATA><TABLEDATA><TR><TD>1</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>"]))} if "UPLOAD" in p else None
+    r = requests.post(URL + "/sync", data=p, files=files, timeout=30)
+    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+check(set(statuses) <= {200, 400} and statuses.get(200, 0) > 0, "300 random requests: statuses %s (no 5xx)" % statuses)
+print("random requests:", statuses)
+check(len(svc.run_sync("SELECT TOP 1 id FROM demo.stars")) == 1, "still serving after the random requests")
+
 # --- VOSI odds and ends
 r = requests.get(URL + "/availability", timeout=10)
 check("<vosi:available>true</vosi:available>" in r.text, "availability")
