@@ -69,6 +69,22 @@ void redirect(httplib::Response& res, const std::string& url) {
 
 }  // namespace
 
+void install_error_handlers(httplib::Server& server, error_reply reply) {
+    server.set_exception_handler([reply](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string m = "internal error";
+        try {
+            std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            m = e.what();
+        } catch (...) {
+        }
+        reply(res, 500, m);
+    });
+    server.set_error_handler([reply](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty()) reply(res, res.status, res.status == 404 ? "no such resource" : "request refused");
+    });
+}
+
 std::string origin(const httplib::Request& req, const std::string& public_url) {
     if (!public_url.empty()) return public_url;
     std::string host = req.get_header_value("Host");

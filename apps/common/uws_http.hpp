@@ -24,6 +24,13 @@ struct uws_binding {
 /// Registers the routes. The engine must outlive the server.
 void add_uws_routes(httplib::Server& server, uws::engine& engine, uws::result_store& results, uws_binding binding);
 
+/// How a server writes an error reply (status, message): text/plain for UWS, a DALI VOTable for TAP.
+using error_reply = std::function<void(httplib::Response&, int, const std::string&)>;
+
+/// One place for what no handler answered: an exception becomes a 500 and a bodiless error
+/// (e.g. an unknown path) gets a body, both through `reply`; the server keeps serving.
+void install_error_handlers(httplib::Server& server, error_reply reply);
+
 /// "http://host:port" of a request (or the configured public URL).
 std::string origin(const httplib::Request& req, const std::string& public_url);
 

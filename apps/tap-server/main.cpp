@@ -159,19 +159,9 @@ int main(int argc, char** argv) {
             }
         });
     }
-    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        // Anything unexpected becomes a DALI error; the server keeps serving.
-        std::string m = "internal error";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            m = e.what();
-        } catch (...) {
-        }
-        tapserver::dali_error(res, 500, m);
-    });
-    server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty()) tapserver::dali_error(res, res.status, res.status == 404 ? "no such resource" : "request refused");
+    // Anything no handler answered becomes a DALI error document.
+    http::install_error_handlers(server, [](httplib::Response& res, int status, const std::string& m) {
+        tapserver::dali_error(res, status, m);
     });
 
     const std::string url = "http://" + cfg.host + ":" + std::to_string(cfg.port) + "/tap";

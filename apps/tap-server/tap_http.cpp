@@ -58,18 +58,23 @@ std::string lower(std::string s) {
 // failing query still gets its DALI error with the right status.
 void sync_fits(const tap::service& svc, const tap::prepared_query& q, httplib::Response& res) {
     char path[] = "/tmp/dax-fits-XXXXXX";
-    const int fd = ::mkstemp(path);
-    if (fd < 0) return dali_error(res, 500, "cannot create a temporary file for the FITS result");
-    ::unlink(path);  // the descriptor keeps it until the response is sent
-    auto file = std::shared_ptr<int>(new int(fd), [](int* f) { ::close(*f); delete f; });
+    const int tmp = ::mkstemp(path);
+    if (tmp < 0) return dali_error(res, 500, "cannot create a temporary file for the FITS result");
+    ::close(tmp);
+    struct unlinker {
+        const char* p;
+        ~unlinker() { ::unlink(p); }  // the open descriptor below keeps the data until sent
+    } ul{path};
     try {
-        votable::fd_sink out(fd);
         tap::run_limits l;
         l.deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
-        svc.run(q, out, l);
+        svc.run_fits(q, path, l);
     } catch (const std::exception& e) {
         return dali_error(res, 400, e.what());
     }
+    const int fd = ::open(path, O_RDONLY);
+    if (fd < 0) return dali_error(res, 500, "the FITS result vanished");
+    auto file = std::shared_ptr<int>(new int(fd), [](int* f) { ::close(*f); delete f; });
     const auto size = static_cast<std::size_t>(::lseek(fd, 0, SEEK_END));
     res.set_content_provider(size, q.format->mime, [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
         std::vector<char> buf(std::min<std::size_t>(length, 1 << 20));

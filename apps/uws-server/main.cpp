@@ -59,16 +59,8 @@ int main(int argc, char** argv) {
         return req.get_header_value("X-Auth-Request-User");
     };
     dax::http::add_uws_routes(server, engine, *results, b);
-    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        // One place turns unexpected exceptions into replies; the server keeps serving.
-        std::string m = "internal error";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            m = e.what();
-        } catch (...) {
-        }
-        res.status = 500;
+    dax::http::install_error_handlers(server, [](httplib::Response& res, int status, const std::string& m) {
+        res.status = status;
         res.set_content("ERROR: " + m + "\n", "text/plain");
     });
     std::cout << "UWS service at http://" << host << ":" << port << "/uws/jobs" << std::endl;

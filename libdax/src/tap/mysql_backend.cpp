@@ -152,18 +152,10 @@ public:
         for (const auto& f : fields) kinds.push_back(kind_of(f));
         std::vector<votable::cell> cells(fields.size());
         std::vector<std::vector<double>> arrays(fields.size());
-        bool begun = false, overflow = false;
-        std::uint64_t n = 0;
+        result_stream rs(out, fields, limits);
         try {
             while (MYSQL_ROW row = mysql_fetch_row(res)) {
-                if (!begun) {
-                    out.begin(fields);
-                    begun = true;
-                }
-                if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
-                    overflow = true;  // the SQL is limited to MAXREC+1 rows: drain the one extra
-                    continue;
-                }
+                if (!rs.accept()) continue;  // the MAXREC+1st row: drained, not written
                 const unsigned long* len = mysql_fetch_lengths(res);
                 for (std::size_t i = 0; i < fields.size(); ++i) {
                     votable::cell& cl = cells[i];
@@ -184,27 +176,22 @@ public:
                     case kind::text: cl.s = v; break;
                     }
                 }
-                out.row(cells);
-                ++n;
-                if (limits.progress && limits.progress_every && n % limits.progress_every == 0) limits.progress(n);
+                rs.write(cells);
             }
             if (mysql_errno(c)) throw error(message(c, limits));
         } catch (const std::exception& e) {
             healthy = false;
-            if (begun) out.abort(e.what());
+            rs.fail(e.what());
             throw;
         }
-        if (!begun) out.begin(fields);
-        out.finish(overflow);
-        return n;
+        return rs.finish();
     }
 
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
         MYSQL* c = nullptr;
         try {
-            std::vector<votable::field> fields;
-            for (const auto& col : t.columns) fields.push_back(to_field(col));
+            const auto fields = table_fields(t);
             auto reader = votable::open_csv_reader(csv, fields);
             if (!reader) return reader.err();
             c = connect();

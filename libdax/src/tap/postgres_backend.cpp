@@ -182,8 +182,8 @@ public:
         std::vector<votable::cell> cells(fields.size());
         std::vector<std::string> texts(fields.size());
         std::vector<std::vector<double>> arrays(fields.size());
-        bool begun = false, overflow = false, header_seen = false, copy_open = true;
-        std::uint64_t n = 0;
+        result_stream rs(out, fields, limits);
+        bool header_seen = false, copy_open = true;
         try {
             for (;;) {
                 char* line = nullptr;
@@ -214,10 +214,6 @@ public:
                     char* p;
                     ~freer() { PQfreemem(p); }
                 } fr{line};
-                if (!begun) {
-                    out.begin(fields);
-                    begun = true;
-                }
                 std::string_view msg(line, static_cast<std::size_t>(len));
                 if (!header_seen) {  // binary COPY header: signature, flags, extension area
                     if (msg.size() < 19 || msg.compare(0, 11, std::string_view("PGCOPY\n\377\r\n\0", 11)) != 0)
@@ -227,42 +223,32 @@ public:
                     header_seen = true;
                 }
                 if (msg.size() < 2 || be16(msg.data()) == 0xffff) continue;  // trailer
-                if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
-                    overflow = true;  // the SQL is limited to MAXREC+1 rows: drain the one extra
-                    continue;
-                }
+                if (!rs.accept()) continue;  // the MAXREC+1st row: drained, not written
                 decode_row(msg, fields, kinds, cells, texts, arrays);
-                out.row(cells);
-                ++n;
-                if (limits.progress && limits.progress_every && n % limits.progress_every == 0) limits.progress(n);
+                rs.write(cells);
             }
-            if (healthy) {
-                PGresult* r = PQgetResult(c);
-                const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-                std::string m = ok ? "" : message(r, limits);
-                PQclear(r);
-                while (PGresult* x = PQgetResult(c)) PQclear(x);
-                if (!ok) throw error(m);
-            }
+            PGresult* r = PQgetResult(c);
+            const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+            std::string m = ok ? "" : message(r, limits);
+            PQclear(r);
+            while (PGresult* x = PQgetResult(c)) PQclear(x);
+            if (!ok) throw error(m);
         } catch (const std::exception& e) {
             if (copy_open) {  // e.g. the client went away mid-result: stop the query, drop the connection
                 cancel(c);
                 healthy = false;
             }
-            if (begun) out.abort(e.what());
+            rs.fail(e.what());
             throw;
         }
-        if (!begun) out.begin(fields);
-        out.finish(overflow);
-        return n;
+        return rs.finish();
     }
 
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
         PGconn* c = nullptr;
         try {
-            std::vector<votable::field> fields;
-            for (const auto& col : t.columns) fields.push_back(to_field(col));
+            const auto fields = table_fields(t);
             auto reader = votable::open_csv_reader(csv, fields);
             if (!reader) return reader.err();
             c = connect();

@@ -442,6 +442,13 @@ result<prepared_query> service::prepare(const parameters& p, const upload_fetche
     return q;
 }
 
+std::uint64_t service::run_fits(const prepared_query& q, const std::string& path, const run_limits& lim) const {
+    run_limits l = lim;
+    l.max_rows = q.maxrec;
+    auto w = fits::make_fits_writer(path);
+    return q.target->run(q.sql, q.fields, *w, l, q.uploads);
+}
+
 std::uint64_t service::run(const prepared_query& q, votable::sink& out, const run_limits& lim) const {
     run_limits l = lim;
     l.max_rows = q.maxrec;
@@ -457,8 +464,7 @@ std::uint64_t service::run(const prepared_query& q, votable::sink& out, const ru
             std::string p;
             ~remover() { std::error_code ec; fs::remove(p, ec); }
         } rm{path};
-        auto w = fits::make_fits_writer(path);
-        const auto n = q.target->run(q.sql, q.fields, *w, l, q.uploads);
+        const auto n = run_fits(q, path, lim);
         std::ifstream in(path, std::ios::binary);
         std::vector<char> buf(1 << 16);
         while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)

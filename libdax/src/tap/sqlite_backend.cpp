@@ -132,18 +132,11 @@ public:
         const int ncol = sqlite3_column_count(st.s);
         if (ncol != static_cast<int>(fields.size()))
             throw error(fmt::format("internal: the query returns {} columns, the metadata describes {}", ncol, fields.size()));
-        int rc = sqlite3_step(st.s);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw error(step_message(db, rc, limits));
-        out.begin(fields);
+        result_stream rs(out, fields, limits);
         std::vector<votable::cell> cells(fields.size());
         std::vector<std::vector<double>> arrays(fields.size());
-        std::uint64_t n = 0;
-        bool overflow = false;
-        while (rc == SQLITE_ROW) {
-            if (limits.max_rows >= 0 && n >= static_cast<std::uint64_t>(limits.max_rows)) {
-                overflow = true;
-                break;
-            }
+        int rc;
+        while ((rc = sqlite3_step(st.s)) == SQLITE_ROW && rs.accept()) {
             for (int i = 0; i < ncol; ++i) {
                 votable::cell& c = cells[i];
                 c = votable::cell{};
@@ -173,25 +166,20 @@ public:
                 case kind::other_array: c.null = true; break;
                 }
             }
-            out.row(cells);
-            ++n;
-            if (limits.progress && limits.progress_every && n % limits.progress_every == 0) limits.progress(n);
-            rc = sqlite3_step(st.s);
+            rs.write(cells);
         }
         if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
             const std::string m = step_message(db, rc, limits);
-            out.abort(m);
+            rs.fail(m);
             throw error(m);
         }
-        out.finish(overflow);
-        return n;
+        return rs.finish();
     }
 
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
         try {
-            std::vector<votable::field> fields;
-            for (const auto& c : t.columns) fields.push_back(to_field(c));
+            const auto fields = table_fields(t);
             auto reader = votable::open_csv_reader(csv, fields);
             if (!reader) return reader.err();
             std::lock_guard lock(write_mutex_);
@@ -350,9 +338,11 @@ private:
         const std::string table = "\"TAP_UPLOAD\"." + quote(u.table.name);
         exec(db, fmt::format("CREATE TABLE {} ({})", table, cols));
         stmt ins(db, fmt::format("INSERT INTO {} VALUES ({})", table, marks));
+        std::vector<kind> kinds;
+        for (const auto& c : u.table.columns) kinds.push_back(kind_of(to_field(c)));
         for (const auto& r : u.rows) {
             for (std::size_t i = 0; i < r.size(); ++i) {
-                const auto k = kind_of(to_field(u.table.columns[i]));
+                const auto k = kinds[i];
                 if (r[i].empty()) sqlite3_bind_null(ins.s, int(i) + 1);
                 else if (k == kind::integer) sqlite3_bind_int64(ins.s, int(i) + 1, std::strtoll(r[i].c_str(), nullptr, 10));
                 else if (k == kind::real) sqlite3_bind_double(ins.s, int(i) + 1, std::strtod(r[i].c_str(), nullptr));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 
 namespace dax::tap {
@@ -35,23 +36,29 @@ std::string array_text(const votable::field& f, const votable::cell& c) {
 
 void scan_numbers(std::string_view v, std::vector<double>& out) {
     out.clear();
-    std::string buf(v);  // strtod needs a terminated string
-    const char* p = buf.c_str();
-    const char* end = p + buf.size();
+    const char* p = v.data();
+    const char* end = p + v.size();
     while (p < end) {
-        if (std::isdigit(static_cast<unsigned char>(*p)) || *p == '-' || *p == '+' || *p == '.') {
-            char* q = nullptr;
-            const double d = std::strtod(p, &q);
-            if (q == p) {
+        if (*p == '+') ++p;  // from_chars takes no leading '+'
+        if (p < end && (std::isdigit(static_cast<unsigned char>(*p)) || *p == '-' || *p == '.')) {
+            double d;
+            auto [q, ec] = std::from_chars(p, end, d);
+            if (ec != std::errc() || q == p) {
                 ++p;
                 continue;
             }
             out.push_back(d);
             p = q;
-        } else {
+        } else if (p < end) {
             ++p;
         }
     }
+}
+
+std::vector<votable::field> table_fields(const adql::table_info& t) {
+    std::vector<votable::field> f;
+    for (const auto& c : t.columns) f.push_back(to_field(c));
+    return f;
 }
 
 std::string stcs_from_numbers(const std::vector<double>& n) {

@@ -2,8 +2,10 @@
 // How values and names cross between the databases and the table writers: shared by the
 // SQLite, PostgreSQL and MySQL backends.
 #include <dax/adql/catalog.hpp>
+#include <dax/tap/backend.hpp>
 #include <dax/votable/field.hpp>
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +24,50 @@ struct position_columns {
     const adql::column_info* dec = nullptr;
 };
 position_columns find_position(const adql::table_info& t);
+
+/// The writing side every backend shares: the document begins with the first row (so a query
+/// failing before any row throws with nothing written), rows beyond max_rows are not written
+/// but mark OVERFLOW (the SQL asks for at most MAXREC+1), progress is reported, and a failure
+/// after the start closes the document with the error.
+class result_stream {
+public:
+    result_stream(votable::table_writer& out, std::span<const votable::field> fields, const run_limits& limits)
+        : out_(out), fields_(fields), limits_(limits) {}
+    /// Whether the next row is to be written; false (and OVERFLOW) once max_rows were.
+    bool accept() {
+        if (limits_.max_rows >= 0 && rows_ >= static_cast<std::uint64_t>(limits_.max_rows)) return !(overflow_ = true);
+        begin();
+        return true;
+    }
+    void write(std::span<const votable::cell> cells) {
+        out_.row(cells);
+        ++rows_;
+        if (limits_.progress && limits_.progress_every && rows_ % limits_.progress_every == 0) limits_.progress(rows_);
+    }
+    /// After an error: closes a begun document with the message (nothing if none was begun).
+    void fail(std::string_view message) {
+        if (begun_) out_.abort(message);
+    }
+    std::uint64_t finish() {
+        begin();
+        out_.finish(overflow_);
+        return rows_;
+    }
+
+private:
+    void begin() {
+        if (!begun_) out_.begin(fields_);
+        begun_ = true;
+    }
+    votable::table_writer& out_;
+    std::span<const votable::field> fields_;
+    const run_limits& limits_;
+    std::uint64_t rows_ = 0;
+    bool begun_ = false, overflow_ = false;
+};
+
+/// The fields of a published table's columns.
+std::vector<votable::field> table_fields(const adql::table_info& t);
 
 /// DALI text ("v1 v2 ...") of a numeric array cell of `f`'s datatype.
 std::string array_text(const votable::field& f, const votable::cell& c);

@@ -91,6 +91,8 @@ public:
     /// Runs a prepared query into `out` in its format (FITS is spooled through a temp file).
     /// Returns rows written; throws dax::error on execution failure (document closed validly).
     std::uint64_t run(const prepared_query& q, votable::sink& out, const run_limits& lim) const;
+    /// Runs a prepared query as a FITS file at `path` (replaced): what run() spools for "fits".
+    std::uint64_t run_fits(const prepared_query& q, const std::string& path, const run_limits& lim) const;
 
     const adql::memory_catalog& catalog() const { return catalog_; }
     const limits& lim() const { return config_.lim; }
