@@ -388,6 +388,40 @@ TEST_CASE("uws: jobs of a dead instance go to ERROR, or back to the queue if res
     CHECK(rerun.ph == phase::completed);
 }
 
+TEST_CASE("uws: a restartable job whose instance died twice while running it is failed, not run a third time") {
+    temp_dir d;
+    auto store = open_sqlite_job_store((d.path / "jobs.db").string());
+    auto results = open_directory_result_store((d.path / "results").string());
+    auto reg = tasks();
+    auto orphan = [&](const std::string& id) {  // EXECUTING on an instance that died
+        auto j = store->get(id).value();
+        j.ph = phase::executing;
+        j.worker = "engine-that-died";
+        j.start = now_ms();
+        REQUIRE(store->update(j));
+    };
+    std::string id;
+    {
+        engine e(*store, *results, reg, fast());  // not started: only creates the job
+        id = e.create("u", "sleep_restartable", {{"fast", "1"}}, "", true).value.value_or(job{}).id;
+    }
+    orphan(id);  // first death: back to the queue
+    {
+        engine e(*store, *results, reg, fast());
+        CHECK(e.recover() == 1);
+        auto j = e.get("u", id);
+        CHECK(j.value->ph == phase::queued);
+    }
+    orphan(id);  // second death while running it: a poison job
+    {
+        engine e(*store, *results, reg, fast());
+        CHECK(e.recover() == 1);
+        auto j = e.get("u", id);
+        CHECK(j.value->ph == phase::error);
+        CHECK(j.value->error->message.find("for the second time") != std::string::npos);
+    }
+}
+
 TEST_CASE("uws: a process killed with SIGKILL mid-job loses no job and leaves no partial result") {
     temp_dir d;
     const std::string db = (d.path / "jobs.db").string(), dir = (d.path / "results").string();

@@ -1,6 +1,7 @@
 // ADQL text -> parse tree (ANTLR) -> AST. The only file that includes the ANTLR runtime and the
 // generated parser: the parse tree is turned into our own nodes here and never leaves.
 #include <dax/adql/parser.hpp>
+#include <dax/utf8.hpp>
 
 #include "functions.hpp"
 #include "lexer_check.hpp"
@@ -11,6 +12,11 @@
 #include "antlr4-runtime.h"
 
 #include <atomic>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <limits>
+#include <optional>
 #include <charconv>
 #include <fmt/format.h>
 
@@ -159,9 +165,11 @@ std::int64_t parse_count(antlr4::Token* t, const char* what) {
 
 class builder {
 public:
-    builder(std::string_view source, bool ascii) : source_(source), ascii_(ascii) {}
+    builder(std::string_view source, bool ascii, std::size_t max_depth)
+        : source_(source), ascii_(ascii), max_depth_(max_depth) {}
 
     query_ptr query_expression(P::QueryExpressionContext* c) {
+        deeper d(*this, c);
         auto q = std::make_unique<query>();
         q->span = span_of(c);
         if (auto* w = c->withClause()) {
@@ -192,6 +200,22 @@ public:
 private:
     std::string_view source_;
     bool ascii_ = true;
+    std::size_t max_depth_, depth_ = 0;
+
+    // Bounds the depth of the AST (and of this builder's recursion): chains of binary
+    // operators are left-deep in ANTLR's tree, so "1+1+...+1" is as deep as it is long. Every
+    // later pass recurses over the AST, so the limit protects them too.
+    struct deeper {
+        builder& b;
+        deeper(builder& owner, antlr4::ParserRuleContext* c) : b(owner) {
+            if (++b.depth_ > b.max_depth_) {
+                --b.depth_;
+                fail(span_of(c), fmt::format("the query is nested too deeply: more than {} levels of expressions, "
+                                             "operators, parentheses or subqueries", b.max_depth_));
+            }
+        }
+        ~deeper() { --b.depth_; }
+    };
 
     // The text of one token. Token indexes count code points: for ASCII input they are byte
     // offsets into the source, which avoids ANTLR's UTF-32 round trip and RuleContext::getText.
@@ -244,6 +268,7 @@ private:
     }
 
     std::unique_ptr<set_expr> set_expression(P::SetExpressionContext* c) {
+        deeper d(*this, c);
         auto s = std::make_unique<set_expr>();
         s->span = span_of(c);
         if (auto* p = as<P::SetPrimContext>(c)) {
@@ -303,6 +328,7 @@ private:
     }
 
     table_ref_ptr table(P::TableReferenceContext* c) {
+        deeper d(*this, c);
         if (auto* p = as<P::TabPrimaryContext>(c)) return table_primary(p->tablePrimary());
         auto t = std::make_unique<table_ref>();
         t->span = span_of(c);
@@ -370,6 +396,7 @@ private:
     }
 
     expr_ptr condition(P::SearchConditionContext* c) {
+        deeper d(*this, c);
         // Children by position (fixed per labeled alternative): the generated accessors search
         // the children with dynamic_cast, which is measurable on this hot path.
         if (!as<P::CondNotContext>(c) && !as<P::CondAndContext>(c) && !as<P::CondOrContext>(c)) return predicate(c);
@@ -443,6 +470,7 @@ private:
     }
 
     expr_ptr value(P::ValueExprContext* c) {
+        deeper d(*this, c);
         if (auto* s = as<P::ExprSignContext>(c)) {
             auto operand = value(child<P::ValueExprContext>(c, 1));
             if (s->op->getType() == L::PLUS) return operand;  // unary plus is the identity
@@ -688,6 +716,25 @@ protected:
     }
 };
 
+// Counts the parser's token look-ups and stops it past a budget (parse_limits): ANTLR's
+// adaptive prediction can scan far ahead at every level of nesting, so its work can grow with
+// the square of the input; the budget keeps it linear.
+struct parse_too_costly {};
+class budget_token_stream final : public antlr4::CommonTokenStream {
+public:
+    using CommonTokenStream::CommonTokenStream;
+    std::uint64_t budget = 0, used = 0;
+    size_t LA(ssize_t i) override {
+        if (++used > budget) throw parse_too_costly{};
+        return CommonTokenStream::LA(i);
+    }
+    /// Gives the token buffer back (a huge query must not keep its memory in the thread).
+    void release() {
+        _tokens.clear();
+        _tokens.shrink_to_fit();
+    }
+};
+
 // Per-thread tokenizer and parser with their own DFA cache: ANTLR's generated classes share one
 // DFA across threads behind locks; a private cache lets parsing scale with threads.
 struct thread_parser {
@@ -696,7 +743,7 @@ struct thread_parser {
     antlr4::atn::PredictionContextCache parser_cache;
     detail::code_point_stream input;
     detail::adql_token_source lexer{&input};
-    antlr4::CommonTokenStream tokens{&lexer};
+    budget_token_stream tokens{&lexer};
     P parser{&tokens};
     error_collector errors;
     std::shared_ptr<antlr4::BailErrorStrategy> bail = std::make_shared<antlr4::BailErrorStrategy>();
@@ -714,11 +761,56 @@ struct thread_parser {
 
 std::atomic<std::uint64_t> ll_fallback_count{0};
 
+// Line and column (1-based, in code points) of a byte offset of valid UTF-8 text.
+source_span place_of(std::string_view text, std::size_t offset) {
+    source_span s{1, 1, 0, 0};
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') s.line++, s.column = 1;
+        else if ((c & 0xC0) != 0x80) s.column++;
+        if ((c & 0xC0) != 0x80) s.begin++;
+    }
+    s.end = s.begin + 1;
+    return s;
+}
+
+// Checks done before ANTLR sees the text: size, encoding, NUL, and nesting. ANTLR's parser
+// recurses once (or more) per level of parentheses, CASE, NOT and sign, so nesting is bounded
+// on the tokens, before the parse; chains of binary operators are bounded by the builder.
+std::optional<diagnostic> precheck_text(std::string_view adql, const parse_limits& lim) {
+    if (adql.size() > lim.max_bytes)
+        return diagnostic{{}, fmt::format("the query is {} bytes long; this service accepts at most {} bytes", adql.size(), lim.max_bytes)};
+    if (auto bad = invalid_utf8_offset(adql); bad != std::string_view::npos)
+        return diagnostic{place_of(adql, bad), "the query is not valid UTF-8 text"};
+    if (auto nul = adql.find('\0'); nul != std::string_view::npos)
+        return diagnostic{place_of(adql, nul), "the query contains a NUL character (U+0000)"};
+    return std::nullopt;
+}
+
+std::optional<diagnostic> precheck_nesting(const std::vector<antlr4::Token*>& tokens, std::size_t max_depth) {
+    std::size_t parens = 0, cases = 0, run = 0;
+    for (auto* t : tokens) {
+        switch (t->getType()) {
+        case L::LPAREN: ++parens; run = 0; break;
+        case L::RPAREN: if (parens) --parens; run = 0; break;
+        case L::CASE: ++cases; run = 0; break;
+        case L::END: if (cases) --cases; run = 0; break;
+        case L::NOT: case L::PLUS: case L::MINUS: ++run; break;
+        default: run = 0; break;
+        }
+        if (parens + cases + run > max_depth)
+            return diagnostic{span_of(t), fmt::format("the query is nested too deeply: more than {} levels of "
+                                                            "parentheses, CASE, NOT or signs", max_depth)};
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::uint64_t detail::ll_fallbacks() { return ll_fallback_count.load(); }
 
-result<query_ptr> parse(std::string_view adql) {
+result<query_ptr> parse(std::string_view adql, const parse_limits& limits) {
+    if (auto d = precheck_text(adql, limits)) return error(std::vector<diagnostic>{*d});
     thread_local thread_parser tp;
     tp.errors.first.reset();
     const bool ascii = std::all_of(adql.begin(), adql.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
@@ -727,38 +819,62 @@ result<query_ptr> parse(std::string_view adql) {
     tp.tokens.setTokenSource(&tp.lexer);
     tp.parser.setTokenStream(&tp.tokens);
     tp.parser.reset();
+    // Whatever happens below, the thread keeps no tree, tokens or text of a large query.
+    struct release_all {
+        thread_parser& tp;
+        ~release_all() {
+            tp.parser.getTreeTracker().reset();
+            tp.tokens.release();
+            if (tp.input.size() > (64u << 10)) {
+                tp.input.load_text("", true);
+                tp.input.shrink();
+#ifdef __GLIBC__
+                malloc_trim(0);  // give the parse tree's pages back to the system, from every arena
+#endif
+            }
+        }
+    } release{tp};
+    tp.tokens.budget = std::numeric_limits<std::uint64_t>::max();
+    tp.tokens.fill();
+    if (tp.tokens.size() > limits.max_tokens + 1)
+        return error(fmt::format("the query has more than {} words, numbers and symbols; for long lists of values "
+                                 "UPLOAD a table and join it", limits.max_tokens));
+    if (auto d = precheck_nesting(tp.tokens.getTokens(), limits.max_depth)) return error(std::vector<diagnostic>{*d});
+    tp.tokens.seek(0);
+    tp.tokens.used = 0;
+    tp.tokens.budget = static_cast<std::uint64_t>(limits.lookahead_per_token) * (tp.tokens.size() + 1000);
     P::QueryContext* tree = nullptr;
     auto* sim = tp.parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
-    // Two-stage parsing: fast SLL prediction first, full LL only if SLL fails.
     try {
-        sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
-        tp.parser.setErrorHandler(tp.bail);
-        tree = tp.parser.query();
-    } catch (const antlr4::ParseCancellationException&) {
-        tree = nullptr;
-    }
-    if (!tree || tp.errors.first) {
-        ll_fallback_count.fetch_add(1, std::memory_order_relaxed);
-        tp.errors.first.reset();
-        tp.tokens.seek(0);
-        tp.parser.reset();
-        tp.parser.addErrorListener(&tp.errors);
-        tp.parser.setErrorHandler(tp.recover);
-        sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
-        tree = tp.parser.query();
-        tp.parser.removeErrorListeners();
-        if (tp.errors.first) {
-            tp.parser.getTreeTracker().reset();
-            return error(std::vector<diagnostic>{*tp.errors.first});
+        // Two-stage parsing: fast SLL prediction first, full LL only if SLL fails.
+        try {
+            sim->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+            tp.parser.setErrorHandler(tp.bail);
+            tree = tp.parser.query();
+        } catch (const antlr4::ParseCancellationException&) {
+            tree = nullptr;
         }
+        if (!tree || tp.errors.first) {
+            ll_fallback_count.fetch_add(1, std::memory_order_relaxed);
+            tp.errors.first.reset();
+            tp.tokens.seek(0);
+            tp.parser.reset();
+            tp.parser.addErrorListener(&tp.errors);
+            tp.parser.setErrorHandler(tp.recover);
+            sim->setPredictionMode(antlr4::atn::PredictionMode::LL);
+            struct unlisten {
+                P& p;
+                ~unlisten() { p.removeErrorListeners(); }
+            } ul{tp.parser};
+            tree = tp.parser.query();
+            if (tp.errors.first) return error(std::vector<diagnostic>{*tp.errors.first});
+        }
+    } catch (const parse_too_costly&) {
+        return error(fmt::format("the query is too complex to parse within this service's limits "
+                                 "(nesting of parentheses or subqueries combined with its length); simplify it"));
     }
-    // The parse tree is freed once our AST is built from it.
-    struct tree_release {
-        P& p;
-        ~tree_release() { p.getTreeTracker().reset(); }
-    } release{tp.parser};
     try {
-        builder b(adql, ascii);
+        builder b(adql, ascii, limits.max_depth);
         return b.query_expression(tree->queryExpression());
     } catch (const build_failure& f) {
         return error(std::vector<diagnostic>{f.diag});

@@ -19,6 +19,8 @@ public:
         _data.assign(text.begin(), text.end());
         p = 0;
     }
+    /// Frees the buffer of a large query.
+    void shrink() { _data.shrink_to_fit(); }
 };
 
 class adql_token_source final : public antlr4::TokenSource {

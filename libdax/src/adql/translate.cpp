@@ -41,7 +41,7 @@ std::string print_sql(const query& q, dialect target) {
 }
 
 result<translation> translate(std::string_view adql, const translate_options& options) {
-    auto parsed = parse(adql);
+    auto parsed = parse(adql, options.limits);
     if (!parsed) return parsed.err();
     query& q = *parsed.value();
     try {

@@ -403,12 +403,12 @@ result<prepared_query> service::prepare(const parameters& p, const upload_fetche
     }
 
     layered_catalog names(catalog_, q.uploads);
-    auto parsed = adql::parse(q.adql);
+    auto parsed = adql::parse(q.adql, config_.lim.query);
     if (!parsed) return parsed.err();
     auto& ast = *parsed.value();
     backend* target = config_.backends.at("sqlite").get();
     try {
-        adql::translate_options opt{target->dialect(), &names, q.maxrec};
+        adql::translate_options opt{target->dialect(), &names, q.maxrec, config_.lim.query};
         adql::run_passes(ast, opt);
         // Seed 000 ("Database Service"): a query runs on exactly one backend.
         std::set<const adql::table_info*> used;
@@ -429,7 +429,7 @@ result<prepared_query> service::prepare(const parameters& p, const upload_fetche
         if (!by_backend.empty() && by_backend.begin()->first != target) {
             target = by_backend.begin()->first;
             for (auto& u : q.uploads) u.table.db_schema = target->upload_schema();
-            parsed = adql::parse(q.adql);
+            parsed = adql::parse(q.adql, config_.lim.query);
             opt.target = target->dialect();
             adql::run_passes(*parsed.value(), opt);
         }

@@ -460,7 +460,12 @@ std::size_t engine::recover() {
         }
         const task_definition* t = tasks_.find(j.task);
         const std::string dead = j.worker;
-        if (t && t->restartable) {
+        // A job that was executing when its instance died twice is likely what killed it (a
+        // poison job): it is failed rather than given to a third instance.
+        auto restarts = std::find_if(j.info.begin(), j.info.end(), [](const auto& kv) { return kv.first == "restarts"; });
+        const bool restarted_before = restarts != j.info.end();
+        if (t && t->restartable && !restarted_before) {
+            j.info.push_back({"restarts", "1"});
             j.ph = phase::queued;
             j.queued = now_ms();
             j.start.reset();
@@ -468,8 +473,11 @@ std::size_t engine::recover() {
         } else {
             j.ph = phase::error;
             j.end = now_ms();
-            j.error = error_summary{true, fmt::format("the service instance running this job ({}) stopped before it finished; "
-                                                      "no result was kept: run the job again", dead.empty() ? "unknown" : dead), ""};
+            j.error = restarted_before
+                          ? error_summary{true, fmt::format("the service instance running this job ({}) stopped before it finished, "
+                                                            "for the second time; the job is not run again", dead.empty() ? "unknown" : dead), ""}
+                          : error_summary{true, fmt::format("the service instance running this job ({}) stopped before it finished; "
+                                                            "no result was kept: run the job again", dead.empty() ? "unknown" : dead), ""};
         }
         results_.remove_job(j.id);  // no partial result survives
         j.results.clear();

@@ -2,15 +2,28 @@
 /// ADQL text -> AST.
 #include <dax/adql/ast.hpp>
 
+#include <cstddef>
 #include <string_view>
 
 namespace dax::adql {
 
-/// Parses one ADQL 2.0 or 2.1 query. Errors read `line L, column C: message`.
+/// What one query may cost the parser. The defaults pass any real query; a service takes them
+/// from its configuration. Every limit gives a clear (positioned, where there is a place) error.
+struct parse_limits {
+    std::size_t max_bytes = 1 << 20;  ///< query text size
+    std::size_t max_tokens = 200'000;  ///< words, numbers, operators (the parse tree's size and memory)
+    std::size_t max_depth = 500;      ///< nesting: parentheses, subqueries, CASE, NOT/sign runs, operator chains
+    /// Parser work (token look-ups) allowed per token of the query, plus 1,000 tokens' worth:
+    /// bounds the time of inputs that make ANTLR's prediction look far ahead again and again
+    /// (deep nesting), so parse time stays linear in the size. Real queries need under 20.
+    std::size_t lookahead_per_token = 50;
+};
+
+/// Parses one ADQL 2.0 or 2.1 query (UTF-8). Errors read `line L, column C: message`.
 ///
 ///     auto q = dax::adql::parse("SELECT TOP 5 ra, dec FROM demo.stars");
 ///     if (!q) std::cerr << q.err().what() << '\n';
-result<query_ptr> parse(std::string_view adql);
+result<query_ptr> parse(std::string_view adql, const parse_limits& limits = {});
 
 /// Prints the AST back as ADQL; parse(print_adql(q)) gives the same tree as q.
 std::string print_adql(const query& q);

@@ -2,6 +2,7 @@
 /// ADQL -> backend SQL: the ordered pass list and the dialect printers.
 #include <dax/adql/ast.hpp>
 #include <dax/adql/catalog.hpp>
+#include <dax/adql/parser.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -26,6 +27,8 @@ struct translate_options {
     const catalog* names = nullptr;
     /// MAXREC: the query is limited to min(TOP, maxrec + 1) rows so OVERFLOW can be detected.
     std::optional<std::int64_t> maxrec;
+    /// Size, nesting and parser-work limits of the query text.
+    parse_limits limits;
 };
 
 struct translation {

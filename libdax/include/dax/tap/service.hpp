@@ -4,6 +4,7 @@
 /// (parse -> resolve -> one backend -> translate -> stream), and the VOSI/TAPRegExt documents.
 /// Servers wire it to HTTP; pipelines can call it directly.
 #include <dax/adql/catalog.hpp>
+#include <dax/adql/parser.hpp>
 #include <dax/error.hpp>
 #include <dax/tap/backend.hpp>
 #include <dax/votable/writer.hpp>
@@ -21,6 +22,8 @@
 namespace dax::tap {
 
 struct limits {
+    /// Size (max_query_bytes), nesting (max_query_depth) and parser work of ADQL queries.
+    adql::parse_limits query;
     std::int64_t default_maxrec = 100'000;
     std::int64_t hard_maxrec = 50'000'000;
     std::chrono::seconds sync_timeout{600};       ///< execution limit of a sync query
