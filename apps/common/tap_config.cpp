@@ -52,6 +52,25 @@ result<server_config> load_config(const std::string& path, server_config c) {
             read(l, "queries_in_flight", m.queries_in_flight);
             read(l, "async_workers", m.async_workers);
             read(l, "upload_urls", m.upload_urls);
+            read(l, "upload_url_allow", m.upload_url_allow);
+            read_seconds(l, "upload_url_timeout", m.upload_url_timeout);
+            read(l, "upload_url_fetches", m.upload_url_fetches);
+            read(l, "max_query_bytes", m.query.max_bytes);
+            read(l, "max_query_tokens", m.query.max_tokens);
+            read(l, "max_query_depth", m.query.max_depth);
+            auto& h = c.http;
+            read(l, "http_workers", h.workers);
+            read_seconds(l, "header_timeout", h.header_timeout);
+            read_seconds(l, "keep_alive_timeout", h.keep_alive_timeout);
+            read(l, "max_requests_per_connection", h.max_requests_per_connection);
+            read_seconds(l, "body_timeout", h.body_timeout);
+            read(l, "max_connections", h.max_connections);
+            read(l, "max_waiting", h.max_waiting);
+            read(l, "max_active_jobs", c.quotas.max_active_jobs);
+            read(l, "max_jobs_per_minute", c.quotas.max_jobs_per_minute);
+            read(l, "max_result_bytes", c.quotas.max_result_bytes);
+            if (h.workers < 4) return error(fmt::format("{}: limits.http_workers must be at least 4", path));
+            if (m.query.max_depth < 20) return error(fmt::format("{}: limits.max_query_depth must be at least 20", path));
             if (m.default_maxrec > m.hard_maxrec) return error(fmt::format("{}: limits.default_maxrec exceeds limits.hard_maxrec", path));
         }
         if (const auto b = root["backends"]) {

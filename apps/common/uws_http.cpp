@@ -58,6 +58,11 @@ void fail(httplib::Response& res, int status, const std::string& message) {
 template <class T>
 bool refused(httplib::Response& res, const outcome<T>& o) {
     if (o) return false;
+    if (o.why == problem::quota) {
+        res.set_header("Retry-After", std::to_string(std::max<long long>(1, o.retry_after.count())));
+        fail(res, 429, o.message);
+        return true;
+    }
     fail(res, o.why == problem::not_found ? 404 : 400, o.message);
     return true;
 }
@@ -69,30 +74,14 @@ void redirect(httplib::Response& res, const std::string& url) {
 
 }  // namespace
 
-void install_error_handlers(httplib::Server& server, error_reply reply) {
-    server.set_exception_handler([reply](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string m = "internal error";
-        try {
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-            m = e.what();
-        } catch (...) {
-        }
-        reply(res, 500, m);
-    });
-    server.set_error_handler([reply](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty()) reply(res, res.status, res.status == 404 ? "no such resource" : "request refused");
-    });
+std::optional<std::string> trusted_header_identity(const httplib::Request& req, const std::string& header) {
+    if (req.get_header_value_count(header.c_str()) != 1) return std::nullopt;
+    auto v = req.get_header_value(header.c_str());
+    if (v.empty()) return std::nullopt;
+    return v;
 }
 
-std::string origin(const httplib::Request& req, const std::string& public_url) {
-    if (!public_url.empty()) return public_url;
-    std::string host = req.get_header_value("Host");
-    if (host.empty()) host = "localhost";
-    return "http://" + host;
-}
-
-void add_uws_routes(httplib::Server& server, engine& eng, result_store& results, uws_binding b) {
+void add_uws_routes(server& server, engine& eng, result_store& results, uws_binding b) {
     auto shared = std::make_shared<uws_binding>(std::move(b));
     // Resolves the caller; answers 401 itself when refused.
     auto who = [shared](const httplib::Request& req, httplib::Response& res) -> std::optional<std::string> {
@@ -148,7 +137,7 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         res.set_content(job_list_xml(eng.list(*owner, f), list_url(req)), "text/xml; charset=utf-8");
     });
 
-    server.Post(base, [&eng, who, list_url, shared](const httplib::Request& req, httplib::Response& res) {
+    server.post(base, [&eng, who, list_url, shared](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
         std::vector<std::pair<std::string, std::string>> ps;
@@ -177,13 +166,14 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
     });
 
     // One job.
-    server.Get(job, [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+    auto waiting = std::make_shared<std::atomic<std::size_t>>(0);
+    server.Get(job, [&eng, who, list_url, waiting, shared](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
         const std::string id = req.matches[1];
         outcome<dax::uws::job> j;
         if (auto w = value(req, "WAIT")) {
-            long secs = 0;
+            long long secs = 0;
             auto [p, ec] = std::from_chars(w->data(), w->data() + w->size(), secs);
             if (ec != std::errc() || p != w->data() + w->size() || secs < -1)
                 return fail(res, 400, fmt::format("WAIT '{}' must be an integer number of seconds", *w));
@@ -192,8 +182,15 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
                 in = phase_from_name(*ph);
                 if (!in) return fail(res, 400, fmt::format("PHASE '{}' is not a UWS phase", *ph));
             }
-            // WAIT=-1 means as long as the service allows (capped by the engine).
-            const auto t = secs < 0 ? std::chrono::milliseconds(eng.config().max_wait) : std::chrono::milliseconds(secs * 1000);
+            // WAIT=-1 means as long as the service allows; every WAIT is capped by the engine
+            // (in seconds first: secs * 1000 must not overflow), and only max_waiting block at once.
+            const auto cap = eng.config().max_wait;
+            auto t = secs < 0 || secs > cap.count() / 1000 ? cap : std::chrono::milliseconds(secs * 1000);
+            struct slot {
+                std::atomic<std::size_t>& n;
+                ~slot() { --n; }
+            } s{*waiting};
+            if (++*waiting > shared->max_waiting) t = std::chrono::milliseconds(0);
             j = eng.wait(*owner, id, t, in);
         } else {
             j = eng.get(*owner, id);
@@ -223,7 +220,7 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         if (refused(res, j)) return;
         redirect(res, list_url(req) + "/" + id);
     };
-    server.Post(job, [who, remove, add_parameters](const httplib::Request& req, httplib::Response& res) {
+    server.post(job, [who, remove, add_parameters](const httplib::Request& req, httplib::Response& res) {
         if (auto a = value(req, "ACTION")) {
             if (!who(req, res)) return;
             if (upper(*a) != "DELETE") return fail(res, 400, fmt::format("ACTION '{}' is not DELETE", *a));
@@ -231,14 +228,14 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         }
         add_parameters(req, res);
     });
-    server.Post(job + "/parameters", add_parameters);
+    server.post(job + "/parameters", add_parameters);
 
     // Extension: the history visibility flag of a job. Clients set normal or user-hidden;
     // system-hidden is for the service's own use.
     server.Get(job + "/visibility", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, j.visibility);
     }));
-    server.Post(job + "/visibility", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+    server.post(job + "/visibility", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
         auto v = value(req, "VISIBILITY");
@@ -254,7 +251,7 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
     server.Get(job + "/phase", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, std::string(phase_name(j.ph)));
     }));
-    server.Post(job + "/phase", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+    server.post(job + "/phase", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
         const std::string id = req.matches[1];
@@ -270,7 +267,7 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
     server.Get(job + "/executionduration", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, std::to_string(j.execution_duration));
     }));
-    server.Post(job + "/executionduration", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+    server.post(job + "/executionduration", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
         const std::string id = req.matches[1];
@@ -287,7 +284,7 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
     server.Get(job + "/destruction", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, iso8601(j.destruction));
     }));
-    server.Post(job + "/destruction", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+    server.post(job + "/destruction", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
         const std::string id = req.matches[1];
@@ -295,6 +292,9 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
         if (!v) return fail(res, 400, "DESTRUCTION is missing");
         auto t = parse_iso8601(*v);
         if (!t) return fail(res, 400, fmt::format("DESTRUCTION '{}' is not an ISO 8601 timestamp", *v));
+        // UWS 1.1 section 2.2.3.3 lets the service choose the time; one in the past would
+        // destroy the job at once, which is what DELETE is for: refused.
+        if (*t < now_ms()) return fail(res, 400, fmt::format("DESTRUCTION {} is in the past", *v));
         auto j = eng.set_destruction(*owner, id, *t);
         if (refused(res, j)) return;
         redirect(res, list_url(req) + "/" + id);
@@ -347,6 +347,14 @@ void add_uws_routes(httplib::Server& server, engine& eng, result_store& results,
                                      return true;
                                  });
     });
+
+    // Other methods: 405 with Allow (UWS 1.1 section 2.2 names GET, POST and DELETE only).
+    server.refuse_methods(base, "GET, POST");
+    server.refuse_methods(job, "GET, POST, DELETE");
+    for (const char* sub : {"/phase", "/executionduration", "/destruction", "/parameters", "/visibility"})
+        server.refuse_methods(job + sub, "GET, POST");
+    for (const char* sub : {"/quote", "/owner", "/error", "/results", "/results/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"})
+        server.refuse_methods(job + sub, "GET");
 }
 
 }  // namespace dax::http

@@ -85,11 +85,7 @@ int main(int argc, char** argv) {
     http::identity_function identity;
     if (cfg.auth == tapserver::auth_mode::header) {
         // Trusted header set by the fronting proxy (the Rubin ingress sets X-Auth-Request-User).
-        identity = [h = cfg.auth_header](const httplib::Request& req) -> std::optional<std::string> {
-            auto v = req.get_header_value(h.c_str());
-            if (v.empty()) return std::nullopt;
-            return v;
-        };
+        identity = [h = cfg.auth_header](const httplib::Request& req) { return http::trusted_header_identity(req, h); };
     }
     std::shared_ptr<tapserver::token_file> tokens;
     if (cfg.auth == tapserver::auth_mode::token) {
@@ -116,10 +112,22 @@ int main(int argc, char** argv) {
     ec.default_execution_duration = cfg.service.lim.async_execution_duration;
     ec.max_execution_duration = cfg.service.lim.max_execution_duration;
     ec.default_destruction = cfg.service.lim.result_retention;
+    ec.max_active_jobs = cfg.quotas.max_active_jobs;
+    ec.max_jobs_per_minute = cfg.quotas.max_jobs_per_minute;
+    ec.max_result_bytes = cfg.quotas.max_result_bytes;
     uws::engine engine(*store, *results, tasks, ec);
     engine.start();
 
-    httplib::Server server;
+    http::server_limits hl;
+    hl.workers = cfg.http.workers;
+    hl.header_timeout = cfg.http.header_timeout;
+    hl.keep_alive_timeout = cfg.http.keep_alive_timeout;
+    hl.max_requests_per_connection = cfg.http.max_requests_per_connection;
+    hl.body_timeout = cfg.http.body_timeout;
+    hl.max_connections = cfg.http.max_connections;
+    // Form bodies up to the query size, multipart bodies up to the uploads, plus room for the rest.
+    hl.max_body_bytes = cfg.service.lim.query.max_bytes * 3 + cfg.service.lim.max_upload_bytes + (1 << 20);
+    http::server server(hl);
     server.set_default_headers({{"Server", "libdax-tap-server/" DAX_VERSION}});
     // Small responses leave at once (Nagle + delayed ACK would add 40 ms to each); accepted
     // sockets inherit TCP_NODELAY from the listening socket on Linux.
@@ -128,7 +136,6 @@ int main(int argc, char** argv) {
         int one = 1;
         ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     });
-    server.set_payload_max_length(cfg.service.lim.max_upload_bytes + (1 << 20));
     tapserver::tap_binding tb;
     tb.public_url = cfg.public_url;
     tb.identity = identity;
@@ -138,12 +145,13 @@ int main(int argc, char** argv) {
     ub.task = "tap-query";
     ub.public_url = cfg.public_url;
     ub.identity = identity;
+    ub.max_waiting = cfg.http.max_waiting;
     http::add_uws_routes(server, engine, *results, ub);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/tap/"); });
     if (tokens) {
         // Queries and jobs need a token with scope read:tap: 401 without a valid token, 403
         // when the token lacks the scope. Discovery (VOSI, examples, landing page) stays open.
-        server.set_pre_routing_handler([tokens](const httplib::Request& req, httplib::Response& res) {
+        server.before_routing([tokens](const httplib::Request& req, httplib::Response& res) {
             if (req.path.rfind("/tap/sync", 0) != 0 && req.path.rfind("/tap/async", 0) != 0)
                 return httplib::Server::HandlerResponse::Unhandled;
             std::string user;
@@ -160,9 +168,7 @@ int main(int argc, char** argv) {
         });
     }
     // Anything no handler answered becomes a DALI error document.
-    http::install_error_handlers(server, [](httplib::Response& res, int status, const std::string& m) {
-        tapserver::dali_error(res, status, m);
-    });
+    server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { tapserver::dali_error(res, status, m); });
 
     const std::string url = "http://" + cfg.host + ":" + std::to_string(cfg.port) + "/tap";
     std::cout << "TAP service at " << url << "  (landing page: " << url << "/)\n"

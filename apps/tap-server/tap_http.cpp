@@ -1,40 +1,95 @@
 #include "tap_http.hpp"
 #include "landing_page.hpp"
+#include "../common/url_fetch.hpp"
 
 #include <fmt/format.h>
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <cstdint>
 #include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <vector>
 
 namespace dax::tapserver {
 namespace {
 
-// Writes to the HTTP response in chunks of up to 256 KiB as rows come; a closed connection
-// stops the query. Memory stays flat whatever the result size.
-class datasink_sink final : public votable::sink {
+// Carries a sync result from the thread running the query to the HTTP response, in chunks of
+// up to 256 KiB, at most 1 MiB ahead of the client. The response starts only when the query has
+// produced its first output (or ended): an error before the first row still gets its DALI error
+// document and HTTP status. A client that leaves closes the pipe, which stops the query.
+class result_pipe final : public votable::sink {
 public:
-    explicit datasink_sink(httplib::DataSink& s) : s_(s) { buf_.reserve(limit); }
+    // Producer side (the query thread).
     void write(const char* data, std::size_t size) override {
-        if (buf_.size() + size > limit) flush();
-        if (size >= limit) return send(data, size);
-        buf_.append(data, size);
+        {
+            std::lock_guard g(m_);
+            if (closed_) throw error("client disconnected");
+            started_ = true;
+        }
+        cv_.notify_all();
+        cur_.append(data, size);
+        if (cur_.size() >= chunk) flush();
     }
     void flush() override {
-        if (!buf_.empty()) send(buf_.data(), buf_.size());
-        buf_.clear();
+        if (cur_.empty()) return;
+        std::unique_lock lk(m_);
+        cv_.wait(lk, [&] { return closed_ || queued_ < ahead; });
+        if (closed_) throw error("client disconnected");
+        queued_ += cur_.size();
+        chunks_.push_back(std::move(cur_));
+        cur_.clear();
+        cv_.notify_all();
+    }
+    void finish(std::optional<std::string> failure) {
+        try {
+            flush();
+        } catch (const std::exception&) {
+        }
+        std::lock_guard g(m_);
+        done_ = true;
+        failure_ = std::move(failure);
+        cv_.notify_all();
+    }
+    // Consumer side (the HTTP worker).
+    /// Waits for the first output or the end; the error if the query failed before any output.
+    std::optional<std::string> wait_start() {
+        std::unique_lock lk(m_);
+        cv_.wait(lk, [&] { return started_ || done_; });
+        if (!started_ && failure_) return failure_;
+        return std::nullopt;
+    }
+    /// The next chunk; false at the end.
+    bool next(std::string& out) {
+        std::unique_lock lk(m_);
+        cv_.wait(lk, [&] { return !chunks_.empty() || done_; });
+        if (chunks_.empty()) return false;
+        out = std::move(chunks_.front());
+        chunks_.pop_front();
+        queued_ -= out.size();
+        cv_.notify_all();
+        return true;
+    }
+    void close() {
+        std::lock_guard g(m_);
+        closed_ = true;
+        cv_.notify_all();
     }
 
 private:
-    static constexpr std::size_t limit = 256 << 10;
-    void send(const char* data, std::size_t size) {
-        if (!s_.write(data, size)) throw error("client disconnected");
-    }
-    httplib::DataSink& s_;
-    std::string buf_;
+    static constexpr std::size_t chunk = 256 << 10, ahead = 1 << 20;
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::deque<std::string> chunks_;
+    std::string cur_;
+    std::size_t queued_ = 0;
+    bool started_ = false, done_ = false, closed_ = false;
+    std::optional<std::string> failure_;
 };
 
 // Bounds the sync queries running at once (limits.queries_in_flight).
@@ -105,15 +160,30 @@ tap::parameters request_parameters(const httplib::Request& req) {
     return p;
 }
 
-void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_binding& b) {
+void add_tap_routes(http::server& server, const tap::service& svc, const tap_binding& b) {
     const std::string base = b.base;
     auto base_url = [b](const httplib::Request& req) { return http::origin(req, b.public_url) + b.base; };
     auto running = std::make_shared<std::atomic<std::size_t>>(0);
 
-    auto sync = [&svc, b, running](const httplib::Request& req, httplib::Response& res) {
+    auto fetching = std::make_shared<std::atomic<std::size_t>>(0);
+    auto sync = [&svc, b, running, fetching](const httplib::Request& req, httplib::Response& res) {
         if (b.identity && !b.identity(req)) {
             res.set_header("WWW-Authenticate", "Bearer");
             return dali_error(res, 401, "authentication required");
+        }
+        // The limit comes before any work on the query (parsing, uploads) is done.
+        auto guard = std::make_shared<in_flight>(*running, svc.lim().queries_in_flight);
+        if (!guard->ok()) {
+            res.set_header("Retry-After", "1");
+            return dali_error(res, 503, "too many queries in flight; retry shortly or use /async");
+        }
+        const auto params = request_parameters(req);
+        const auto upload = tap::parameter(params, "UPLOAD");
+        const bool by_url = upload && upload->find("://") != std::string::npos;
+        in_flight url_slot(*fetching, by_url ? svc.lim().upload_url_fetches : SIZE_MAX);
+        if (!url_slot.ok()) {
+            res.set_header("Retry-After", "5");
+            return dali_error(res, 503, "too many uploads by URL are being fetched; retry shortly or send the table inline");
         }
         auto part = [&req](std::string_view name) -> std::optional<std::string> {
             auto it = req.files.find(std::string(name));
@@ -121,37 +191,38 @@ void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_
             return it->second.content;
         };
         auto fetch = [&](std::string_view uri) { return fetch_upload(uri, part, svc.lim()); };
-        auto q = svc.prepare(request_parameters(req), fetch);
+        auto q = svc.prepare(params, fetch);
         if (!q) return dali_error(res, 400, q.err().what());
-        auto guard = std::make_shared<in_flight>(*running, svc.lim().queries_in_flight);
-        if (!guard->ok()) {
-            res.set_header("Retry-After", "1");
-            return dali_error(res, 503, "too many queries in flight; retry shortly or use /async");
-        }
         if (q->format->name == "fits") return sync_fits(svc, *q, res);
         auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
-        res.set_chunked_content_provider(shared->format->mime, [&svc, shared, guard](std::size_t, httplib::DataSink& sink) {
-            datasink_sink out(sink);
+        auto pipe = std::make_shared<result_pipe>();
+        std::thread([&svc, shared, pipe, guard] {
             tap::run_limits l;
             l.deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
             try {
-                svc.run(*shared, out, l);
-                out.flush();
-            } catch (const std::exception&) {
-                // The writer has closed the document with QUERY_STATUS=ERROR (DALI 1.1 4.4.3);
-                // send it unless the client is gone.
-                try {
-                    out.flush();
-                } catch (const std::exception&) {
-                    return false;
-                }
+                svc.run(*shared, *pipe, l);
+                pipe->finish(std::nullopt);
+            } catch (const std::exception& e) {
+                // After output began, the writer has closed the document with QUERY_STATUS=ERROR
+                // (DALI 1.1 section 4.4.3); before, the message becomes the error response.
+                pipe->finish(std::string(e.what()));
             }
-            sink.done();
-            return true;
-        });
+        }).detach();
+        if (auto failure = pipe->wait_start()) return dali_error(res, 400, *failure);
+        res.set_chunked_content_provider(
+            shared->format->mime,
+            [pipe](std::size_t, httplib::DataSink& sink) {
+                std::string c;
+                while (pipe->next(c))
+                    if (!sink.write(c.data(), c.size())) return pipe->close(), false;
+                sink.done();
+                return true;
+            },
+            [pipe](bool) { pipe->close(); });
     };
     server.Get(base + "/sync", sync);
-    server.Post(base + "/sync", sync);
+    server.post(base + "/sync", sync);
+    server.refuse_methods(base + "/sync", "GET, POST");
 
     auto xml = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/xml; charset=utf-8"); };
     server.Get(base + "/tables", [&svc, xml](const httplib::Request& req, httplib::Response& res) {
@@ -178,12 +249,9 @@ void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_
         server.Get(p, [](const httplib::Request&, httplib::Response& res) {
             res.set_content(landing_page(), "text/html; charset=utf-8");
         });
-    // Other methods on the read-only VOSI resources.
-    for (const std::string p : {"/capabilities", "/availability", "/tables", "/examples"})
-        server.Post(base + p, [](const httplib::Request&, httplib::Response& res) {
-            res.set_header("Allow", "GET");
-            dali_error(res, 405, "this resource supports GET only");
-        });
+    // Other methods on the read-only resources: 405 with Allow.
+    for (const std::string p : {"/capabilities", "/availability", "/tables", "/tables/([^/]+)", "/examples", "", "/"})
+        server.refuse_methods(base + p, "GET");
 }
 
 result<std::string> fetch_upload(std::string_view uri, const std::function<std::optional<std::string>(std::string_view)>& part,
@@ -194,27 +262,14 @@ result<std::string> fetch_upload(std::string_view uri, const std::function<std::
         if (!c) return error(fmt::format("the request has no part named '{}'", uri.substr(6)));
         return std::move(*c);
     }
-    if (uri.rfind("http://", 0) != 0)
-        return error(fmt::format("'{}' is neither param:NAME (an inline part) nor an http:// URL", uri));
+    if (uri.rfind("http://", 0) != 0 && uri.rfind("https://", 0) != 0)
+        return error(fmt::format("'{}' is neither param:NAME (an inline part) nor an http:// URL", uri.substr(0, 200)));
     if (!lim.upload_urls) return error("uploads by URL are turned off on this service: send the table inline (param:NAME)");
-    const auto slash = uri.find('/', 7);
-    const std::string host(uri.substr(0, slash)), path(slash == std::string_view::npos ? "/" : uri.substr(slash));
-    httplib::Client cli(host);
-    cli.set_connection_timeout(10);
-    cli.set_read_timeout(30);
-    cli.set_follow_location(true);
-    cli.set_url_encode(false);  // the URL arrives encoded already
-    std::string body;
-    bool too_big = false;
-    auto r = cli.Get(path.c_str(), [&](const char* data, std::size_t n) {
-        if (body.size() + n > max_bytes) return !(too_big = true);
-        body.append(data, n);
-        return true;
-    });
-    if (too_big) return error(fmt::format("{} is larger than the upload limit of {} bytes", uri, max_bytes));
-    if (!r) return error(fmt::format("cannot read {}: {}", uri, httplib::to_string(r.error())));
-    if (r->status != 200) return error(fmt::format("reading {} gave HTTP status {}", uri, r->status));
-    return body;
+    http::fetch_policy p;
+    p.max_bytes = max_bytes;
+    p.deadline = lim.upload_url_timeout;
+    p.allow = lim.upload_url_allow;
+    return http::fetch_url(uri, p);
 }
 
 uws::task_definition tap_query_task(const tap::service& svc) {

@@ -24,10 +24,10 @@ void dali_error(httplib::Response& res, int status, const std::string& message);
 /// Request parameters: query string, form body and multipart fields (not uploaded files).
 tap::parameters request_parameters(const httplib::Request& req);
 
-void add_tap_routes(httplib::Server& server, const tap::service& svc, const tap_binding& b);
+void add_tap_routes(http::server& server, const tap::service& svc, const tap_binding& b);
 
-/// Reads an UPLOAD URI: "param:NAME" from `part`, http:// from the network (bounded in size
-/// and time; TAP 1.1 section 2.5.8 makes both methods mandatory).
+/// Reads an UPLOAD URI: "param:NAME" from `part`, http:// from the network (TAP 1.1 section
+/// 2.5.8 makes both methods mandatory) under the request-forgery policy of url_fetch.hpp.
 result<std::string> fetch_upload(std::string_view uri, const std::function<std::optional<std::string>(std::string_view)>& part,
                                  const tap::limits& lim);
 

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
     }});
     dax::uws::engine engine(*store, *results, tasks);
     engine.start();
-    httplib::Server server;
+    dax::http::server server;
     dax::http::uws_binding b;
     b.base = "/uws/jobs";
     b.task = "demo";
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
         return req.get_header_value("X-Auth-Request-User");
     };
     dax::http::add_uws_routes(server, engine, *results, b);
-    dax::http::install_error_handlers(server, [](httplib::Response& res, int status, const std::string& m) {
+    server.set_error_reply([](httplib::Response& res, int status, const std::string& m) {
         res.status = status;
         res.set_content("ERROR: " + m + "\n", "text/plain");
     });

@@ -842,7 +842,9 @@ result<query_ptr> parse(std::string_view adql, const parse_limits& limits) {
     if (auto d = precheck_nesting(tp.tokens.getTokens(), limits.max_depth)) return error(std::vector<diagnostic>{*d});
     tp.tokens.seek(0);
     tp.tokens.used = 0;
-    tp.tokens.budget = static_cast<std::uint64_t>(limits.lookahead_per_token) * (tp.tokens.size() + 1000);
+    // One nest at the depth limit costs about depth^2 look-ups by itself: always allowed.
+    tp.tokens.budget = static_cast<std::uint64_t>(limits.lookahead_per_token) * tp.tokens.size() +
+                       4ull * limits.max_depth * limits.max_depth + 100'000;
     P::QueryContext* tree = nullptr;
     auto* sim = tp.parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
     try {

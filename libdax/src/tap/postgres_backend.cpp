@@ -328,6 +328,9 @@ private:
             throw error(fmt::format("PostgreSQL: cannot connect: {}", m));
         }
         exec(c, "SET client_min_messages = warning");
+        // The translator writes SQL-standard literals ('' doubles a quote, a backslash is just a
+        // backslash): a server or database configured otherwise must not change their meaning.
+        exec(c, "SET standard_conforming_strings = on");
         return c;
     }
     // pgSphere prints degrees on this connection (a session setting; pg_sphere may be created

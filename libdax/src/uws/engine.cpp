@@ -122,6 +122,7 @@ void engine::notify() {
 outcome<job> engine::create(std::string_view owner, std::string_view task,
                             std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run) {
     if (!tasks_.find(task)) return outcome<job>::fail(problem::bad_value, fmt::format("unknown task '{}'", task));
+    if (auto refused = over_quota(owner)) return *refused;
     job j;
     j.id = new_job_id();
     j.owner = std::string(owner);
@@ -138,6 +139,46 @@ outcome<job> engine::create(std::string_view owner, std::string_view task,
     store_.insert(j);
     notify();
     return ok(std::move(j));
+}
+
+std::optional<outcome<job>> engine::over_quota(std::string_view owner) {
+    auto refuse = [](std::string m, std::chrono::seconds retry) {
+        auto o = outcome<job>::fail(problem::quota, std::move(m));
+        o.retry_after = retry;
+        return o;
+    };
+    if (config_.max_jobs_per_minute) {
+        std::lock_guard<std::mutex> g(mutex_);
+        auto& times = created_[std::string(owner)];
+        const auto now = std::chrono::steady_clock::now();
+        while (!times.empty() && now - times.front() >= std::chrono::minutes(1)) times.pop_front();
+        if (times.size() >= config_.max_jobs_per_minute) {
+            const auto wait = std::chrono::duration_cast<std::chrono::seconds>(times.front() + std::chrono::minutes(1) - now);
+            return refuse(fmt::format("you created {} jobs in the last minute, the most this service allows; retry later",
+                                      times.size()), std::max(wait, std::chrono::seconds(1)));
+        }
+        times.push_back(now);
+    }
+    if (config_.max_active_jobs) {
+        job_filter active;
+        active.phases = {phase::pending, phase::queued, phase::executing, phase::held, phase::suspended};
+        active.visibility = {"normal", "user-hidden", "system-hidden"};
+        const auto n = store_.list(owner, active).size();
+        if (n >= config_.max_active_jobs)
+            return refuse(fmt::format("you have {} unfinished jobs, the most this service allows: wait for them, "
+                                      "or abort or delete some", n), std::chrono::seconds(10));
+    }
+    if (config_.max_result_bytes) {
+        job_filter kept;  // every phase but ARCHIVED (whose results are gone)
+        kept.visibility = {"normal", "user-hidden", "system-hidden"};
+        std::uint64_t bytes = 0;
+        for (const auto& j : store_.list(owner, kept))
+            for (const auto& r : j.results) bytes += r.size;
+        if (bytes >= config_.max_result_bytes)
+            return refuse(fmt::format("your jobs' results take {} bytes, the most this service keeps ({}): delete "
+                                      "some jobs", bytes, config_.max_result_bytes), std::chrono::seconds(60));
+    }
+    return std::nullopt;
 }
 
 outcome<job> engine::get(std::string_view owner, std::string_view id) {

@@ -1,3 +1,4 @@
+#include <dax/utf8.hpp>
 #include <dax/votable/writer.hpp>
 
 #include <cerrno>
@@ -24,6 +25,20 @@ void fd_sink::write(const char* data, std::size_t size) {
 }
 
 std::string xml_escape(std::string_view text) {
+    // Bytes that are not UTF-8 (text stored before it was checked) become U+FFFD: a document
+    // must stay well-formed whatever its content.
+    if (auto bad = invalid_utf8_offset(text); bad != std::string_view::npos) {
+        std::string clean(text.substr(0, bad));
+        for (std::string_view rest = text.substr(bad);;) {
+            clean += "\xEF\xBF\xBD";
+            rest.remove_prefix(1);
+            const auto next = invalid_utf8_offset(rest);
+            clean += rest.substr(0, next);
+            if (next == std::string_view::npos) break;
+            rest.remove_prefix(next);
+        }
+        return xml_escape(clean);
+    }
     std::string out;
     out.reserve(text.size());
     for (char ch : text) {

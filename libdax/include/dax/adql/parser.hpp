@@ -13,7 +13,7 @@ struct parse_limits {
     std::size_t max_bytes = 1 << 20;  ///< query text size
     std::size_t max_tokens = 200'000;  ///< words, numbers, operators (the parse tree's size and memory)
     std::size_t max_depth = 500;      ///< nesting: parentheses, subqueries, CASE, NOT/sign runs, operator chains
-    /// Parser work (token look-ups) allowed per token of the query, plus 1,000 tokens' worth:
+    /// Parser work (token look-ups) allowed per token of the query, plus one nest at max_depth:
     /// bounds the time of inputs that make ANTLR's prediction look far ahead again and again
     /// (deep nesting), so parse time stays linear in the size. Real queries need under 20.
     std::size_t lookahead_per_token = 50;

@@ -36,6 +36,11 @@ struct limits {
     /// UPLOAD by http:// URL (mandatory in TAP 1.1). The server fetches what users name:
     /// turn it off where it can reach internal services (server-side request forgery).
     bool upload_urls = true;
+    /// Private, loopback and link-local destinations are refused unless listed here (host
+    /// names, addresses or CIDR blocks).
+    std::vector<std::string> upload_url_allow;
+    std::chrono::seconds upload_url_timeout{30};  ///< connect + request + whole answer
+    std::size_t upload_url_fetches = 4;           ///< URL uploads being fetched at once
     std::size_t queries_in_flight = 32;           ///< sync queries running at once
     std::size_t async_workers = 4;
 };

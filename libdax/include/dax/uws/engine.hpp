@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,17 +71,22 @@ struct engine_config {
     std::chrono::milliseconds poll_interval{20};      ///< queue and cross-instance polling
     std::chrono::milliseconds heartbeat_interval{1000};
     std::chrono::milliseconds max_wait{60000};        ///< cap of a blocking WAIT
+    /// Per-owner quotas (0: none). Beyond them create() refuses with problem::quota.
+    std::size_t max_active_jobs = 0;                  ///< PENDING, QUEUED, EXECUTING, HELD, SUSPENDED at once
+    std::size_t max_jobs_per_minute = 0;              ///< jobs created in any 60 s (counted per instance)
+    std::uint64_t max_result_bytes = 0;               ///< results kept for the owner's jobs, in bytes
     std::string instance;                             ///< engine instance id; random if empty
 };
 
 /// Why an operation did not happen.
-enum class problem { none, not_found, illegal, bad_value };
+enum class problem { none, not_found, illegal, bad_value, quota };
 
 template <class T>
 struct outcome {
     std::optional<T> value;
     problem why = problem::none;
     std::string message;
+    std::chrono::seconds retry_after{0};  ///< problem::quota: when trying again may succeed
     explicit operator bool() const { return value.has_value(); }
     static outcome fail(problem p, std::string m) { return {std::nullopt, p, std::move(m)}; }
 };
@@ -144,6 +150,8 @@ private:
     std::mutex mutex_;
     std::condition_variable changed_;
     std::map<std::string, std::shared_ptr<detail::running_job>> running_;
+    std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> created_;  ///< per owner, last minute
+    std::optional<outcome<job>> over_quota(std::string_view owner);
     std::uint64_t generation_ = 0;
 };
 

@@ -1,0 +1,532 @@
+#include "http_server.hpp"
+
+#include <dax/utf8.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace dax::http {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+int millis_until(steady::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - steady::now()).count();
+    return ms <= 0 ? 0 : static_cast<int>(std::min<long long>(ms, 1 << 30));
+}
+
+bool wait_for(int fd, short events, int ms) {
+    pollfd p{fd, events, 0};
+    for (;;) {
+        const int r = ::poll(&p, 1, ms);
+        if (r < 0 && errno == EINTR) continue;
+        return r > 0;
+    }
+}
+
+void address_of(int fd, bool peer, std::string& ip, int& port) {
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    if ((peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) : ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len)) != 0)
+        return;
+    char buf[INET6_ADDRSTRLEN] = "";
+    if (a.ss_family == AF_INET) {
+        auto* s = reinterpret_cast<sockaddr_in*>(&a);
+        ::inet_ntop(AF_INET, &s->sin_addr, buf, sizeof buf);
+        port = ntohs(s->sin_port);
+    } else if (a.ss_family == AF_INET6) {
+        auto* s = reinterpret_cast<sockaddr_in6*>(&a);
+        ::inet_ntop(AF_INET6, &s->sin6_addr, buf, sizeof buf);
+        port = ntohs(s->sin6_port);
+    }
+    ip = buf;
+}
+
+// End of the request head ("\r\n\r\n", or bare "\n\n" as httplib also accepts), searched from `from`.
+bool head_complete(const std::string& b, std::size_t from = 0) {
+    from = from > 3 ? from - 3 : 0;
+    return b.find("\r\n\r\n", from) != std::string::npos || b.find("\n\n", from) != std::string::npos;
+}
+
+void set_blocking(int fd, bool blocking) {
+    const int f = ::fcntl(fd, F_GETFL, 0);
+    ::fcntl(fd, F_SETFL, blocking ? (f & ~O_NONBLOCK) : (f | O_NONBLOCK));
+}
+
+// A request's bytes: first what the gate already read, then the socket, each read bounded by
+// the request's deadline (so a body trickled one byte at a time cannot hold a worker for long).
+class conn_stream final : public httplib::Stream {
+public:
+    conn_stream(int fd, std::string head, const server_limits& l) : fd_(fd), buf_(std::move(head)), lim_(l) {}
+    void set_deadline(steady::time_point t) { deadline_ = t; }
+    std::string leftover() const { return buf_.substr(pos_); }
+
+    bool is_readable() const override { return pos_ < buf_.size() || wait_for(fd_, POLLIN, millis_until(deadline_)); }
+    bool is_writable() const override {
+        return wait_for(fd_, POLLOUT, static_cast<int>(lim_.write_timeout.count()));
+    }
+    ssize_t read(char* ptr, std::size_t size) override {
+        if (pos_ >= buf_.size()) {
+            buf_.resize(16 << 10);
+            pos_ = 0;
+            if (!wait_for(fd_, POLLIN, millis_until(deadline_))) return buf_.clear(), -1;
+            const ssize_t n = ::recv(fd_, buf_.data(), buf_.size(), 0);
+            buf_.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+            if (n <= 0) return n;
+        }
+        const std::size_t k = std::min(size, buf_.size() - pos_);
+        std::memcpy(ptr, buf_.data() + pos_, k);
+        pos_ += k;
+        return static_cast<ssize_t>(k);
+    }
+    ssize_t write(const char* ptr, std::size_t size) override {
+        if (!is_writable()) return -1;
+        return ::send(fd_, ptr, size, MSG_NOSIGNAL);
+    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, true, ip, port); }
+    void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, false, ip, port); }
+    socket_t socket() const override { return fd_; }
+
+private:
+    int fd_;
+    std::string buf_;
+    std::size_t pos_ = 0;
+    const server_limits& lim_;
+    steady::time_point deadline_ = steady::time_point::max();
+};
+
+// A request and its response in memory (serve_bytes).
+class memory_stream final : public httplib::Stream {
+public:
+    explicit memory_stream(std::string_view in) : in_(in) {}
+    std::string out;
+    bool is_readable() const override { return pos_ < in_.size(); }
+    bool is_writable() const override { return true; }
+    ssize_t read(char* ptr, std::size_t size) override {
+        const std::size_t k = std::min(size, in_.size() - pos_);
+        std::memcpy(ptr, in_.data() + pos_, k);
+        pos_ += k;
+        return static_cast<ssize_t>(k);
+    }
+    ssize_t write(const char* ptr, std::size_t size) override {
+        out.append(ptr, size);
+        return static_cast<ssize_t>(size);
+    }
+    void get_remote_ip_and_port(std::string& ip, int& port) const override { ip = "127.0.0.1", port = 1; }
+    void get_local_ip_and_port(std::string& ip, int& port) const override { ip = "127.0.0.1", port = 2; }
+    socket_t socket() const override { return INVALID_SOCKET; }
+
+private:
+    std::string_view in_;
+    std::size_t pos_ = 0;
+};
+
+// application/x-www-form-urlencoded (HTML 5 section 4.10.21.7): '+' is a space, %XX a byte.
+std::string form_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') out += ' ';
+        else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+void parse_form(std::string_view body, httplib::Params& params) {
+    std::size_t start = 0;
+    while (start <= body.size()) {
+        std::size_t end = body.find('&', start);
+        if (end == std::string_view::npos) end = body.size();
+        const auto item = body.substr(start, end - start);
+        start = end + 1;
+        if (item.empty()) continue;
+        const auto eq = item.find('=');
+        params.emplace(form_decode(item.substr(0, eq)), eq == std::string_view::npos ? "" : form_decode(item.substr(eq + 1)));
+    }
+}
+
+}  // namespace
+
+// ---- the worker pool and the gate -----------------------------------------------------------
+
+struct server::impl {
+    server& owner;
+    server_limits lim;
+    error_reply reply;
+    HandlerWithResponse user_pre_routing;
+
+    // Workers.
+    std::mutex m;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> tasks;
+    std::vector<std::thread> workers;
+    bool stopping = false;
+
+    // The gate: connections waiting for a whole request head.
+    struct waiting {
+        std::string head;
+        steady::time_point deadline;
+        std::size_t served = 0;
+    };
+    std::mutex gm;
+    std::unordered_map<int, waiting> conns;
+    std::atomic<std::size_t> open{0};
+    int ep = -1, wake = -1;
+    std::thread gate;
+
+    impl(server& s, server_limits l) : owner(s), lim(l) {
+        ep = ::epoll_create1(EPOLL_CLOEXEC);
+        wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = wake;
+        ::epoll_ctl(ep, EPOLL_CTL_ADD, wake, &ev);
+        for (std::size_t i = 0; i < std::max<std::size_t>(1, lim.workers); ++i) workers.emplace_back([this] { work(); });
+        gate = std::thread([this] { watch(); });
+    }
+    ~impl() {
+        {
+            std::lock_guard g(m);
+            stopping = true;
+        }
+        cv.notify_all();
+        std::uint64_t one = 1;
+        (void)!::write(wake, &one, sizeof one);
+        gate.join();
+        for (auto& t : workers) t.join();
+        for (auto& [fd, w] : conns) ::close(fd);
+        ::close(ep);
+        ::close(wake);
+    }
+
+    void work() {
+        for (;;) {
+            std::function<void()> f;
+            {
+                std::unique_lock lk(m);
+                cv.wait(lk, [&] { return stopping || !tasks.empty(); });
+                if (tasks.empty()) return;
+                f = std::move(tasks.front());
+                tasks.pop_front();
+            }
+            f();
+        }
+    }
+    void enqueue(std::function<void()> f) {
+        {
+            std::lock_guard g(m);
+            tasks.push_back(std::move(f));
+        }
+        cv.notify_one();
+    }
+
+    void close_conn(int fd) {
+        ::shutdown(fd, SHUT_RDWR);
+        ::close(fd);
+        --open;
+    }
+
+    // A connection (new, or kept alive after a response) waits here for its next request head.
+    void admit(int fd, std::string head, std::size_t served, steady::time_point deadline) {
+        if (head_complete(head)) return enqueue([this, fd, head = std::move(head), served]() mutable { serve(fd, std::move(head), served); });
+        set_blocking(fd, false);
+        std::lock_guard g(gm);
+        conns[fd] = waiting{std::move(head), deadline, served};
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.fd = fd;
+        if (::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            conns.erase(fd);
+            close_conn(fd);
+        }
+    }
+
+    void watch() {
+        std::vector<epoll_event> evs(256);
+        for (;;) {
+            const int n = ::epoll_wait(ep, evs.data(), static_cast<int>(evs.size()), 200);
+            {
+                std::lock_guard g(m);
+                if (stopping) return;
+            }
+            std::vector<std::pair<int, waiting>> ready;
+            {
+                std::lock_guard g(gm);
+                const auto now = steady::now();
+                for (int i = 0; i < n; ++i) {
+                    const int fd = evs[i].data.fd;
+                    if (fd == wake) {
+                        std::uint64_t v;
+                        (void)!::read(wake, &v, sizeof v);
+                        continue;
+                    }
+                    auto it = conns.find(fd);
+                    if (it == conns.end()) continue;
+                    auto& w = it->second;
+                    bool gone = false;
+                    char buf[16 << 10];
+                    for (;;) {
+                        const ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+                        if (r > 0) {
+                            // The first byte of a request starts its header deadline.
+                            if (w.head.empty()) w.deadline = now + lim.header_timeout;
+                            const std::size_t from = w.head.size();
+                            w.head.append(buf, static_cast<std::size_t>(r));
+                            if (head_complete(w.head, from)) break;
+                            if (w.head.size() > lim.max_header_bytes) {
+                                static const char too_big[] =
+                                    "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+                                (void)!::send(fd, too_big, sizeof too_big - 1, MSG_NOSIGNAL);
+                                gone = true;
+                                break;
+                            }
+                            continue;
+                        }
+                        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+                        if (r < 0 && errno == EINTR) continue;
+                        gone = true;  // closed by the client, or an error
+                        break;
+                    }
+                    if (!gone && !head_complete(w.head)) continue;
+                    ::epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+                    if (gone) close_conn(fd);
+                    else ready.emplace_back(fd, std::move(w));
+                    conns.erase(it);
+                }
+                // Deadlines: idle connections close quietly, late request heads get a 408.
+                for (auto it = conns.begin(); it != conns.end();) {
+                    if (it->second.deadline > now) {
+                        ++it;
+                        continue;
+                    }
+                    if (!it->second.head.empty()) {
+                        static const char late[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+                        (void)!::send(it->first, late, sizeof late - 1, MSG_NOSIGNAL);
+                    }
+                    ::epoll_ctl(ep, EPOLL_CTL_DEL, it->first, nullptr);
+                    close_conn(it->first);
+                    it = conns.erase(it);
+                }
+            }
+            for (auto& [fd, w] : ready)
+                enqueue([this, fd = fd, head = std::move(w.head), served = w.served]() mutable { serve(fd, std::move(head), served); });
+        }
+    }
+
+    // One request (or several pipelined ones) on a worker; then the connection goes back to the gate.
+    void serve(int fd, std::string head, std::size_t served) {
+        set_blocking(fd, true);
+        for (;;) {
+            conn_stream s(fd, std::move(head), lim);
+            ++served;
+            bool stopping_now;
+            {
+                std::lock_guard g(m);
+                stopping_now = stopping;
+            }
+            const bool last = served >= lim.max_requests_per_connection || stopping_now || !owner.is_running();
+            bool closed = false;
+            s.set_deadline(steady::now() + lim.header_timeout + lim.body_timeout);
+            const bool ok = owner.process_request(s, last, closed, nullptr);
+            if (!ok || closed || last) return close_conn(fd);
+            std::string rest = s.leftover();
+            if (head_complete(rest)) {
+                head = std::move(rest);  // pipelined: the next request is here already
+                continue;
+            }
+            return admit(fd, std::move(rest), served, steady::now() + (rest.empty() ? lim.keep_alive_timeout : lim.header_timeout));
+        }
+    }
+};
+
+server::server(server_limits limits) : impl_(std::make_unique<impl>(*this, limits)) {
+    // httplib's accept loop hands each new socket to this "queue", which runs it at once:
+    // process_and_close_socket only gives the socket to the gate.
+    struct inline_queue final : httplib::TaskQueue {
+        void enqueue(std::function<void()> fn) override { fn(); }
+        void shutdown() override {}
+    };
+    new_task_queue = [] { return new inline_queue; };
+    set_keep_alive_max_count(limits.max_requests_per_connection);
+    set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.body_timeout).count());
+    set_write_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.write_timeout).count());
+    set_payload_max_length(limits.max_body_bytes);
+    Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (auto bad = non_utf8_parameter(req)) {
+            if (impl_->reply) impl_->reply(res, 400, "parameter " + *bad + " is not valid UTF-8 text");
+            else res.status = 400;
+            return HandlerResponse::Handled;
+        }
+        if (impl_->user_pre_routing) return impl_->user_pre_routing(req, res);
+        return HandlerResponse::Unhandled;
+    });
+}
+
+server::~server() {
+    stop();
+    impl_.reset();
+}
+
+const server_limits& server::limits() const { return impl_->lim; }
+
+bool server::process_and_close_socket(socket_t sock) {
+    if (++impl_->open > impl_->lim.max_connections) {
+        impl_->close_conn(sock);
+        return false;
+    }
+    impl_->admit(sock, "", 0, steady::now() + impl_->lim.header_timeout);
+    return true;
+}
+
+void server::before_routing(HandlerWithResponse handler) { impl_->user_pre_routing = std::move(handler); }
+
+void server::set_error_reply(error_reply reply) {
+    impl_->reply = reply;
+    set_exception_handler([reply](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string m = "internal error";
+        try {
+            std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+            m = e.what();
+        } catch (...) {
+        }
+        reply(res, 500, m);
+    });
+    set_error_handler([reply](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return;
+        switch (res.status) {
+        case 404: return reply(res, 404, "no such resource");
+        case 413: return reply(res, 413, "the request is larger than this service accepts");
+        case 414: return reply(res, 414, "the URL is too long: send the parameters with POST");
+        default: return reply(res, res.status, "request refused");
+        }
+    });
+}
+
+server& server::post(const std::string& pattern, Handler handler) {
+    Post(pattern, [this, handler](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+        httplib::Request r = req;  // the same request, with the body's parameters added
+        const std::size_t max = impl_->lim.max_body_bytes;
+        std::size_t total = 0;
+        bool too_big = false;
+        auto budget = [&](std::size_t n) { return !(too_big = too_big || (total += n) > max); };
+        bool ok;
+        if (req.is_multipart_form_data()) {
+            httplib::MultipartFormData part;
+            bool have = false;
+            auto keep = [&] {
+                if (!have) return;
+                if (part.filename.empty()) r.params.emplace(part.name, part.content);  // fields are parameters too
+                r.files.emplace(part.name, std::move(part));
+                part = {};
+                have = false;
+            };
+            ok = read(
+                [&](const httplib::MultipartFormData& f) {
+                    keep();
+                    part = f;
+                    part.content.clear();
+                    have = true;
+                    return budget(f.name.size() + f.filename.size());
+                },
+                [&](const char* data, std::size_t n) { return budget(n) && (part.content.append(data, n), true); });
+            keep();
+        } else {
+            std::string body;
+            ok = read([&](const char* data, std::size_t n) { return budget(n) && (body.append(data, n), true); });
+            const std::string type = req.get_header_value("Content-Type");
+            if (type.empty() || type.rfind("application/x-www-form-urlencoded", 0) == 0) parse_form(body, r.params);
+            r.body = std::move(body);
+        }
+        auto fail = [&](int status, const std::string& m) {
+            if (impl_->reply) impl_->reply(res, status, m);
+            else res.status = status;
+        };
+        if (too_big) return fail(413, "the request body is larger than " + std::to_string(max) + " bytes");
+        if (!ok) return fail(400, "the request body could not be read (incomplete, malformed, or too slow)");
+        if (auto bad = non_utf8_parameter(r)) return fail(400, "parameter " + *bad + " is not valid UTF-8 text");
+        handler(r, res);
+#ifdef __GLIBC__
+        // A large body's copies are freed now: give their pages back rather than keep them in
+        // this thread's malloc arena.
+        if (total > (4u << 20)) {
+            r = httplib::Request();
+            malloc_trim(0);
+        }
+#endif
+    });
+    return *this;
+}
+
+server& server::refuse_methods(const std::string& pattern, const std::string& allow) {
+    auto refuse = [this, allow](const httplib::Request& req, httplib::Response& res) {
+        res.set_header("Allow", allow);
+        const std::string m = req.method + " is not allowed here; use " + allow;
+        if (impl_->reply) impl_->reply(res, 405, m);
+        else res.status = 405;
+    };
+    if (allow.find("GET") == std::string::npos) Get(pattern, refuse);
+    if (allow.find("POST") == std::string::npos) Post(pattern, refuse);
+    if (allow.find("PUT") == std::string::npos) Put(pattern, refuse);
+    if (allow.find("PATCH") == std::string::npos) Patch(pattern, refuse);
+    if (allow.find("DELETE") == std::string::npos) Delete(pattern, refuse);
+    return *this;
+}
+
+std::string server::serve_bytes(std::string_view request) {
+    memory_stream s(request);
+    bool closed = false;
+    process_request(s, true, closed, nullptr);
+    return std::move(s.out);
+}
+
+std::string origin(const httplib::Request& req, const std::string& public_url) {
+    if (!public_url.empty()) return public_url;
+    std::string host = req.get_header_value("Host");
+    // Only a plausible host[:port] goes into the URLs of our documents.
+    const bool plain = !host.empty() && host.size() < 256 && std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    });
+    return "http://" + (plain ? host : std::string("localhost"));
+}
+
+std::optional<std::string> non_utf8_parameter(const httplib::Request& req) {
+    auto printable = [](const std::string& name) { return valid_utf8(name) ? name : std::string("(a name that is not UTF-8)"); };
+    for (const auto& [k, v] : req.params)
+        if (!valid_utf8(k) || !valid_utf8(v)) return printable(k);
+    for (const auto& [k, f] : req.files)
+        if (!valid_utf8(k) || (f.filename.empty() && !valid_utf8(f.content))) return printable(k);
+    return std::nullopt;
+}
+
+}  // namespace dax::http
