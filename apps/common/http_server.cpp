@@ -446,8 +446,7 @@ server& server::post(const std::string& pattern, Handler handler) {
             bool have = false;
             auto keep = [&] {
                 if (!have) return;
-                if (part.filename.empty()) r.params.emplace(part.name, part.content);  // fields are parameters too
-                r.files.emplace(part.name, std::move(part));
+                r.files.emplace(part.name, std::move(part));  // fields too, as httplib does
                 part = {};
                 have = false;
             };

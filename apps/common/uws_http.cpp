@@ -140,10 +140,18 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
     server.post(base, [&eng, who, list_url, shared](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
-        std::vector<std::pair<std::string, std::string>> ps;
+        std::vector<std::pair<std::string, std::string>> ps, inputs;
         bool run = false;
         std::string run_id;
-        for (auto& [k, v] : params(req)) {
+        // Uploaded files (multipart parts with a file name) are the job's inputs: kept as files by
+        // the engine, not as parameters in the job store.
+        std::vector<std::pair<std::string, std::string>> fields;
+        for (const auto& [k, v] : req.params) fields.push_back({k, v});
+        for (const auto& [k, f] : req.files) {
+            if (f.filename.empty()) fields.push_back({k, f.content});
+            else inputs.push_back({k, f.content});
+        }
+        for (auto& [k, v] : fields) {
             const std::string u = upper(k);
             if (u == "PHASE") {
                 if (upper(v) != "RUN") return fail(res, 400, fmt::format("PHASE={} is not possible when creating a job", v));
@@ -160,7 +168,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
                 ps.push_back({k, v});
             }
         }
-        auto j = eng.create(*owner, shared->task, std::move(ps), run_id, run);
+        auto j = eng.create(*owner, shared->task, std::move(ps), run_id, run, std::move(inputs));
         if (refused(res, j)) return;
         redirect(res, list_url(req) + "/" + j.value->id);
     });

@@ -115,7 +115,9 @@ int main(int argc, char** argv) {
     ec.max_active_jobs = cfg.quotas.max_active_jobs;
     ec.max_jobs_per_minute = cfg.quotas.max_jobs_per_minute;
     ec.max_result_bytes = cfg.quotas.max_result_bytes;
+    auto uploads = uws::open_directory_result_store(cfg.service.data_dir + "/uploads");
     uws::engine engine(*store, *results, tasks, ec);
+    engine.set_input_store(*uploads);
     engine.start();
 
     http::server_limits hl;

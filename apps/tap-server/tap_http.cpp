@@ -275,7 +275,10 @@ result<std::string> fetch_upload(std::string_view uri, const std::function<std::
 uws::task_definition tap_query_task(const tap::service& svc) {
     return {[&svc](uws::task_context& c) {
                 const uws::job& j = c.current();
-                auto part = [&j](std::string_view name) { return j.parameter(name); };
+                auto part = [&j, &c](std::string_view name) {
+                    if (auto in = c.input(name)) return in;  // an uploaded file, kept by the engine
+                    return j.parameter(name);
+                };
                 auto q = svc.prepare(j.parameters, [&](std::string_view uri) {
                     return fetch_upload(uri, part, svc.lim());
                 });

@@ -26,7 +26,7 @@ std::string joined(const std::string& item, const std::string& sep, int n) {
 std::string message(const dax::result<query_ptr>& r) { return r ? "" : r.err().what(); }
 }  // namespace
 
-TEST_CASE("adql limits: a 20,000-term sum, OR chain, NOT chain and parenthesis nest are refused with a position") {
+TEST_CASE("adql limits: a 20000-term sum or OR chain or NOT chain or parenthesis nest is refused with a position") {
     const auto sum = parse("SELECT TOP 1 " + joined("1", "+", 20000) + " FROM demo.stars");
     CHECK(message(sum) == "line 1, column 14: the query is nested too deeply: more than 500 levels of expressions, "
                           "operators, parentheses or subqueries");
@@ -46,7 +46,7 @@ TEST_CASE("adql limits: a 20,000-term sum, OR chain, NOT chain and parenthesis n
     CHECK(message(subq).find("nested too deeply") != std::string::npos);
 }
 
-TEST_CASE("adql limits: queries just inside the limits parse and translate on every dialect, in a worker thread") {
+TEST_CASE("adql limits: queries just inside the limits parse and translate on every dialect in a worker thread") {
     memory_catalog cat;
     REQUIRE(load_felis_file(DAX_TEST_DIR "/../examples/schema/demo.yaml", cat).ok());
     const std::vector<std::string> deep = {
@@ -70,7 +70,7 @@ TEST_CASE("adql limits: queries just inside the limits parse and translate on ev
     }
 }
 
-TEST_CASE("adql limits: invalid UTF-8 and NUL are positioned errors, not exceptions") {
+TEST_CASE("adql limits: invalid UTF-8 and NUL are positioned errors and not exceptions") {
     CHECK(message(parse("SELECT \xff FROM t")) == "line 1, column 8: the query is not valid UTF-8 text");
     CHECK(message(parse("SELECT 'a\xc3' FROM t")) == "line 1, column 10: the query is not valid UTF-8 text");
     CHECK(message(parse("SELECT '\xc3\xa9\xed\xa0\x80' FROM t")) == "line 1, column 10: the query is not valid UTF-8 text");
@@ -79,7 +79,7 @@ TEST_CASE("adql limits: invalid UTF-8 and NUL are positioned errors, not excepti
     CHECK(parse("SELECT '\xc3\xa9\xf0\x9f\x94\xad' AS x FROM t").ok());
 }
 
-TEST_CASE("adql limits: size and token limits; a 16 MB literal is refused before any work") {
+TEST_CASE("adql limits: size and token limits refuse a 16 MB literal before any work") {
     const std::string big = "SELECT '" + std::string(16 << 20, 'x') + "' AS x FROM t";
     CHECK(message(parse(big)) == "the query is 16777237 bytes long; this service accepts at most 1048576 bytes");
     parse_limits small;
@@ -91,7 +91,7 @@ TEST_CASE("adql limits: size and token limits; a 16 MB literal is refused before
                            "UPLOAD a table and join it");
 }
 
-TEST_CASE("adql limits: parser work is bounded; deep nests repeated across a long query fail fast") {
+TEST_CASE("adql limits: parser work is bounded so deep nests repeated across a long query fail fast") {
     // 200 groups of 490 nested parentheses: within the depth limit, but ANTLR's prediction
     // looks ahead through every level again (minutes of CPU before the budget existed).
     const std::string group = repeat("(", 490) + "1" + repeat(")", 490);

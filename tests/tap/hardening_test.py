@@ -379,6 +379,34 @@ try:
         time.sleep(0.05)
     check(429 in codes and codes.count(303) <= 30, "9. more than 30 jobs a minute: 429 (%d created)" % codes.count(303))
 
+    # 9. Inline uploads of async jobs are files beside the results, not rows of the job database.
+    db = os.path.join(tmp, "data", "tap-jobs.db")
+    size = lambda: sum(os.path.getsize(db + x) for x in ("", "-wal") if os.path.exists(db + x))
+    before = size()
+    table = "n\n" + "\n".join(str(i) for i in range(400000)) + "\n"  # 2.7 MB
+    ids = []
+    for i in range(3):
+        r = requests.post(URL + "/async", headers={"X-Auth-Request-User": "up%d" % i}, allow_redirects=False, timeout=60,
+                          data={"LANG": "ADQL", "PHASE": "RUN", "FORMAT": "csv", "UPLOAD": "t,param:t",
+                                "QUERY": "SELECT COUNT(*) AS c FROM TAP_UPLOAD.t"}, files={"t": ("t.csv", table)})
+        ids.append((r.headers.get("Location", ""), "up%d" % i))
+    done = []
+    for u, who in ids:
+        for _ in range(300):
+            ph = requests.get(u + "/phase", headers={"X-Auth-Request-User": who}, timeout=30).text.strip()
+            if ph in ("COMPLETED", "ERROR"):
+                break
+            time.sleep(0.1)
+        res = requests.get(u + "/results/result", headers={"X-Auth-Request-User": who}, timeout=30).text
+        done.append(ph == "COMPLETED" and res.strip().endswith("400000"))
+    grew = size() - before
+    check(all(done) and grew < 1 << 20, "9. three async jobs with 2.7 MB inline uploads ran; the job database grew %d KB" % (grew // 1024))
+    params = requests.get(ids[0][0] + "/parameters", headers={"X-Auth-Request-User": "up0"}, timeout=30).text
+    check(len(params) < 10000, "9. the job's parameters do not carry the upload (%d bytes)" % len(params))
+    requests.delete(ids[0][0], headers={"X-Auth-Request-User": "up0"}, timeout=30)
+    job_id = ids[0][0].rsplit("/", 1)[1]
+    check(not os.path.exists(os.path.join(tmp, "data", "uploads", job_id)), "9. deleting the job deletes its uploaded files")
+
     check(alive() and server.poll() is None, "the server is alive and serving after all of it")
 finally:
     server.send_signal(signal.SIGTERM)

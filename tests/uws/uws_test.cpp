@@ -388,7 +388,7 @@ TEST_CASE("uws: jobs of a dead instance go to ERROR, or back to the queue if res
     CHECK(rerun.ph == phase::completed);
 }
 
-TEST_CASE("uws: a restartable job whose instance died twice while running it is failed, not run a third time") {
+TEST_CASE("uws: a restartable job whose instance died twice while running it is failed and not run a third time") {
     temp_dir d;
     auto store = open_sqlite_job_store((d.path / "jobs.db").string());
     auto results = open_directory_result_store((d.path / "results").string());

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <sstream>
+#include <fstream>
 
 namespace dax::uws {
 
@@ -46,8 +48,18 @@ outcome<T> ok(T v) {
 
 class running_context final : public task_context {
 public:
-    running_context(const job& j, std::shared_ptr<detail::running_job> r, result_store& results, job_store& store)
-        : job_(j), r_(std::move(r)), results_(results), store_(store) {}
+    running_context(const job& j, std::shared_ptr<detail::running_job> r, result_store& results, job_store& store,
+                    result_store* inputs)
+        : job_(j), r_(std::move(r)), results_(results), store_(store), inputs_(inputs) {}
+    std::optional<std::string> input(std::string_view name) const override {
+        if (!inputs_ || !valid_id(name)) return std::nullopt;
+        const std::string p = inputs_->path(job_.id, name);
+        if (p.empty()) return std::nullopt;
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
     const job& current() const override { return job_; }
     bool cancelled() const override { return r_->cancelled; }
     void on_cancel(std::function<void()> hook) override {
@@ -79,6 +91,7 @@ private:
     std::shared_ptr<detail::running_job> r_;
     result_store& results_;
     job_store& store_;
+    result_store* inputs_;
 };
 
 }  // namespace
@@ -120,11 +133,26 @@ void engine::notify() {
 }
 
 outcome<job> engine::create(std::string_view owner, std::string_view task,
-                            std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run) {
+                            std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run,
+                            std::vector<std::pair<std::string, std::string>> inputs) {
     if (!tasks_.find(task)) return outcome<job>::fail(problem::bad_value, fmt::format("unknown task '{}'", task));
     if (auto refused = over_quota(owner)) return *refused;
     job j;
     j.id = new_job_id();
+    if (inputs_) {
+        for (auto& [name, content] : inputs) {
+            if (!valid_id(name)) {
+                inputs_->remove_job(j.id);
+                return outcome<job>::fail(problem::bad_value, fmt::format("input '{}': names are letters, digits, '_', '.' "
+                                                                          "and '-'", name));
+            }
+            auto out = inputs_->create(j.id, name);
+            out->write(content.data(), content.size());
+            out->commit();
+        }
+    } else {
+        for (auto& in : inputs) parameters.push_back(std::move(in));
+    }
     j.owner = std::string(owner);
     j.task = std::string(task);
     j.run_id = std::string(run_id);
@@ -139,6 +167,11 @@ outcome<job> engine::create(std::string_view owner, std::string_view task,
     store_.insert(j);
     notify();
     return ok(std::move(j));
+}
+
+void engine::remove_files(const std::string& id) {
+    results_.remove_job(id);
+    if (inputs_) inputs_->remove_job(id);
 }
 
 std::optional<outcome<job>> engine::over_quota(std::string_view owner) {
@@ -288,7 +321,7 @@ outcome<bool> engine::remove(std::string_view owner, std::string_view id) {
     if (j->ph == phase::executing || j->ph == phase::suspended) abort(owner, id);
     cancel_local(std::string(id), "deleted");
     store_.remove(id);
-    results_.remove_job(id);
+    remove_files(std::string(id));
     notify();
     return {true, problem::none, ""};
 }
@@ -369,7 +402,7 @@ void engine::execute(job j) {
     if (!t) {
         failure = error_summary{true, fmt::format("unknown task '{}'", j.task), ""};
     } else {
-        running_context ctx(j, r, results_, store_);
+        running_context ctx(j, r, results_, store_, inputs_);
         try {
             t->run(ctx);
         } catch (const std::exception& e) {
@@ -477,7 +510,7 @@ std::size_t engine::reap() {
             }
             continue;  // archived in a later round, once it has stopped
         }
-        results_.remove_job(j.id);
+        remove_files(j.id);
         j.results.clear();
         j.ph = phase::archived;
         if (store_.update(j)) ++changed;
@@ -485,7 +518,7 @@ std::size_t engine::reap() {
     const auto keep = std::chrono::duration_cast<std::chrono::milliseconds>(config_.history_retention);
     for (const auto& id : store_.expired_history(now - keep, 200)) {
         if (store_.remove(id)) ++changed;
-        results_.remove_job(id);
+        remove_files(id);
     }
     if (changed) notify();
     return changed;

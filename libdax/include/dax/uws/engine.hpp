@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +42,8 @@ public:
     virtual void add_result(result_ref r) = 0;
     /// Progress shown in jobInfo (e.g. rows written so far).
     virtual void progress(std::string_view key, std::string_view value) = 0;
+    /// An input file given when the job was created (engine::create `inputs`), or nullopt.
+    virtual std::optional<std::string> input(std::string_view name) const = 0;
 };
 
 /// A task: returns normally to complete the job; throws to fail it (the message becomes the
@@ -94,6 +97,9 @@ struct outcome {
 class engine {
 public:
     engine(job_store& store, result_store& results, const task_registry& tasks, engine_config config = {});
+    /// Where create() keeps input files (e.g. uploaded tables) instead of the job store; they
+    /// live as long as the job's results. Without one, inputs are stored as parameters.
+    void set_input_store(result_store& inputs) { inputs_ = &inputs; }
     ~engine();
     engine(const engine&) = delete;
     engine& operator=(const engine&) = delete;
@@ -104,8 +110,11 @@ public:
     void stop();
 
     /// Creates a PENDING job (QUEUED at once if `run`). Unknown tasks are refused.
+    /// `inputs` (name, content), e.g. uploaded tables, go to the input store when there is one
+    /// (names must be valid result ids), else they are added to the parameters.
     outcome<job> create(std::string_view owner, std::string_view task,
-                        std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run);
+                        std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run,
+                        std::vector<std::pair<std::string, std::string>> inputs = {});
     /// A job of `owner`; other owners' jobs do not exist for them.
     outcome<job> get(std::string_view owner, std::string_view id);
     std::vector<job> list(std::string_view owner, const job_filter& f);
@@ -143,6 +152,8 @@ private:
 
     job_store& store_;
     result_store& results_;
+    result_store* inputs_ = nullptr;
+    void remove_files(const std::string& id);
     const task_registry& tasks_;
     engine_config config_;
     std::atomic<bool> stopping_{false};
