@@ -103,3 +103,14 @@ TEST_CASE("adql limits: parser work is bounded so deep nests repeated across a l
     MESSAGE("refused in " << secs << " s");
     CHECK(parse("SELECT TOP 1 " + joined(repeat("(", 20) + "1" + repeat(")", 20), ", ", 2000) + " FROM t").ok());
 }
+
+TEST_CASE("adql limits: a query inside the limits prints to ADQL that is inside them too") {
+    // Found by adql_fuzz: print_adql writes NOT (NOT (...)) and -(-(...)), which once counted
+    // twice as deep as the query it came from.
+    for (const std::string q : {"SELECT * FROM t WHERE " + repeat("NOT ", 490) + "1=1", "SELECT " + repeat("- ", 490) + "1 AS x FROM t"}) {
+        auto a = parse(q);
+        REQUIRE(a.ok());
+        auto b = parse(print_adql(**a));
+        CHECK_MESSAGE(b.ok(), message(b));
+    }
+}

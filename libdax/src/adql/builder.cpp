@@ -216,6 +216,17 @@ private:
         }
         ~deeper() { --b.depth_; }
     };
+    // Parentheses make no AST node, so they add no level here (the token check bounds them):
+    // print_adql's "NOT (NOT (...))" and "-(-(...))" are then exactly as deep as what they print.
+    template <class F>
+    expr_ptr unnested(F f) {
+        --depth_;
+        struct restore {
+            std::size_t& d;
+            ~restore() { ++d; }
+        } r{depth_};
+        return f();
+    }
 
     // The text of one token. Token indexes count code points: for ASCII input they are byte
     // offsets into the source, which avoids ANTLR's UTF-32 round trip and RuleContext::getText.
@@ -412,7 +423,7 @@ private:
     }
 
     expr_ptr predicate(P::SearchConditionContext* c) {
-        if (auto* p = as<P::PredParenContext>(c)) return condition(p->searchCondition());
+        if (auto* p = as<P::PredParenContext>(c)) return unnested([&] { return condition(p->searchCondition()); });
         if (auto* p = as<P::PredExistsContext>(c)) {
             auto e = make(expr_kind::exists, c);
             e->sub = query_expression(p->queryExpression());
@@ -528,7 +539,7 @@ private:
             return e;
         }
         if (as<P::LitNullContext>(c)) return make(expr_kind::null, c);
-        if (auto* p = as<P::ParenExprContext>(c)) return value(p->valueExpr());
+        if (auto* p = as<P::ParenExprContext>(c)) return unnested([&] { return value(p->valueExpr()); });
         if (auto* p = as<P::ScalarSubqueryContext>(c)) {
             auto e = make(expr_kind::subquery, c);
             e->sub = query_expression(p->queryExpression());
