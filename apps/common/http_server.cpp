@@ -61,10 +61,59 @@ void address_of(int fd, bool peer, std::string& ip, int& port) {
     ip = buf;
 }
 
-// End of the request head ("\r\n\r\n", or bare "\n\n" as httplib also accepts), searched from `from`.
-bool head_complete(const std::string& b, std::size_t from = 0) {
-    from = from > 3 ? from - 3 : 0;
-    return b.find("\r\n\r\n", from) != std::string::npos || b.find("\n\n", from) != std::string::npos;
+// What the gate needs to know of a request head (RFC 9112 sections 2 and 6): where it ends and
+// how the body is framed. Only CRLF line ends: the Debian cpp-httplib does not accept bare LF, so
+// a head it would not see as complete must not reach a worker.
+struct head_info {
+    std::size_t end = std::string::npos;  ///< bytes of the head, blank line included
+    std::size_t content_length = 0;
+    bool chunked_or_other = false;        ///< Transfer-Encoding present: the body's end is not known here
+    bool bad = false;                     ///< conflicting or invalid framing
+    bool complete() const { return end != std::string::npos; }
+};
+
+head_info read_head(const std::string& b, std::size_t from = 0) {
+    head_info h;
+    const auto e = b.find("\r\n\r\n", from > 3 ? from - 3 : 0);
+    if (e == std::string::npos) return h;
+    h.end = e + 4;
+    std::optional<std::size_t> length;
+    for (std::size_t at = b.find("\r\n") + 2; at < e + 2;) {
+        const auto eol = b.find("\r\n", at);
+        const std::string_view line(b.data() + at, eol - at);
+        at = eol + 2;
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string name(line.substr(0, colon));
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        if (name == "transfer-encoding") h.chunked_or_other = true;
+        if (name == "content-length") {
+            std::size_t n = 0;
+            if (value.empty() || value.size() > 15 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                h.bad = true;
+            for (char c : value) n = n * 10 + static_cast<std::size_t>(c - '0');
+            if (length && *length != n) h.bad = true;  // two different lengths: a smuggling attempt
+            length = n;
+        }
+    }
+    if (length && h.chunked_or_other) h.bad = true;  // RFC 9112 section 6.3: both is an attack sign
+    h.content_length = length.value_or(0);
+    return h;
+}
+
+// Bodies up to this size are read by the gate too, so a client announcing a body and not
+// sending it holds no worker either.
+constexpr std::size_t gate_body_bytes = 1 << 20;
+
+// A request the gate may hand to a worker: head complete and, for a small body, the body too.
+bool ready_to_serve(const std::string& b) {
+    const auto h = read_head(b);
+    if (!h.complete()) return false;
+    if (h.bad || h.chunked_or_other || h.content_length > gate_body_bytes) return true;
+    return b.size() >= h.end + h.content_length;
 }
 
 void set_blocking(int fd, bool blocking) {
@@ -76,15 +125,20 @@ void set_blocking(int fd, bool blocking) {
 // the request's deadline (so a body trickled one byte at a time cannot hold a worker for long).
 class conn_stream final : public httplib::Stream {
 public:
-    conn_stream(int fd, std::string head, const server_limits& l) : fd_(fd), buf_(std::move(head)), lim_(l) {}
+    conn_stream(int fd, std::string head, const server_limits& l, std::size_t head_bytes)
+        : fd_(fd), buf_(std::move(head)), lim_(l), head_bytes_(head_bytes) {}
     void set_deadline(steady::time_point t) { deadline_ = t; }
     std::string leftover() const { return buf_.substr(pos_); }
+    std::size_t consumed() const { return consumed_; }
 
     bool is_readable() const override { return pos_ < buf_.size() || wait_for(fd_, POLLIN, millis_until(deadline_)); }
     bool is_writable() const override {
         return wait_for(fd_, POLLOUT, static_cast<int>(lim_.write_timeout.count()));
     }
     ssize_t read(char* ptr, std::size_t size) override {
+        // Whatever the framing (chunked bodies have no Content-Length for httplib to check),
+        // a request never brings more than max_body_bytes after its head.
+        if (consumed_ >= head_bytes_ + lim_.max_body_bytes + 64) return -1;
         if (pos_ >= buf_.size()) {
             buf_.resize(16 << 10);
             pos_ = 0;
@@ -96,11 +150,22 @@ public:
         const std::size_t k = std::min(size, buf_.size() - pos_);
         std::memcpy(ptr, buf_.data() + pos_, k);
         pos_ += k;
+        consumed_ += k;
         return static_cast<ssize_t>(k);
     }
     ssize_t write(const char* ptr, std::size_t size) override {
-        if (!is_writable()) return -1;
-        return ::send(fd_, ptr, size, MSG_NOSIGNAL);
+        // A client that reads slower than min_send_rate while we wait for it (30 s of waiting
+        // allowed first) is cut off: a slow reader must not hold a worker for hours. Time the
+        // response spends waiting for its data (a slow query) does not count.
+        if (blocked_ > 30 && static_cast<double>(sent_) < blocked_ * static_cast<double>(lim_.min_send_rate)) return -1;
+        const auto t0 = steady::now();
+        const bool writable = is_writable();
+        blocked_ += std::chrono::duration<double>(steady::now() - t0).count();
+        if (!writable) return -1;
+        const ssize_t n = ::send(fd_, ptr, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) sent_ += static_cast<std::size_t>(n);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        return n;
     }
     void get_remote_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, true, ip, port); }
     void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(fd_, false, ip, port); }
@@ -109,8 +174,10 @@ public:
 private:
     int fd_;
     std::string buf_;
-    std::size_t pos_ = 0;
+    std::size_t pos_ = 0, consumed_ = 0, sent_ = 0;
+    double blocked_ = 0;  ///< seconds spent waiting for the client to read
     const server_limits& lim_;
+    std::size_t head_bytes_;
     steady::time_point deadline_ = steady::time_point::max();
 };
 
@@ -258,7 +325,7 @@ struct server::impl {
 
     // A connection (new, or kept alive after a response) waits here for its next request head.
     void admit(int fd, std::string head, std::size_t served, steady::time_point deadline) {
-        if (head_complete(head)) return enqueue([this, fd, head = std::move(head), served]() mutable { serve(fd, std::move(head), served); });
+        if (ready_to_serve(head)) return enqueue([this, fd, head = std::move(head), served]() mutable { serve(fd, std::move(head), served); });
         set_blocking(fd, false);
         std::lock_guard g(gm);
         conns[fd] = waiting{std::move(head), deadline, served};
@@ -300,10 +367,9 @@ struct server::impl {
                         if (r > 0) {
                             // The first byte of a request starts its header deadline.
                             if (w.head.empty()) w.deadline = now + lim.header_timeout;
-                            const std::size_t from = w.head.size();
                             w.head.append(buf, static_cast<std::size_t>(r));
-                            if (head_complete(w.head, from)) break;
-                            if (w.head.size() > lim.max_header_bytes) {
+                            if (ready_to_serve(w.head)) break;
+                            if (!read_head(w.head).complete() && w.head.size() > lim.max_header_bytes) {
                                 static const char too_big[] =
                                     "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
                                 (void)!::send(fd, too_big, sizeof too_big - 1, MSG_NOSIGNAL);
@@ -317,7 +383,7 @@ struct server::impl {
                         gone = true;  // closed by the client, or an error
                         break;
                     }
-                    if (!gone && !head_complete(w.head)) continue;
+                    if (!gone && !ready_to_serve(w.head)) continue;
                     ::epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
                     if (gone) close_conn(fd);
                     else ready.emplace_back(fd, std::move(w));
@@ -347,20 +413,34 @@ struct server::impl {
     void serve(int fd, std::string head, std::size_t served) {
         set_blocking(fd, true);
         for (;;) {
-            conn_stream s(fd, std::move(head), lim);
+            const head_info h = read_head(head);
+            conn_stream s(fd, std::move(head), lim, h.end);
             ++served;
             bool stopping_now;
             {
                 std::lock_guard g(m);
                 stopping_now = stopping;
             }
-            const bool last = served >= lim.max_requests_per_connection || stopping_now || !owner.is_running();
+            if (h.bad) {
+                static const char bad[] = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+                (void)!::send(fd, bad, sizeof bad - 1, MSG_NOSIGNAL);
+                return close_conn(fd);
+            }
+            // The connection is reused only when this request's body was read exactly: a body
+            // left unread (a GET with a body, a request refused before its body was read) or a
+            // chunked body (whose end httplib may misjudge) must never be taken for the next
+            // request (request smuggling).
+            const bool last = served >= lim.max_requests_per_connection || stopping_now || !owner.is_running() || h.chunked_or_other;
             bool closed = false;
             s.set_deadline(steady::now() + lim.header_timeout + lim.body_timeout);
             const bool ok = owner.process_request(s, last, closed, nullptr);
-            if (!ok || closed || last) return close_conn(fd);
+            const bool exact = s.consumed() == h.end + h.content_length;
+#ifdef __GLIBC__
+            if (s.consumed() > (4u << 20)) malloc_trim(0);  // a large body's pages go back to the system
+#endif
+            if (!ok || closed || last || !exact) return close_conn(fd);
             std::string rest = s.leftover();
-            if (head_complete(rest)) {
+            if (ready_to_serve(rest)) {
                 head = std::move(rest);  // pipelined: the next request is here already
                 continue;
             }
@@ -382,6 +462,14 @@ server::server(server_limits limits) : impl_(std::make_unique<impl>(*this, limit
     set_write_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.write_timeout).count());
     set_payload_max_length(limits.max_body_bytes);
     Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        // httplib answers any number of overlapping ranges (one request, gigabytes sent): a
+        // request for several ranges gets the whole content instead (RFC 9110 section 14.2
+        // lets a server ignore Range). The request object is httplib's own, not const.
+        if (req.ranges.size() > 1 || req.get_header_value("Range").find(',') != std::string::npos) {
+            auto& own = const_cast<httplib::Request&>(req);
+            own.headers.erase("Range");
+            own.ranges.clear();
+        }
         if (auto bad = non_utf8_parameter(req)) {
             if (impl_->reply) impl_->reply(res, 400, "parameter " + *bad + " is not valid UTF-8 text");
             else res.status = 400;
@@ -438,7 +526,7 @@ server& server::post(const std::string& pattern, Handler handler) {
         httplib::Request r = req;  // the same request, with the body's parameters added
         const std::size_t max = impl_->lim.max_body_bytes;
         std::size_t total = 0;
-        bool too_big = false;
+        bool too_big = false, too_many = false;
         auto budget = [&](std::size_t n) { return !(too_big = too_big || (total += n) > max); };
         bool ok;
         if (req.is_multipart_form_data()) {
@@ -450,13 +538,16 @@ server& server::post(const std::string& pattern, Handler handler) {
                 part = {};
                 have = false;
             };
+            std::size_t parts = 0;
             ok = read(
                 [&](const httplib::MultipartFormData& f) {
                     keep();
                     part = f;
                     part.content.clear();
                     have = true;
-                    return budget(f.name.size() + f.filename.size());
+                    // Each part costs memory beyond its bytes: counted, and their number bounded.
+                    if (++parts > impl_->lim.max_form_parts) return !(too_many = true);
+                    return budget(256 + f.name.size() + f.filename.size() + f.content_type.size());
                 },
                 [&](const char* data, std::size_t n) { return budget(n) && (part.content.append(data, n), true); });
             keep();
@@ -472,17 +563,10 @@ server& server::post(const std::string& pattern, Handler handler) {
             else res.status = status;
         };
         if (too_big) return fail(413, "the request body is larger than " + std::to_string(max) + " bytes");
+        if (too_many) return fail(413, "the request has more than " + std::to_string(impl_->lim.max_form_parts) + " parts");
         if (!ok) return fail(400, "the request body could not be read (incomplete, malformed, or too slow)");
         if (auto bad = non_utf8_parameter(r)) return fail(400, "parameter " + *bad + " is not valid UTF-8 text");
         handler(r, res);
-#ifdef __GLIBC__
-        // A large body's copies are freed now: give their pages back rather than keep them in
-        // this thread's malloc arena.
-        if (total > (4u << 20)) {
-            r = httplib::Request();
-            malloc_trim(0);
-        }
-#endif
     });
     return *this;
 }

@@ -25,6 +25,8 @@ struct server_limits {
     std::size_t max_header_bytes = 64 << 10;           ///< request line and headers
     std::size_t max_body_bytes = 64 << 20;             ///< form and multipart bodies
     std::size_t max_connections = 8192;                ///< open at once; more are closed on arrival
+    std::size_t min_send_rate = 1024;                  ///< bytes/s a client must read at, once it made us wait 30 s
+    std::size_t max_form_parts = 1000;                 ///< multipart parts in one request
 };
 
 /// How a server writes an error reply (status, message): text/plain for UWS, a DALI VOTable for TAP.

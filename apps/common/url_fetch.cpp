@@ -65,7 +65,11 @@ bool internal_address(const addr16& a) {
     static const std::pair<const char*, int> v4[] = {
         {"0.0.0.0", 8},     {"10.0.0.0", 8},     {"100.64.0.0", 10}, {"127.0.0.0", 8},  {"169.254.0.0", 16},
         {"172.16.0.0", 12}, {"192.0.0.0", 24},   {"192.168.0.0", 16}, {"198.18.0.0", 15}, {"224.0.0.0", 3}};
-    static const std::pair<const char*, int> v6[] = {{"::", 127}, {"fc00::", 7}, {"fe80::", 10}, {"ff00::", 8}, {"64:ff9b::", 96}};
+    // IPv4-compatible and -translated forms, NAT64 (both prefixes), 6to4, discard-only, ULA,
+    // link-local, multicast: each can lead to an IPv4 or internal destination.
+    static const std::pair<const char*, int> v6[] = {{"::", 96},        {"::ffff:0:0:0", 96}, {"64:ff9b::", 96}, {"64:ff9b:1::", 48},
+                                                     {"2002::", 16},    {"100::", 64},      {"fc00::", 7},     {"fe80::", 10},
+                                                     {"ff00::", 8},     {"2001:db8::", 32}};
     if (a.v4) {
         for (const auto& [net, bits] : v4) {
             addr16 n;

@@ -36,10 +36,16 @@ public:
         cur_.append(data, size);
         if (cur_.size() >= chunk) flush();
     }
+    explicit result_pipe(std::chrono::steady_clock::time_point deadline) : deadline_(deadline) {}
     void flush() override {
         if (cur_.empty()) return;
         std::unique_lock lk(m_);
-        cv_.wait(lk, [&] { return closed_ || queued_ < ahead; });
+        // The query's time limit holds also when the client reads slowly: the query (its thread,
+        // its database connection, its in-flight slot) is not kept waiting past it.
+        if (!cv_.wait_until(lk, deadline_, [&] { return closed_ || queued_ < ahead; })) {
+            cut_ = true;
+            throw error("the sync time limit was reached while the client was still reading the result");
+        }
         if (closed_) throw error("client disconnected");
         queued_ += cur_.size();
         chunks_.push_back(std::move(cur_));
@@ -80,6 +86,12 @@ public:
         closed_ = true;
         cv_.notify_all();
     }
+    /// True when the result could not be completed in the stream (its end is missing): the
+    /// response must then end without its last chunk, so the client sees it incomplete.
+    bool cut() {
+        std::lock_guard g(m_);
+        return cut_;
+    }
 
 private:
     static constexpr std::size_t chunk = 256 << 10, ahead = 1 << 20;
@@ -88,8 +100,9 @@ private:
     std::deque<std::string> chunks_;
     std::string cur_;
     std::size_t queued_ = 0;
-    bool started_ = false, done_ = false, closed_ = false;
+    bool started_ = false, done_ = false, closed_ = false, cut_ = false;
     std::optional<std::string> failure_;
+    std::chrono::steady_clock::time_point deadline_;
 };
 
 // Bounds the sync queries running at once (limits.queries_in_flight).
@@ -195,10 +208,11 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
         if (!q) return dali_error(res, 400, q.err().what());
         if (q->format->name == "fits") return sync_fits(svc, *q, res);
         auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
-        auto pipe = std::make_shared<result_pipe>();
-        std::thread([&svc, shared, pipe, guard] {
+        const auto deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
+        auto pipe = std::make_shared<result_pipe>(deadline);
+        std::thread([&svc, shared, pipe, guard, deadline] {
             tap::run_limits l;
-            l.deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
+            l.deadline = deadline;
             try {
                 svc.run(*shared, *pipe, l);
                 pipe->finish(std::nullopt);
@@ -215,6 +229,7 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
                 std::string c;
                 while (pipe->next(c))
                     if (!sink.write(c.data(), c.size())) return pipe->close(), false;
+                if (pipe->cut()) return false;
                 sink.done();
                 return true;
             },

@@ -122,6 +122,7 @@ limits:
   header_timeout: 4
   keep_alive_timeout: 2
   max_waiting: 4
+  sync_timeout: 6
 """ % tmp)
 log = open(os.path.join(tmp, "server.log"), "w")
 server = subprocess.Popen([BIN + "/tap-server", "--port", str(port), "--config", os.path.join(tmp, "tap.yaml")],
@@ -436,6 +437,118 @@ try:
         requests.delete(ids[0][0], headers={"X-Auth-Request-User": "up0"}, timeout=30)
         job_id = ids[0][0].rsplit("/", 1)[1]
         check(not os.path.exists(os.path.join(tmp, "data", "uploads", job_id)), "9. deleting the job deletes its uploaded files")
+
+    with probe("review"):
+        # Found by an independent attack on the new code (each failed before its fix).
+        def raw(data, wait=2.0):
+            c = socket.create_connection(("127.0.0.1", port))
+            c.sendall(data)
+            c.settimeout(wait)
+            out = b""
+            try:
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        break
+                    out += d
+            except socket.timeout:
+                pass
+            c.close()
+            return out
+
+        # A body the server does not read is not taken for the next request (smuggling).
+        second = b"GET /tap/async HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: alice\r\n\r\n"
+        reply = raw(b"GET /tap/availability HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: mallory\r\nContent-Length: %d\r\n\r\n" % len(second) + second)
+        check(reply.count(b"HTTP/1.1 ") == 1 and b"uws:jobs" not in reply, "review. an unread GET body is not run as alice's request")
+        reply = raw(b"POST /tap/async?x=%FF HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: mallory\r\nContent-Length: " + str(len(second)).encode() + b"\r\n\r\n" + second)
+        check(reply.count(b"HTTP/1.1 ") == 1, "review. the body of a refused POST is not run as a request")
+        reply = raw(b"POST /tap/sync HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + second)
+        check(reply.startswith(b"HTTP/1.1 400") and reply.count(b"HTTP/1.1 ") == 1, "review. Content-Length with Transfer-Encoding: 400 and closed")
+        # Bare-LF heads and announced bodies that never come hold no worker.
+        held = []
+        for _ in range(70):
+            c = socket.create_connection(("127.0.0.1", port))
+            c.sendall(b"GET /tap/availability HTTP/1.1\r\nHost: x\n\n")
+            held.append(c)
+        for _ in range(70):
+            c = socket.create_connection(("127.0.0.1", port))
+            c.sendall(b"POST /tap/sync HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+            held.append(c)
+        time.sleep(0.5)
+        t0 = time.time()
+        r = requests.get(URL + "/availability", timeout=20)
+        check(r.status_code == 200 and time.time() - t0 < 2, "review. 70 bare-LF heads + 70 missing bodies: a request still answered (%.2f s)" % (time.time() - t0))
+        for c in held:
+            c.close()
+        # Multipart parts cost their overhead: a body of empty parts is refused early.
+        body = b"--B\r\n" + b"\r\n\r\n--B\r\n" * 200000 + b"\r\n\r\n--B--\r\n"
+        r = requests.post(URL + "/sync", data=body, headers={"X-Auth-Request-User": "a", "Content-Type": "multipart/form-data; boundary=B"}, timeout=30)
+        check(r.status_code == 413, "review. 200,000 empty multipart parts: 413 (%d)" % r.status_code)
+        # A chunked body cannot pass the size limit.
+        def chunks():
+            piece = b"x" * (1 << 20)
+            for _ in range(40):
+                yield piece
+        try:
+            r = requests.post(URL + "/sync", data=chunks(), headers={"X-Auth-Request-User": "a", "Content-Type": "text/plain"}, timeout=30)
+            refused = r.status_code >= 400
+        except requests.RequestException:
+            refused = True
+        check(refused, "review. a 40 MB chunked body is refused")
+        # U+FFFE/U+FFFF cannot appear in XML: the job list stays well-formed.
+        requests.post(URL + "/async", data={"LANG": "ADQL", "QUERY": "SELECT 1 AS x FROM demo.stars", "RUNID": "\ufffe\uffff"},
+                      headers={"X-Auth-Request-User": "xml"}, allow_redirects=False, timeout=20)
+        try:
+            ET.fromstring(requests.get(URL + "/async", headers={"X-Auth-Request-User": "xml"}, timeout=20).content)
+            wellformed = True
+        except ET.ParseError:
+            wellformed = False
+        check(wellformed, "review. RUNID with U+FFFE U+FFFF: the job list stays well-formed XML")
+        r = sync("SELECT TOP 1 '\uffff' AS s FROM demo.stars", RESPONSEFORMAT="votable/td")
+        try:
+            ET.fromstring(r.content)
+            wellformed = True
+        except ET.ParseError:
+            wellformed = False
+        check(wellformed, "review. a U+FFFF value in a VOTable stays well-formed XML")
+        # Many overlapping ranges: refused.
+        r = requests.get(URL + "/sync", params={"LANG": "ADQL", "FORMAT": "fits", "QUERY": "SELECT TOP 10 * FROM demo.stars"},
+                         headers={"X-Auth-Request-User": "a", "Range": ",".join(["bytes=0-3000"] + ["0-3000"] * 300)}, timeout=20)
+        check(r.status_code == 200 and len(r.content) < 20000, "review. 300 overlapping ranges: the whole content once (%d, %d bytes)" % (r.status_code, len(r.content)))
+        # Repeated table names: a bounded number of errors, at once.
+        t0 = time.time()
+        r = sync("SELECT TOP 1 id FROM demo.stars t" + ", demo.stars" * 2000)
+        check(r.status_code == 400 and time.time() - t0 < 3 and len(r.content) < 50000,
+              "review. 2,000 repeated table names: 400 in %.2f s, %d bytes" % (time.time() - t0, len(r.content)))
+        # IPv6 forms of internal addresses.
+        for u in ["http://[::127.0.0.1]/", "http://[::ffff:0:127.0.0.1]/", "http://[64:ff9b:1::7f00:1]/", "http://[2002:7f00:1::]/", "http://[100::1]/"]:
+            r = sync("SELECT * FROM TAP_UPLOAD.x", UPLOAD="x," + u)
+            check(r.status_code == 400 and "cannot read this URL" in r.text, "review. URL upload to %s refused" % u)
+        # A slow reader cannot keep a query past sync_timeout (6 s here).
+        slow = []
+        q = "SELECT a.id, b.id FROM demo.stars AS a CROSS JOIN (SELECT TOP 30 id FROM demo.stars) AS b"
+        body = ("LANG=ADQL&MAXREC=3000000&FORMAT=csv&QUERY=" + requests.utils.quote(q)).encode()
+        for _ in range(3):
+            c = socket.socket()
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            c.connect(("127.0.0.1", port))
+            c.sendall(b"POST /tap/sync HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: slow\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            c.recv(200)
+            slow.append(c)
+        time.sleep(9)
+        with open("/proc/%d/status" % server.pid) as f:
+            threads = int(re.search(r"Threads:\s+(\d+)", f.read()).group(1))
+        ended = 0
+        for c in slow:
+            c.settimeout(0.2)
+            try:
+                while c.recv(65536):
+                    pass
+                ended += 1  # EOF: the response ended
+            except (socket.timeout, ConnectionResetError):
+                ended += 0
+            c.close()
+        check(threads < 110, "review. query threads of 3 slow readers ended after sync_timeout (%d threads)" % threads)
 
     check(alive() and server.poll() is None, "the server is alive and serving after all of it")
 finally:

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 namespace dax::adql {
@@ -247,7 +248,17 @@ private:
     std::vector<std::unique_ptr<std::vector<const column_info*>>> cte_columns_;
     std::vector<std::unique_ptr<scope>> scopes_;
 
-    void err(source_span s, std::string m) { errors.push_back({s, std::move(m)}); }
+public:
+    // A hostile query can make thousands of errors (and the work of finding them): after
+    // max_errors the pass stops with what it has.
+    static constexpr std::size_t max_errors = 50;
+    struct too_many_errors {};
+
+private:
+    void err(source_span s, std::string m) {
+        errors.push_back({s, std::move(m)});
+        if (errors.size() >= max_errors) throw too_many_errors{};
+    }
 
     column_info* own(column_info c) {
         root_.owned.push_back(std::make_unique<column_info>(std::move(c)));
@@ -377,14 +388,16 @@ private:
         sc.select = &s;
         last = &sc;
         for (auto& f : s.from) add_table(sc, *f);
-        // Duplicate correlation names in one FROM are an error (ADQL follows SQL here).
-        for (size_t i = 0; i < sc.vars.size(); ++i)
-            for (size_t j = i + 1; j < sc.vars.size(); ++j)
-                if (cat_ && equal_ignoring_case(sc.vars[i].corr.name, sc.vars[j].corr.name) &&
-                    sc.vars[i].schema == sc.vars[j].schema && sc.vars[i].aliased == sc.vars[j].aliased &&
-                    !sc.vars[i].corr.delimited && !sc.vars[j].corr.delimited)
-                    err(sc.vars[j].corr.span, fmt::format("table name or alias '{}' is used twice in FROM; give one an alias",
-                                                          sc.vars[j].corr.name));
+        // Duplicate correlation names in one FROM are an error (ADQL follows SQL here); each
+        // repeated name is reported once, at its later uses.
+        if (cat_) {
+            std::set<std::tuple<std::string, std::string, bool>> seen;
+            for (const auto& v : sc.vars) {
+                if (v.corr.delimited) continue;
+                if (!seen.insert({to_lower(v.corr.name), v.schema, v.aliased}).second)
+                    err(v.corr.span, fmt::format("table name or alias '{}' is used twice in FROM; give one an alias", v.corr.name));
+            }
+        }
         std::vector<const column_info*> out;
         if (s.star) {
             std::set<std::string> seen_merged;
@@ -521,7 +534,8 @@ private:
                 }
                 if (!merged && hits.size() > 1) {
                     std::string where;
-                    for (auto& h : hits) where += (where.empty() ? "" : " and ") + h.first->label;
+                    for (std::size_t i = 0; i < hits.size() && i < 5; ++i) where += (where.empty() ? "" : " and ") + hits[i].first->label;
+                    if (hits.size() > 5) where += fmt::format(" and {} more tables", hits.size() - 5);
                     err(e.span, fmt::format("ambiguous column '{}': it is in {}; qualify it", written(parts), where));
                     return;
                 }
@@ -897,11 +911,17 @@ void run_passes(query& q, const translate_options& options) {
     region_lowering{errors}.query(q);
     if (!errors.empty()) throw error(std::move(errors));
     analyzer a(options.names, q);
-    a.analyze(q, nullptr);
+    bool more = false;
+    try {
+        a.analyze(q, nullptr);
+    } catch (const analyzer::too_many_errors&) {
+        more = true;
+    }
     if (!a.errors.empty()) {
         std::stable_sort(a.errors.begin(), a.errors.end(), [](const diagnostic& x, const diagnostic& y) {
             return x.span.begin < y.span.begin;
         });
+        if (more) a.errors.push_back({{}, fmt::format("(the query has more errors; the first {} are shown)", analyzer::max_errors)});
         throw error(std::move(a.errors));
     }
     dedupe_all(q);

@@ -1,3 +1,5 @@
+#include <dax/utf8.hpp>
+#include <algorithm>
 #include "cell_codec.hpp"
 
 #include <bit>
@@ -27,6 +29,11 @@ namespace {
 // ---- TABLEDATA ----
 
 void escaped(output_buffer& out, std::string_view s) {
+    // Text that is not plain XML-safe UTF-8 (invalid bytes from a database, U+FFFE/U+FFFF) takes
+    // the careful path, so the document stays well-formed; ASCII never does.
+    if (std::any_of(s.begin(), s.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; }) &&
+        (!valid_utf8(s) || s.find("\xEF\xBF\xBE") != std::string_view::npos || s.find("\xEF\xBF\xBF") != std::string_view::npos))
+        return out.put(xml_escape(s));
     for (char ch : s) {
         const unsigned char c = static_cast<unsigned char>(ch);
         switch (c) {

@@ -55,6 +55,12 @@ std::string xml_escape(std::string_view text) {
             // Other control characters cannot appear in XML 1.0.
             out += c < 0x20 ? '?' : ch;
         }
+        // Nor can U+FFFE and U+FFFF (EF BF BE / EF BF BF): they become U+FFFD.
+        if (c == 0xBE || c == 0xBF) {
+            const std::size_t n = out.size();
+            if (n >= 3 && static_cast<unsigned char>(out[n - 3]) == 0xEF && static_cast<unsigned char>(out[n - 2]) == 0xBF)
+                out[n - 1] = static_cast<char>(0xBD);
+        }
     }
     return out;
 }
