@@ -66,6 +66,7 @@ result<server_config> load_config(const std::string& path, server_config c) {
             read_seconds(l, "body_timeout", h.body_timeout);
             read(l, "max_connections", h.max_connections);
             read(l, "max_waiting", h.max_waiting);
+            read(l, "min_send_rate", h.min_send_rate);
             read(l, "max_active_jobs", c.quotas.max_active_jobs);
             read(l, "max_jobs_per_minute", c.quotas.max_jobs_per_minute);
             read(l, "max_result_bytes", c.quotas.max_result_bytes);

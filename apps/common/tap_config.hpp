@@ -21,6 +21,7 @@ struct http_settings {
     std::chrono::seconds body_timeout{120};
     std::size_t max_connections = 8192;
     std::size_t max_waiting = 16;  ///< blocking UWS WAITs at once
+    std::size_t min_send_rate = 1024;  ///< bytes/s a client must read at once it made the server wait 30 s
 };
 
 /// Per-user quotas on async jobs (0: none).

@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
     hl.max_requests_per_connection = cfg.http.max_requests_per_connection;
     hl.body_timeout = cfg.http.body_timeout;
     hl.max_connections = cfg.http.max_connections;
+    hl.min_send_rate = cfg.http.min_send_rate;
     // Form bodies up to the query size, multipart bodies up to the uploads, plus room for the rest.
     hl.max_body_bytes = cfg.service.lim.query.max_bytes * 3 + cfg.service.lim.max_upload_bytes + (1 << 20);
     http::server server(hl);
