@@ -740,7 +740,7 @@ public:
         return CommonTokenStream::LA(i);
     }
     /// Gives the token buffer back (a huge query must not keep its memory in the thread).
-    void release() {
+    void free_tokens() {
         _tokens.clear();
         _tokens.shrink_to_fit();
     }
@@ -835,7 +835,7 @@ result<query_ptr> parse(std::string_view adql, const parse_limits& limits) {
         thread_parser& tp;
         ~release_all() {
             tp.parser.getTreeTracker().reset();
-            tp.tokens.release();
+            tp.tokens.free_tokens();
             if (tp.input.size() > (64u << 10)) {
                 tp.input.load_text("", true);
                 tp.input.shrink();
