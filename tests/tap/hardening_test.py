@@ -119,6 +119,7 @@ limits:
   upload_url_timeout: 3
   max_active_jobs: 12
   max_jobs_per_minute: 30
+  max_result_bytes: 1000000
   header_timeout: 4
   keep_alive_timeout: 2
   max_waiting: 4
@@ -408,6 +409,23 @@ try:
             codes.append(r.status_code)
             time.sleep(0.05)
         check(429 in codes and codes.count(303) <= 30, "9. more than 30 jobs a minute: 429 (%d created)" % codes.count(303))
+
+    with probe("9"):
+        # 9. Stored result bytes: a user whose results hold more than max_result_bytes creates no more jobs.
+        big = {"X-Auth-Request-User": "big"}
+        r = requests.post(URL + "/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 30000 * FROM demo.stars", "FORMAT": "csv", "PHASE": "RUN"},
+                          headers=big, allow_redirects=False, timeout=20)
+        u = r.headers.get("Location", "")
+        for _ in range(100):
+            if requests.get(u + "/phase", headers=big, timeout=20).text.strip() == "COMPLETED":
+                break
+            time.sleep(0.1)
+        r = requests.post(URL + "/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 * FROM demo.stars"}, headers=big, allow_redirects=False, timeout=20)
+        check(r.status_code == 429 and r.headers.get("Retry-After") and "bytes" in r.text,
+              "9. results over max_result_bytes: the next job is 429 with Retry-After (%d)" % r.status_code)
+        requests.delete(u, headers=big, timeout=20)
+        r = requests.post(URL + "/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 * FROM demo.stars"}, headers=big, allow_redirects=False, timeout=20)
+        check(r.status_code == 303, "9. after deleting that job the user creates jobs again (%d)" % r.status_code)
 
     with probe("9"):
         # 9. Inline uploads of async jobs are files beside the results, not rows of the job database.
