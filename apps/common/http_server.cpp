@@ -130,6 +130,7 @@ public:
     void set_deadline(steady::time_point t) { deadline_ = t; }
     std::string leftover() const { return buf_.substr(pos_); }
     std::size_t consumed() const { return consumed_; }
+    std::size_t sent() const { return sent_; }
 
     bool is_readable() const override { return pos_ < buf_.size() || wait_for(fd_, POLLIN, millis_until(deadline_)); }
     bool is_writable() const override {
@@ -436,7 +437,9 @@ struct server::impl {
             const bool ok = owner.process_request(s, last, closed, nullptr);
             const bool exact = s.consumed() == h.end + h.content_length;
 #ifdef __GLIBC__
-            if (s.consumed() > (4u << 20)) malloc_trim(0);  // a large body's pages go back to the system
+            // A large request or response leaves freed pages in this thread's malloc arena: they
+            // go back to the system now, so memory follows the load instead of its peak.
+            if (s.consumed() > (256u << 10) || s.sent() > (4u << 20)) malloc_trim(0);
 #endif
             if (!ok || closed || last || !exact) return close_conn(fd);
             std::string rest = s.leftover();
