@@ -104,9 +104,10 @@ head_info read_head(const std::string& b, std::size_t from = 0) {
     return h;
 }
 
-// Bodies up to this size are read by the gate too, so a client announcing a body and not
-// sending it holds no worker either.
-constexpr std::size_t gate_body_bytes = 1 << 20;
+// Bodies up to this size (a form with a query) are read by the gate too, within the head's
+// deadline, so a client announcing a body and not sending it holds no worker either; larger ones
+// (uploads) are read by a worker within body_timeout. It bounds the gate's memory per connection.
+constexpr std::size_t gate_body_bytes = 64 << 10;
 
 // A request the gate may hand to a worker: head complete and, for a small body, the body too.
 bool ready_to_serve(const std::string& b) {
