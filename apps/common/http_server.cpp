@@ -327,8 +327,17 @@ struct server::impl {
 
     // A connection (new, or kept alive after a response) waits here for its next request head.
     void admit(int fd, std::string head, std::size_t served, steady::time_point deadline) {
-        if (ready_to_serve(head)) return enqueue([this, fd, head = std::move(head), served]() mutable { serve(fd, std::move(head), served); });
         set_blocking(fd, false);
+        // What has arrived already (a client usually sends its request with the connection)
+        // goes to a worker at once, without a round through the gate thread.
+        char buf[8 << 10];
+        const ssize_t n = head.size() < lim.max_header_bytes ? ::recv(fd, buf, sizeof buf, 0) : -1;
+        if (n > 0) {
+            if (head.empty()) deadline = steady::now() + lim.header_timeout;
+            head.append(buf, static_cast<std::size_t>(n));
+        }
+        if (ready_to_serve(head)) return enqueue([this, fd, head = std::move(head), served]() mutable { serve(fd, std::move(head), served); });
+        if (n == 0) return close_conn(fd);  // closed by the client
         std::lock_guard g(gm);
         conns[fd] = waiting{std::move(head), deadline, served};
         epoll_event ev{};
@@ -444,8 +453,16 @@ struct server::impl {
 #endif
             if (!ok || closed || last || !exact) return close_conn(fd);
             std::string rest = s.leftover();
+            // A client that sends its next request right away (a pipeline, a benchmark, a script
+            // in a loop) keeps this worker for up to 2 ms instead of a round through the gate.
+            if (rest.empty() && wait_for(fd, POLLIN, 2)) {
+                char buf[8 << 10];
+                const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+                if (n == 0) return close_conn(fd);
+                if (n > 0) rest.assign(buf, static_cast<std::size_t>(n));
+            }
             if (ready_to_serve(rest)) {
-                head = std::move(rest);  // pipelined: the next request is here already
+                head = std::move(rest);  // the next request is here already
                 continue;
             }
             return admit(fd, std::move(rest), served, steady::now() + (rest.empty() ? lim.keep_alive_timeout : lim.header_timeout));

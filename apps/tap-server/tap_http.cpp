@@ -25,18 +25,21 @@ namespace {
 // document and HTTP status. A client that leaves closes the pipe, which stops the query.
 class result_pipe final : public votable::sink {
 public:
+    explicit result_pipe(std::chrono::steady_clock::time_point deadline) : deadline_(deadline) {}
     // Producer side (the query thread).
     void write(const char* data, std::size_t size) override {
-        {
-            std::lock_guard g(m_);
-            if (closed_) throw error("client disconnected");
-            started_ = true;
+        if (!announced_) {  // the first output: the response can start (flush() sees a closed pipe)
+            {
+                std::lock_guard g(m_);
+                if (closed_) throw error("client disconnected");
+                started_ = true;
+            }
+            cv_.notify_all();
+            announced_ = true;
         }
-        cv_.notify_all();
         cur_.append(data, size);
         if (cur_.size() >= chunk) flush();
     }
-    explicit result_pipe(std::chrono::steady_clock::time_point deadline) : deadline_(deadline) {}
     void flush() override {
         if (cur_.empty()) return;
         std::unique_lock lk(m_);
@@ -98,12 +101,52 @@ private:
     std::mutex m_;
     std::condition_variable cv_;
     std::deque<std::string> chunks_;
-    std::string cur_;
+    std::string cur_;  ///< producer only
+    bool announced_ = false;  ///< producer only
     std::size_t queued_ = 0;
     bool started_ = false, done_ = false, closed_ = false, cut_ = false;
     std::optional<std::string> failure_;
     std::chrono::steady_clock::time_point deadline_;
 };
+
+// Threads that run sync queries, kept for the next query (creating one costs more than a
+// small query); as many as queries run at once, which queries_in_flight bounds.
+class thread_reuse {
+public:
+    void run(std::function<void()> f) {
+        std::unique_lock lk(m_);
+        if (idle_ == 0) {
+            std::thread([this] { loop(); }).detach();
+            ++idle_;
+        }
+        --idle_;
+        tasks_.push_back(std::move(f));
+        cv_.notify_one();
+    }
+
+private:
+    void loop() {
+        std::unique_lock lk(m_);
+        for (;;) {
+            cv_.wait(lk, [&] { return !tasks_.empty(); });
+            auto f = std::move(tasks_.front());
+            tasks_.pop_front();
+            lk.unlock();
+            f();
+            f = nullptr;  // releases what the task held (its in-flight slot) before waiting
+            lk.lock();
+            ++idle_;
+        }
+    }
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> tasks_;
+    std::size_t idle_ = 0;
+};
+thread_reuse& query_threads() {
+    static auto* t = new thread_reuse;  // lives as long as the process, like its threads
+    return *t;
+}
 
 // Bounds the sync queries running at once (limits.queries_in_flight).
 class in_flight {
@@ -210,7 +253,7 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
         auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
         const auto deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
         auto pipe = std::make_shared<result_pipe>(deadline);
-        std::thread([&svc, shared, pipe, guard, deadline] {
+        query_threads().run([&svc, shared, pipe, guard, deadline] {
             tap::run_limits l;
             l.deadline = deadline;
             try {
@@ -221,7 +264,7 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
                 // (DALI 1.1 section 4.4.3); before, the message becomes the error response.
                 pipe->finish(std::string(e.what()));
             }
-        }).detach();
+        });
         if (auto failure = pipe->wait_start()) return dali_error(res, 400, *failure);
         res.set_chunked_content_provider(
             shared->format->mime,
