@@ -164,6 +164,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
                 auto old = eng.get(*owner, v);
                 if (refused(res, old)) return;
                 for (const auto& p : old.value->parameters) ps.push_back(p);
+                for (auto& in : eng.inputs(*owner, v)) inputs.push_back(std::move(in));  // its uploads, while kept
             } else {
                 ps.push_back({k, v});
             }

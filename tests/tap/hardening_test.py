@@ -450,6 +450,16 @@ try:
             done.append(ph == "COMPLETED" and res.strip().endswith("400000"))
         grew = size() - before
         check(all(done) and grew < 1 << 20, "9. three async jobs with 2.7 MB inline uploads ran; the job database grew %d KB" % (grew // 1024))
+        r = requests.post(URL + "/async", data={"RERUN": ids[1][0].rsplit("/", 1)[1], "PHASE": "RUN"}, headers={"X-Auth-Request-User": "up1"},
+                          allow_redirects=False, timeout=20)
+        again = r.headers.get("Location", "")
+        for _ in range(300):
+            ph = requests.get(again + "/phase", headers={"X-Auth-Request-User": "up1"}, timeout=20).text.strip()
+            if ph in ("COMPLETED", "ERROR"):
+                break
+            time.sleep(0.1)
+        res = requests.get(again + "/results/result", headers={"X-Auth-Request-User": "up1"}, timeout=20).text
+        check(ph == "COMPLETED" and res.strip().endswith("400000"), "9. RERUN of a job with an inline upload takes the upload along (%s)" % ph)
         params = requests.get(ids[0][0] + "/parameters", headers={"X-Auth-Request-User": "up0"}, timeout=30).text
         check(len(params) < 10000, "9. the job's parameters do not carry the upload (%d bytes)" % len(params))
         requests.delete(ids[0][0], headers={"X-Auth-Request-User": "up0"}, timeout=30)

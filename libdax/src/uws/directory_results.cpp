@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <dax/uws/results.hpp>
 
 #include <fcntl.h>
@@ -76,6 +77,18 @@ public:
         thread_local std::mt19937_64 rng{std::random_device{}()};
         const fs::path tmp = d / fmt::format(".{}.{:016x}.part", result_id, rng());
         return std::make_unique<file_output>(tmp, d / std::string(result_id));
+    }
+
+    std::vector<std::string> list(std::string_view job_id) const override {
+        std::vector<std::string> ids;
+        if (!valid_id(job_id)) return ids;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(dir_ / std::string(job_id), ec)) {
+            const std::string name = e.path().filename().string();
+            if (e.is_regular_file(ec) && valid_id(name)) ids.push_back(name);  // not the .part files
+        }
+        std::sort(ids.begin(), ids.end());
+        return ids;
     }
 
     std::string path(std::string_view job_id, std::string_view result_id) const override {

@@ -169,6 +169,19 @@ outcome<job> engine::create(std::string_view owner, std::string_view task,
     return ok(std::move(j));
 }
 
+std::vector<std::pair<std::string, std::string>> engine::inputs(std::string_view owner, std::string_view id) {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto j = store_.get(id);
+    if (!inputs_ || !j || j->owner != owner) return out;
+    for (const auto& name : inputs_->list(id)) {
+        std::ifstream in(inputs_->path(id, name), std::ios::binary);
+        std::stringstream text;
+        text << in.rdbuf();
+        out.push_back({name, text.str()});
+    }
+    return out;
+}
+
 void engine::remove_files(const std::string& id) {
     results_.remove_job(id);
     if (inputs_) inputs_->remove_job(id);

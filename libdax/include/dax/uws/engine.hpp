@@ -115,6 +115,8 @@ public:
     outcome<job> create(std::string_view owner, std::string_view task,
                         std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run,
                         std::vector<std::pair<std::string, std::string>> inputs = {});
+    /// The input files of a job of `owner` (name, content), while its results are kept.
+    std::vector<std::pair<std::string, std::string>> inputs(std::string_view owner, std::string_view id);
     /// A job of `owner`; other owners' jobs do not exist for them.
     outcome<job> get(std::string_view owner, std::string_view id);
     std::vector<job> list(std::string_view owner, const job_filter& f);

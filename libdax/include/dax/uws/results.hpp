@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dax::uws {
 
@@ -26,6 +27,8 @@ public:
     virtual std::string path(std::string_view job_id, std::string_view result_id) const = 0;
     /// Deletes every result of a job, committed or not.
     virtual void remove_job(std::string_view job_id) = 0;
+    /// The ids of a job's committed results.
+    virtual std::vector<std::string> list(std::string_view job_id) const = 0;
 };
 
 /// Results in `directory`/<job>/<result>, created if missing.
