@@ -1,4 +1,5 @@
 #include "http_server.hpp"
+#include "thread_pool.hpp"
 
 #include <dax/utf8.hpp>
 
@@ -209,41 +210,6 @@ private:
     std::size_t pos_ = 0;
 };
 
-// application/x-www-form-urlencoded (HTML 5 section 4.10.21.7): '+' is a space, %XX a byte.
-std::string form_decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') out += ' ';
-        else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-void parse_form(std::string_view body, httplib::Params& params) {
-    std::size_t start = 0;
-    while (start <= body.size()) {
-        std::size_t end = body.find('&', start);
-        if (end == std::string_view::npos) end = body.size();
-        const auto item = body.substr(start, end - start);
-        start = end + 1;
-        if (item.empty()) continue;
-        const auto eq = item.find('=');
-        params.emplace(form_decode(item.substr(0, eq)), eq == std::string_view::npos ? "" : form_decode(item.substr(eq + 1)));
-    }
-}
-
 }  // namespace
 
 // ---- the worker pool and the gate -----------------------------------------------------------
@@ -254,12 +220,9 @@ struct server::impl {
     error_reply reply;
     HandlerWithResponse user_pre_routing;
 
-    // Workers.
-    std::mutex m;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> tasks;
-    std::vector<std::thread> workers;
+    std::mutex m;  // guards stopping
     bool stopping = false;
+    std::unique_ptr<thread_pool> workers;
 
     // The gate: connections waiting for a whole request head.
     struct waiting {
@@ -280,7 +243,7 @@ struct server::impl {
         ev.events = EPOLLIN;
         ev.data.fd = wake;
         ::epoll_ctl(ep, EPOLL_CTL_ADD, wake, &ev);
-        for (std::size_t i = 0; i < std::max<std::size_t>(1, lim.workers); ++i) workers.emplace_back([this] { work(); });
+        workers = std::make_unique<thread_pool>(lim.workers);
         gate = std::thread([this] { watch(); });
     }
     ~impl() {
@@ -288,36 +251,16 @@ struct server::impl {
             std::lock_guard g(m);
             stopping = true;
         }
-        cv.notify_all();
         std::uint64_t one = 1;
         (void)!::write(wake, &one, sizeof one);
         gate.join();
-        for (auto& t : workers) t.join();
+        workers.reset();  // requests in progress end (their connections close), then the threads
         for (auto& [fd, w] : conns) ::close(fd);
         ::close(ep);
         ::close(wake);
     }
 
-    void work() {
-        for (;;) {
-            std::function<void()> f;
-            {
-                std::unique_lock lk(m);
-                cv.wait(lk, [&] { return stopping || !tasks.empty(); });
-                if (tasks.empty()) return;
-                f = std::move(tasks.front());
-                tasks.pop_front();
-            }
-            f();
-        }
-    }
-    void enqueue(std::function<void()> f) {
-        {
-            std::lock_guard g(m);
-            tasks.push_back(std::move(f));
-        }
-        cv.notify_one();
-    }
+    void enqueue(std::function<void()> f) { workers->run(std::move(f)); }
 
     void close_conn(int fd) {
         ::shutdown(fd, SHUT_RDWR);
@@ -576,7 +519,7 @@ server& server::post(const std::string& pattern, Handler handler) {
             std::string body;
             ok = read([&](const char* data, std::size_t n) { return budget(n) && (body.append(data, n), true); });
             const std::string type = req.get_header_value("Content-Type");
-            if (type.empty() || type.rfind("application/x-www-form-urlencoded", 0) == 0) parse_form(body, r.params);
+            if (type.empty() || type.rfind("application/x-www-form-urlencoded", 0) == 0) httplib::detail::parse_query_text(body, r.params);  // as httplib decodes forms
             r.body = std::move(body);
         }
         auto fail = [&](int status, const std::string& m) {

@@ -1,5 +1,6 @@
 #include "tap_http.hpp"
 #include "landing_page.hpp"
+#include "../common/thread_pool.hpp"
 #include "../common/url_fetch.hpp"
 
 #include <fmt/format.h>
@@ -111,40 +112,8 @@ private:
 
 // Threads that run sync queries, kept for the next query (creating one costs more than a
 // small query); as many as queries run at once, which queries_in_flight bounds.
-class thread_reuse {
-public:
-    void run(std::function<void()> f) {
-        std::unique_lock lk(m_);
-        if (idle_ == 0) {
-            std::thread([this] { loop(); }).detach();
-            ++idle_;
-        }
-        --idle_;
-        tasks_.push_back(std::move(f));
-        cv_.notify_one();
-    }
-
-private:
-    void loop() {
-        std::unique_lock lk(m_);
-        for (;;) {
-            cv_.wait(lk, [&] { return !tasks_.empty(); });
-            auto f = std::move(tasks_.front());
-            tasks_.pop_front();
-            lk.unlock();
-            f();
-            f = nullptr;  // releases what the task held (its in-flight slot) before waiting
-            lk.lock();
-            ++idle_;
-        }
-    }
-    std::mutex m_;
-    std::condition_variable cv_;
-    std::deque<std::function<void()>> tasks_;
-    std::size_t idle_ = 0;
-};
-thread_reuse& query_threads() {
-    static auto* t = new thread_reuse;  // lives as long as the process, like its threads
+http::thread_pool& query_threads() {
+    static auto* t = new http::thread_pool(SIZE_MAX);  // lives as long as the process, like its threads
     return *t;
 }
 

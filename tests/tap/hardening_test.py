@@ -40,6 +40,30 @@ def free_port():
     return p
 
 
+def read_all(c, wait):
+    """Bytes from socket c until it closes or sends nothing for `wait` seconds."""
+    c.settimeout(wait)
+    out = b""
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            out += d
+    except socket.timeout:
+        pass
+    return out
+
+
+def raw(data, wait=2.0):
+    """Sends bytes on a new connection to the server; what comes back."""
+    c = socket.create_connection(("127.0.0.1", port))
+    c.sendall(data)
+    out = read_all(c, wait)
+    c.close()
+    return out
+
+
 class listener:
     """A raw TCP server on loopback that records what arrives (and can answer slowly)."""
 
@@ -75,16 +99,7 @@ class listener:
                     break
                 data += d
             time.sleep(0.3)  # whatever a smuggled second request would add
-            c.settimeout(0.2)
-            try:
-                while True:
-                    d = c.recv(65536)
-                    if not d:
-                        break
-                    data += d
-            except socket.timeout:
-                pass
-            self.received += data
+            self.received += data + read_all(c, 0.2)
             if self.trickle:  # 1 byte per second, for ever (the test closes it)
                 c.sendall(b"HTTP/1.0 200 OK\r\n")
                 for _ in range(600):
@@ -303,15 +318,7 @@ try:
 
     with probe("12"):
         # 12. Header identity: a repeated header is refused.
-        s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"GET /tap/async HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: eve\r\nX-Auth-Request-User: alice\r\nConnection: close\r\n\r\n")
-        reply = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            reply += d
-        s.close()
+        reply = raw(b"GET /tap/async HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: eve\r\nX-Auth-Request-User: alice\r\nConnection: close\r\n\r\n", 20)
         check(reply.startswith(b"HTTP/1.1 401"), "12. two X-Auth-Request-User headers: 401 (%r)" % reply[:20])
 
     with probe("13"):
@@ -468,22 +475,6 @@ try:
 
     with probe("review"):
         # Found by an independent attack on the new code (each failed before its fix).
-        def raw(data, wait=2.0):
-            c = socket.create_connection(("127.0.0.1", port))
-            c.sendall(data)
-            c.settimeout(wait)
-            out = b""
-            try:
-                while True:
-                    d = c.recv(65536)
-                    if not d:
-                        break
-                    out += d
-            except socket.timeout:
-                pass
-            c.close()
-            return out
-
         # A body the server does not read is not taken for the next request (smuggling).
         second = b"GET /tap/async HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: alice\r\n\r\n"
         reply = raw(b"GET /tap/availability HTTP/1.1\r\nHost: x\r\nX-Auth-Request-User: mallory\r\nContent-Length: %d\r\n\r\n" % len(second) + second)
