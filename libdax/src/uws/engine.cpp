@@ -46,6 +46,13 @@ outcome<T> ok(T v) {
     return o;
 }
 
+std::string file_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 class running_context final : public task_context {
 public:
     running_context(const job& j, std::shared_ptr<detail::running_job> r, result_store& results, job_store& store,
@@ -55,10 +62,7 @@ public:
         if (!inputs_ || !valid_id(name)) return std::nullopt;
         const std::string p = inputs_->path(job_.id, name);
         if (p.empty()) return std::nullopt;
-        std::ifstream in(p, std::ios::binary);
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str();
+        return file_text(p);
     }
     const job& current() const override { return job_; }
     bool cancelled() const override { return r_->cancelled; }
@@ -173,12 +177,7 @@ std::vector<std::pair<std::string, std::string>> engine::inputs(std::string_view
     std::vector<std::pair<std::string, std::string>> out;
     auto j = store_.get(id);
     if (!inputs_ || !j || j->owner != owner) return out;
-    for (const auto& name : inputs_->list(id)) {
-        std::ifstream in(inputs_->path(id, name), std::ios::binary);
-        std::stringstream text;
-        text << in.rdbuf();
-        out.push_back({name, text.str()});
-    }
+    for (const auto& name : inputs_->list(id)) out.push_back({name, file_text(inputs_->path(id, name))});
     return out;
 }
 
