@@ -75,6 +75,9 @@ world& open_world() {
         w->server->set_error_reply([](httplib::Response& res, int status, const std::string& m) {
             tapserver::dali_error(res, status, m);
         });
+        // The engine's threads stop before the statics they use are destroyed at exit (they
+        // were seen reading a freed one while libFuzzer's exit ran the destructors).
+        std::atexit([] { open_world().engine->stop(); });
         return w;
     }();
     return *w;

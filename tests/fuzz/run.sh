@@ -92,7 +92,9 @@ for t in "${targets[@]}"; do
   echo "=== $t: ${seconds}s from $(ls "$seeds" | wc -l) seeds (+$(ls "$corpus" | wc -l) kept inputs)"
   # The first directory receives the inputs that add coverage; the seeds are only read.
   TIMEFORMAT='%U %S'
-  { time "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="$(max_len_of "$t")" \
+  # libFuzzer stops by itself after max_total_time; the outer limit turns a hang (a unit that
+  # never returns, or an exit that never ends) into a FAIL with the log, not a CTest timeout.
+  { time timeout -k 10 $((seconds + 90)) "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="$(max_len_of "$t")" \
       -print_final_stats=1 -dict="$(dict_of "$t")" -artifact_prefix="$artifacts/" \
       "$corpus" "$seeds" >"$log" 2>&1; } 2>"$work/$t.time"
   rc=$?
@@ -109,6 +111,7 @@ for t in "${targets[@]}"; do
   if [ $rc -ne 0 ] || [ -z "$execs" ]; then
     status=FAIL
     failed=1
+    [ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "--- $t did not end within $((seconds + 90)) s (a hang)"
   fi
   line=$(printf '%-22s %s  execs=%s  exec/s=%s  cpu=%ss  cov=%s->%s (+%s)  ft=%s  new_units=%s  rss=%sMB' \
     "$t" "$status" "${execs:-?}" "${eps:-?}" "${cpu:-?}" "${cov0:-?}" "${cov1:-?}" \

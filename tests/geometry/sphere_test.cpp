@@ -1,5 +1,6 @@
 // The spherical geometry behind the SQLite functions and the translators.
-#include "geometry/sphere.hpp"
+#include <dax/geometry/sphere.hpp>
+#include <dax/dali/shapes.hpp>
 
 #include <dax/sqlite/functions.hpp>
 
@@ -59,33 +60,33 @@ TEST_CASE("geometry: a concave polygon excludes its notch") {
 }
 
 TEST_CASE("geometry: areas in square degrees") {
-    auto circle = parse_dali("0 0 90");
+    auto circle = dax::dali::read_shape("0 0 90");
     REQUIRE(circle);
     CHECK(std::fabs(area_deg2(*circle) - 41252.96124941927 / 2) < 1e-6);
-    auto tri = parse_dali("0 0 90 0 0 90");  // one octant
+    auto tri = dax::dali::read_shape("0 0 90 0 0 90");  // one octant
     REQUIRE(tri);
     CHECK(std::fabs(area_deg2(*tri) - 41252.96124941927 / 8) < 1e-6);
 }
 
 TEST_CASE("geometry: DALI strings parse by their number of values") {
-    CHECK(parse_dali("1 2")->kind == shape::kind_t::point);
-    CHECK(parse_dali("1 2 3")->kind == shape::kind_t::circle);
-    CHECK(parse_dali("1 2 3 4 5 6")->kind == shape::kind_t::polygon);
-    CHECK_FALSE(parse_dali("1 2 3 4"));
-    CHECK_FALSE(parse_dali("1 x"));
-    CHECK_FALSE(parse_dali("0 0 0 0 0 0"));  // degenerate polygon
+    CHECK(dax::dali::read_shape("1 2")->kind == shape::kind_t::point);
+    CHECK(dax::dali::read_shape("1 2 3")->kind == shape::kind_t::circle);
+    CHECK(dax::dali::read_shape("1 2 3 4 5 6")->kind == shape::kind_t::polygon);
+    CHECK_FALSE(dax::dali::read_shape("1 2 3 4"));
+    CHECK_FALSE(dax::dali::read_shape("1 x"));
+    CHECK_FALSE(dax::dali::read_shape("0 0 0 0 0 0"));  // degenerate polygon
 }
 
 TEST_CASE("geometry: region relations") {
-    auto c = *parse_dali("10 10 1");
-    auto big = *parse_dali("10 10 5");
-    auto sq = *parse_dali("8 8 12 8 12 12 8 12");
+    auto c = *dax::dali::read_shape("10 10 1");
+    auto big = *dax::dali::read_shape("10 10 5");
+    auto sq = *dax::dali::read_shape("8 8 12 8 12 12 8 12");
     CHECK(*contains(c, big));
     CHECK_FALSE(*contains(big, c));
     CHECK(*contains(c, sq));
     CHECK(*intersects(big, sq));
-    CHECK_FALSE(*intersects(*parse_dali("50 50 1"), sq));
-    CHECK(*intersects(*parse_dali("13 10 1.5"), sq));  // circle overlapping an edge, centre outside
+    CHECK_FALSE(*intersects(*dax::dali::read_shape("50 50 1"), sq));
+    CHECK(*intersects(*dax::dali::read_shape("13 10 1.5"), sq));  // circle overlapping an edge, centre outside
 }
 
 namespace {

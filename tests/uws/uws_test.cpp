@@ -339,8 +339,13 @@ TEST_CASE("uws: destruction archives a job and deletes its results; history expi
     auto done = wait_for(e, "u", j.value->id, phase::completed);
     REQUIRE_FALSE(results->path(done.id, "result").empty());
     CHECK(e.set_destruction("u", done.id, now_ms() - 1ms));
-    CHECK(e.reap() >= 1);
+    // The engine's own loop reaps once a second too: whichever comes first archives the job.
+    e.reap();
     auto archived = e.get("u", done.id);
+    for (int i = 0; i < 300 && archived.value->ph != phase::archived; ++i) {
+        std::this_thread::sleep_for(10ms);  // the loop's round may still be finishing
+        archived = e.get("u", done.id);
+    }
     CHECK(archived.value->ph == phase::archived);
     CHECK(archived.value->results.empty());
     CHECK(archived.value->parameter("query") == "SELECT 1");  // the history keeps the query

@@ -1,5 +1,6 @@
 #pragma once
 /// Errors shared by every libdax module: one base type, optionally carrying source positions.
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -26,16 +27,36 @@ struct diagnostic {
     std::string to_string() const;
 };
 
-/// The one libdax error type: one or more diagnostics (e.g. every unknown name of a query).
+/// What kind of failure an error is: decides the HTTP status once, for every service
+/// (dax/dali/status.hpp), instead of at each call site.
+enum class error_kind {
+    usage,            ///< bad input from the caller (HTTP 400; the default)
+    not_found,        ///< the named thing does not exist (404)
+    unauthenticated,  ///< who is asking is unknown and must be (401)
+    forbidden,        ///< known, but not allowed (403)
+    overloaded,       ///< a limit of the service: try again later (503 + Retry-After)
+    unsupported,      ///< valid, but this service does not do it (400, DALI "NotSupported")
+    internal,         ///< the service failed: a database, a disk (500)
+};
+
+/// The one libdax error type: one or more diagnostics (e.g. every unknown name of a query),
+/// and a kind.
 class error : public std::runtime_error {
 public:
     explicit error(std::string message);
+    error(error_kind kind, std::string message);
     error(source_span span, std::string message);
     explicit error(std::vector<diagnostic> diagnostics);
     const std::vector<diagnostic>& diagnostics() const { return diagnostics_; }
+    error_kind kind() const { return kind_; }
+    /// error_kind::overloaded: when trying again may succeed (0: unknown).
+    std::chrono::seconds retry_after() const { return retry_after_; }
+    error& with_retry_after(std::chrono::seconds s) { return retry_after_ = s, *this; }
 
 private:
     std::vector<diagnostic> diagnostics_;
+    error_kind kind_ = error_kind::usage;
+    std::chrono::seconds retry_after_{0};
 };
 
 /// A value or an error: expected outcomes (bad input) are returned, not thrown.
@@ -51,7 +72,10 @@ public:
     const T& value() const& { return std::get<0>(v_); }
     const error& err() const { return std::get<1>(v_); }
     T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+    T&& operator*() && { return std::move(*this).value(); }
     T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
 
 private:
     std::variant<T, error> v_;

@@ -1,6 +1,7 @@
 // ADQL -> MySQL/MariaDB with plain SQL spherical math (no extension), and the Qserv flavour
 // that emits the sciSQL UDFs Rubin's Qserv recognises for spatial restrictions.
 #include "functions.hpp"
+#include <dax/dali/shapes.hpp>
 #include "printer.hpp"
 
 #include <cmath>
@@ -197,7 +198,7 @@ protected:
                 std::vector<double> n;
                 if (s.kind == value_type::polygon) for (auto& v : s.vertices) { n.push_back(v.lon); n.push_back(v.lat); }
                 else { n = {s.center.lon, s.center.lat}; if (s.kind == value_type::circle) n.push_back(s.radius); }
-                return geometry::parse_dali(geometry::format_dali(n));
+                return dali::read_shape(geometry::format_dali(n));
             };
             auto sa = shape_of(*ca), sb = shape_of(*cb);
             std::optional<bool> r;
@@ -285,7 +286,7 @@ protected:
             std::vector<double> n;
             if (s->kind == value_type::polygon) for (auto& v : s->vertices) { n.push_back(v.lon); n.push_back(v.lat); }
             else { n = {s->center.lon, s->center.lat}; if (s->kind == value_type::circle) n.push_back(s->radius); }
-            auto sh = geometry::parse_dali(geometry::format_dali(n));
+            auto sh = dali::read_shape(geometry::format_dali(n));
             number(sh ? geometry::area_deg2(*sh) : 0);
             return;
         }

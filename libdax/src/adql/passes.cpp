@@ -2,7 +2,8 @@
 // typing (geometry, units), result-column metadata, and the MAXREC row limit.
 #include <dax/adql/translate.hpp>
 
-#include "../geometry/sphere.hpp"
+#include <dax/dali/shapes.hpp>
+#include <dax/geometry/sphere.hpp>
 #include "functions.hpp"
 #include "units.hpp"
 
@@ -106,60 +107,18 @@ struct region_lowering {
     }
 
     void lower(expr_ptr& e) {
-        const std::string text = e->args[0]->text;
-        std::istringstream in(text);
-        std::vector<std::string> words;
-        for (std::string w; in >> w;) words.push_back(w);
-        auto fail = [&](const std::string& why) {
-            errors.push_back({e->args[0]->span, "REGION: " + why});
-        };
-        if (words.empty()) return fail("empty region string");
-        std::string shape = to_lower(words[0]);
-        size_t i = 0;
-        function_id fn;
-        if (shape == "circle" || shape == "polygon" || shape == "box" || shape == "position") {
-            fn = shape == "circle" ? function_id::circle : shape == "polygon" ? function_id::polygon
-               : shape == "box" ? function_id::box : function_id::point;
-            i = 1;
-            // STC-S flavour words: a frame, a reference position, a flavour (ADQL 2.1 section 4.2.8).
-            while (i < words.size() && std::isalpha(static_cast<unsigned char>(words[i][0]))) {
-                std::string w = to_upper(words[i]);
-                static const std::set<std::string> ok = {"ICRS", "FK5", "J2000", "UNKNOWNFRAME", "GEOCENTER",
-                    "BARYCENTER", "HELIOCENTER", "TOPOCENTER", "UNKNOWNREFPOS", "SPHERICAL2", "CARTESIAN2"};
-                if (!ok.count(w))
-                    return fail(fmt::format("frame or flag '{}' is not supported (only ICRS-compatible "
-                                            "frames; no coordinate conversion is done)", words[i]));
-                ++i;
-            }
-        } else if (shape == "union" || shape == "intersection" || shape == "not" || shape == "ellipse" ||
-                   shape == "convex") {
-            return fail(fmt::format("STC-S {} regions are not supported", words[0]));
-        } else {
-            fn = function_id::udf;  // DALI: decided by the count of numbers
+        auto r = dali::parse_region(e->args[0]->text);
+        if (!r) {
+            errors.push_back({e->args[0]->span, std::string("REGION: ") + r.err().what()});
+            return;
         }
-        std::vector<double> nums;
-        for (; i < words.size(); ++i) {
-            try {
-                size_t used = 0;
-                nums.push_back(std::stod(words[i], &used));
-                if (used != words[i].size()) throw std::invalid_argument("x");
-            } catch (...) {
-                return fail(fmt::format("'{}' is not a number", words[i]));
-            }
-        }
-        if (fn == function_id::udf) {
-            if (nums.size() == 2) fn = function_id::point;
-            else if (nums.size() == 3) fn = function_id::circle;
-            else if (nums.size() >= 6 && nums.size() % 2 == 0) fn = function_id::polygon;
-            else return fail("not an STC-S or DALI region (expected 2, 3 or an even number >= 6 of values)");
-        }
-        size_t want = fn == function_id::point ? 2 : fn == function_id::circle ? 3 : fn == function_id::box ? 4 : 0;
-        if (want ? nums.size() != want : (nums.size() < 6 || nums.size() % 2 != 0))
-            return fail(fmt::format("wrong number of values ({}) for {}", nums.size(), shape));
+        using k = dali::shape::kind_t;
+        const function_id fn = r->kind == k::point ? function_id::point : r->kind == k::circle ? function_id::circle
+                             : r->kind == k::box   ? function_id::box   : function_id::polygon;
         auto out = std::make_unique<adql::expr>(expr_kind::function, e->span);
         out->fn = fn;
         out->text = std::string(detail::builtin_name(fn));
-        for (double v : nums) out->args.push_back(number_literal(v, e->args[0]->span));
+        for (double v : r->numbers) out->args.push_back(number_literal(v, e->args[0]->span));
         e = std::move(out);
     }
 };

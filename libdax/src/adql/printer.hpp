@@ -4,7 +4,7 @@
 #include <dax/adql/ast.hpp>
 #include <dax/adql/translate.hpp>
 
-#include "../geometry/sphere.hpp"
+#include <dax/geometry/sphere.hpp>
 
 #include <optional>
 #include <string>

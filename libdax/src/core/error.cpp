@@ -22,6 +22,8 @@ std::string join(const std::vector<diagnostic>& d) {
 
 error::error(std::string message) : error(std::vector<diagnostic>{{source_span{}, std::move(message)}}) {}
 
+error::error(error_kind kind, std::string message) : error(std::move(message)) { kind_ = kind; }
+
 error::error(source_span span, std::string message)
     : error(std::vector<diagnostic>{{span, std::move(message)}}) {}
 

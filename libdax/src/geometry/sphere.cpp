@@ -1,6 +1,6 @@
 #include <cctype>
 #include <cstdint>
-#include "sphere.hpp"
+#include <dax/geometry/sphere.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -200,55 +200,6 @@ double polygon_area_sr(const polygon& p) {
 }
 
 double circle_area_sr(double r) { return 2 * pi * (1 - std::cos(r * deg)); }
-
-std::optional<shape> parse_dali(std::string_view text) {
-    shape s;
-    const char* p = text.data();
-    const char* end = p + text.size();
-    // STC-S forms ("POLYGON ICRS ...", "CIRCLE ...", "POSITION ...", as in ObsCore's
-    // adql:REGION columns): the shape keyword, then frame words, then the same numbers.
-    std::size_t expect_min = 0, expect_max = SIZE_MAX;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n')) ++p;
-    if (p < end && std::isalpha(static_cast<unsigned char>(*p))) {
-        std::string word;
-        for (; p < end && std::isalpha(static_cast<unsigned char>(*p)); ++p) word += static_cast<char>(std::tolower(static_cast<unsigned char>(*p)));
-        if (word == "polygon") expect_min = 6;
-        else if (word == "circle") expect_min = expect_max = 3;
-        else if (word == "position") expect_min = expect_max = 2;
-        else return std::nullopt;
-        for (;;) {  // frame, reference position, flavour
-            while (p < end && (*p == ' ' || *p == '\t' || *p == '\n')) ++p;
-            if (p >= end || !std::isalpha(static_cast<unsigned char>(*p))) break;
-            while (p < end && (std::isalnum(static_cast<unsigned char>(*p)) || *p == '_')) ++p;
-        }
-    }
-    while (p < end) {
-        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == ',')) ++p;
-        if (p >= end) break;
-        double v;
-        auto [q, ec] = std::from_chars(p, end, v);
-        if (ec != std::errc()) return std::nullopt;
-        s.numbers.push_back(v);
-        p = q;
-    }
-    const auto& n = s.numbers;
-    if (n.size() < expect_min || n.size() > expect_max) return std::nullopt;
-    if (n.size() == 2) {
-        s.kind = shape::kind_t::point;
-        s.center = to_vec(n[0], n[1]);
-    } else if (n.size() == 3) {
-        s.kind = shape::kind_t::circle;
-        s.center = to_vec(n[0], n[1]);
-        s.radius = n[2];
-    } else if (n.size() >= 6 && n.size() % 2 == 0) {
-        s.kind = shape::kind_t::polygon;
-        for (size_t i = 0; i < n.size(); i += 2) s.poly.vertices.push_back(to_vec(n[i], n[i + 1]));
-        if (!prepare(s.poly)) return std::nullopt;
-    } else {
-        return std::nullopt;
-    }
-    return s;
-}
 
 std::string format_number(double v) {
     char buf[32];

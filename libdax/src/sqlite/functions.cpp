@@ -1,7 +1,8 @@
 // SQLite implementations of the ADQL geometry functions, on top of geometry/sphere.
 #include <dax/sqlite/functions.hpp>
+#include <dax/dali/shapes.hpp>
 
-#include "../geometry/sphere.hpp"
+#include <dax/geometry/sphere.hpp>
 
 #include <sqlite3.h>
 
@@ -43,7 +44,7 @@ const g::shape* shape_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
     std::string t = text_of(argv[i]);
     auto* c = static_cast<cached_shape*>(sqlite3_get_auxdata(ctx, i));
     if (c && c->text == t) return &c->shape;
-    auto s = g::parse_dali(t);
+    auto s = dax::dali::read_shape(t);
     if (!s) {
         std::string msg = "not a DALI point, circle or polygon: '" + t.substr(0, 60) + "'";
         sqlite3_result_error(ctx, msg.c_str(), -1);
@@ -55,7 +56,7 @@ const g::shape* shape_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
     auto* kept = static_cast<cached_shape*>(sqlite3_get_auxdata(ctx, i));
     if (kept) return &kept->shape;
     thread_local g::shape scratch;
-    scratch = g::parse_dali(t).value();
+    scratch = dax::dali::read_shape(t).value();
     return &scratch;
 }
 
@@ -63,7 +64,7 @@ const g::shape* shape_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
 bool collect_vertices(sqlite3_context* ctx, int argc, sqlite3_value** argv, int from, std::vector<double>& out) {
     for (int i = from; i < argc; ++i) {
         if (sqlite3_value_type(argv[i]) == SQLITE_TEXT) {
-            auto s = g::parse_dali(text_of(argv[i]));
+            auto s = dax::dali::read_shape(text_of(argv[i]));
             if (!s || s->kind != g::shape::kind_t::point) {
                 sqlite3_result_error(ctx, "polygon vertices must be numbers or points", -1);
                 return false;

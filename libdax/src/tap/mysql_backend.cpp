@@ -2,6 +2,8 @@
 // (mysql_use_result), so memory stays flat.
 #include <dax/tap/backend.hpp>
 
+#include <dax/dali/shapes.hpp>
+
 #include "values.hpp"
 
 #include <fmt/format.h>
@@ -169,7 +171,7 @@ public:
                     case kind::integer: std::from_chars(v.data(), v.data() + v.size(), cl.i); break;
                     case kind::real: cl.d = std::strtod(row[i], nullptr); break;
                     case kind::geometry:
-                        scan_numbers(v, arrays[i]);
+                        dali::scan_numbers(v, arrays[i]);
                         cl.data = arrays[i].data();
                         cl.count = arrays[i].size();
                         break;
@@ -230,7 +232,7 @@ public:
                         case kind::real: fmt::format_to(std::back_inserter(batch), "{}", v.d); break;
                         default: {
                             std::string text = v.data ? array_text(fields[i], v) : std::string(v.s);
-                            if (fields[i].xtype == "adql:REGION") text = region_text(text);
+                            if (fields[i].xtype == "adql:REGION") text = dali::stcs_of_text(text);
                             std::string esc(text.size() * 2 + 1, '\0');
                             esc.resize(mysql_real_escape_string(c, esc.data(), text.data(), text.size()));
                             batch += '\'' + esc + '\'';

@@ -2,6 +2,8 @@
 // Results stream with COPY (...) TO STDOUT in text form: one buffer per row, memory flat.
 #include <dax/tap/backend.hpp>
 
+#include <dax/dali/shapes.hpp>
+
 #include "values.hpp"
 
 #include <fmt/format.h>
@@ -58,12 +60,12 @@ std::string sql_type(const votable::field& f) {
 }
 
 // DALI numbers -> pgSphere input in degrees.
-std::string pgsphere_of_dali(std::string_view xtype, std::string_view dali) {
+std::string pgsphere_of_dali(std::string_view xtype, std::string_view value) {
     std::vector<double> n;
-    scan_numbers(dali, n);
+    dali::scan_numbers(value, n);
     if (xtype == "point" && n.size() == 2) return fmt::format("({}d,{}d)", n[0], n[1]);
     if (xtype == "circle" && n.size() == 3) return fmt::format("<({}d,{}d),{}d>", n[0], n[1], n[2]);
-    if (n.size() < 6 || n.size() % 2) throw error(fmt::format("not a DALI polygon: '{}'", dali.substr(0, 60)));
+    if (n.size() < 6 || n.size() % 2) throw error(fmt::format("not a DALI polygon: '{}'", value.substr(0, 60)));
     std::string s = "{";
     for (std::size_t i = 0; i < n.size(); i += 2) s += fmt::format("{}({}d,{}d)", i ? "," : "", n[i], n[i + 1]);
     return s + "}";
@@ -479,13 +481,13 @@ private:
                 break;
             }
             case kind::geometry:
-                scan_numbers(v, arrays[i]);
+                dali::scan_numbers(v, arrays[i]);
                 c.data = arrays[i].data();
                 c.count = arrays[i].size();
                 break;
             case kind::region_text:
-                scan_numbers(v, arrays[i]);
-                texts[i] = stcs_from_numbers(arrays[i]);
+                dali::scan_numbers(v, arrays[i]);
+                texts[i] = dali::stcs_of(arrays[i]);
                 c.s = texts[i];
                 break;
             case kind::text: c.s = v; break;

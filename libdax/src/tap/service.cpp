@@ -25,19 +25,12 @@
 namespace dax::tap {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
-}
+using dali::iequals;
+using dali::trim;
 std::string lower(std::string_view s) {
     std::string r(s);
     for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return r;
-}
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return std::string(s);
 }
 
 // Published tables plus this query's uploads (TAP_UPLOAD.*).
@@ -263,31 +256,7 @@ const std::vector<output_format>& output_formats() {
     return formats;
 }
 
-const output_format* find_output_format(std::string_view value) {
-    // Normalise "type; a=b ;c=d" to lower case without blanks, parameters sorted.
-    std::string v = lower(trim(value));
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= v.size(); ++i)
-        if (i == v.size() || v[i] == ';') {
-            parts.push_back(trim(std::string_view(v).substr(start, i - start)));
-            start = i + 1;
-        }
-    std::sort(parts.begin() + 1, parts.end());
-    std::string norm = parts[0];
-    for (std::size_t i = 1; i < parts.size(); ++i) norm += ";" + parts[i];
-    for (const auto& f : output_formats())
-        for (const auto& a : f.aliases)
-            if (lower(a) == norm) return &f;
-    return nullptr;
-}
-
-std::optional<std::string> parameter(const parameters& p, std::string_view name) {
-    std::optional<std::string> v;
-    for (const auto& [k, x] : p)
-        if (iequals(k, name)) v = x;
-    return v;
-}
+const output_format* find_output_format(std::string_view value) { return dali::find_format(output_formats(), value); }
 
 result<std::unique_ptr<service>> service::open(service_config config) {
     std::unique_ptr<service> s(new service(std::move(config)));
@@ -350,28 +319,12 @@ result<prepared_query> service::prepare(const parameters& p, const upload_fetche
     if (!query || trim(*query).empty()) return error("missing parameter QUERY: give an ADQL query");
     q.adql = *query;
 
-    auto fmt_value = parameter(p, "RESPONSEFORMAT");
-    if (!fmt_value) fmt_value = parameter(p, "FORMAT");
-    q.format = find_output_format(fmt_value && !trim(*fmt_value).empty() ? *fmt_value : "votable");
-    if (!q.format) {
-        std::string names;
-        for (const auto& f : output_formats()) names += (names.empty() ? "" : ", ") + f.name;
-        return error(fmt::format("RESPONSEFORMAT={} is not supported; supported: {} (or their MIME types)", *fmt_value, names));
-    }
-
-    q.maxrec = config_.lim.default_maxrec;
-    if (auto m = parameter(p, "MAXREC"); m && !trim(*m).empty()) {
-        const std::string v = trim(*m);
-        std::size_t used = 0;
-        long long n = -1;
-        try {
-            n = std::stoll(v, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != v.size() || n < 0) return error(fmt::format("MAXREC={} is not a non-negative integer", *m));
-        q.maxrec = std::min<std::int64_t>(n, config_.lim.hard_maxrec);
-    }
+    auto format = dali::response_format(p, output_formats(), "FORMAT");
+    if (!format) return format.err();
+    q.format = *format;
+    auto maxrec = dali::maxrec(p, config_.lim.default_maxrec, config_.lim.hard_maxrec);
+    if (!maxrec) return maxrec.err();
+    q.maxrec = *maxrec;
 
     if (auto up = parameter(p, "UPLOAD"); up && !trim(*up).empty()) {
         std::size_t total = 0;

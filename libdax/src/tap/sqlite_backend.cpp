@@ -1,6 +1,8 @@
 // The SQLite backend: the embedded demo database and small single-file deployments.
 // One file per schema, attached under the schema name, so ADQL's schema.table maps 1:1.
 #include <dax/sqlite/functions.hpp>
+
+#include <dax/dali/shapes.hpp>
 #include <dax/tap/backend.hpp>
 
 #include "values.hpp"
@@ -153,7 +155,7 @@ public:
                     break;
                 case kind::real_array: {
                     auto& a = arrays[i];
-                    scan_numbers(std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.s, i)),
+                    dali::scan_numbers(std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.s, i)),
                                                   static_cast<std::size_t>(sqlite3_column_bytes(st.s, i))), a);
                     if (fields[i].type == votable::datatype::double_) {
                         c.data = a.data();
@@ -315,7 +317,7 @@ private:
             case kind::real: sqlite3_bind_double(s, p, c.d); break;
             case kind::text:
                 if (fields[i].xtype == "adql:REGION") {
-                    scratch = region_text(c.s);
+                    scratch = dali::stcs_of_text(c.s);
                     sqlite3_bind_text(s, p, scratch.data(), static_cast<int>(scratch.size()), SQLITE_TRANSIENT);
                 } else {
                     sqlite3_bind_text(s, p, c.s.data(), static_cast<int>(c.s.size()), SQLITE_TRANSIENT);

@@ -34,50 +34,10 @@ std::string array_text(const votable::field& f, const votable::cell& c) {
     return out;
 }
 
-void scan_numbers(std::string_view v, std::vector<double>& out) {
-    out.clear();
-    const char* p = v.data();
-    const char* end = p + v.size();
-    while (p < end) {
-        if (*p == '+') ++p;  // from_chars takes no leading '+'
-        if (p < end && (std::isdigit(static_cast<unsigned char>(*p)) || *p == '-' || *p == '.')) {
-            double d;
-            auto [q, ec] = std::from_chars(p, end, d);
-            if (ec != std::errc() || q == p) {
-                ++p;
-                continue;
-            }
-            out.push_back(d);
-            p = q;
-        } else if (p < end) {
-            ++p;
-        }
-    }
-}
-
 std::vector<votable::field> table_fields(const adql::table_info& t) {
     std::vector<votable::field> f;
     for (const auto& c : t.columns) f.push_back(to_field(c));
     return f;
-}
-
-std::string stcs_from_numbers(const std::vector<double>& n) {
-    std::string t = n.size() == 2 ? "POSITION ICRS" : n.size() == 3 ? "CIRCLE ICRS" : "POLYGON ICRS";
-    for (double d : n) fmt::format_to(std::back_inserter(t), " {}", d);
-    return t;
-}
-
-std::string region_text(std::string_view value) {
-    if (value.empty() || std::isalpha(static_cast<unsigned char>(value[0]))) return std::string(value);
-    std::size_t n = 0;
-    bool in = false;
-    for (char ch : value) {
-        const bool sep = ch == ' ' || ch == '\t' || ch == ',';
-        if (!sep && !in) ++n;
-        in = !sep;
-    }
-    // The numbers are kept as written (no reformatting of the catalogue's digits).
-    return fmt::format("{} ICRS {}", n == 2 ? "POSITION" : n == 3 ? "CIRCLE" : "POLYGON", value);
 }
 
 }  // namespace dax::tap

@@ -72,14 +72,4 @@ std::vector<votable::field> table_fields(const adql::table_info& t);
 /// DALI text ("v1 v2 ...") of a numeric array cell of `f`'s datatype.
 std::string array_text(const votable::field& f, const votable::cell& c);
 
-/// Every number in a text (DALI arrays, pgSphere "(10d , 20d)", STC-S), in order.
-void scan_numbers(std::string_view text, std::vector<double>& out);
-
-/// STC-S of a point, circle or polygon given as numbers in degrees (2, 3 or 2n values).
-std::string stcs_from_numbers(const std::vector<double>& n);
-
-/// A stored adql:REGION value: STC-S as given, or DALI numbers turned into STC-S (the peers'
-/// CSV holds DALI polygons).
-std::string region_text(std::string_view value);
-
 }  // namespace dax::tap

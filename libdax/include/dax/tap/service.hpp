@@ -5,6 +5,7 @@
 /// Servers wire it to HTTP; pipelines can call it directly.
 #include <dax/adql/catalog.hpp>
 #include <dax/adql/parser.hpp>
+#include <dax/dali/params.hpp>
 #include <dax/error.hpp>
 #include <dax/tap/backend.hpp>
 #include <dax/votable/writer.hpp>
@@ -45,22 +46,17 @@ struct limits {
     std::size_t async_workers = 4;
 };
 
-/// Output formats (TAP 1.1 section 2.7.1, TAPRegExt output formats).
-struct output_format {
-    std::string name;       ///< votable, votable/td, votable/b, votable/b2, csv, tsv, fits
-    std::string mime;       ///< Content-Type of the result
-    std::vector<std::string> aliases;  ///< FORMAT values accepted, MIME forms included
-    std::string ivo_id;     ///< TAPRegExt identifier, if standard
-};
+/// Output formats (TAP 1.1 section 2.7.1, TAPRegExt output formats): votable (BINARY2),
+/// votable/td, votable/b, csv, tsv, fits.
+using output_format = dali::output_format;
 const std::vector<output_format>& output_formats();
 /// The format named by a RESPONSEFORMAT/FORMAT value (case-insensitive, MIME parameters
 /// allowed in any order); nullptr if unknown.
 const output_format* find_output_format(std::string_view value);
 
-/// Request parameters, names as sent (DALI 1.1 section 3.1: names are case-insensitive).
-using parameters = std::vector<std::pair<std::string, std::string>>;
-/// The value of a parameter (last one wins), name compared case-insensitively.
-std::optional<std::string> parameter(const parameters& p, std::string_view name);
+/// Request parameters (DALI 1.1 section 3.1), as dax/dali/params.hpp defines them.
+using parameters = dali::parameters;
+inline std::optional<std::string> parameter(const parameters& p, std::string_view name) { return dali::value(p, name); }
 
 /// A checked query, ready to run.
 struct prepared_query {

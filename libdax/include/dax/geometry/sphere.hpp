@@ -1,6 +1,7 @@
 #pragma once
-// Spherical geometry on the unit sphere, in degrees at the interface. Pure functions shared by
-// the SQLite functions, the translators (constant folding, prefilters) and tests.
+/// Spherical geometry on the unit sphere, in degrees at the interface: points, circles,
+/// polygons, containment, overlap, areas. Pure functions shared by the SQLite functions, the
+/// translators (constant folding, prefilters), SIA and SODA. Parsing values: dax/dali/shapes.hpp.
 #include <array>
 #include <optional>
 #include <string>
@@ -61,8 +62,8 @@ bool arcs_cross(const vec3& a, const vec3& b, const vec3& c, const vec3& d);
 double polygon_area_sr(const polygon& p);
 double circle_area_sr(double radius_deg);
 
-/// A geometry value as the DALI serialisation used in SQLite and VOTable: "lon lat" (point),
-/// "lon lat r" (circle), "lon1 lat1 lon2 lat2 lon3 lat3 ..." (polygon).
+/// A point, circle or polygon on the sphere (dali::read_shape makes one from its DALI
+/// serialisation, as stored in SQLite and VOTable).
 struct shape {
     enum class kind_t { point, circle, polygon } kind = kind_t::point;
     vec3 center;           // point / circle
@@ -70,7 +71,7 @@ struct shape {
     polygon poly;
     std::vector<double> numbers;  // as parsed
 };
-std::optional<shape> parse_dali(std::string_view text);
+/// DALI serialisation of numbers: "lon lat", "lon lat r", "lon1 lat1 lon2 lat2 ...".
 std::string format_dali(const std::vector<double>& numbers);
 
 /// CONTAINS(a, b): a inside b. Returns nullopt for unsupported combinations.

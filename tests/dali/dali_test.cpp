@@ -1,0 +1,129 @@
+// The DALI module: parameters, MAXREC/RESPONSEFORMAT, shapes and intervals, error kinds.
+#include <dax/dali/errors.hpp>
+#include <dax/dali/params.hpp>
+#include <dax/dali/shapes.hpp>
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+using namespace dax;
+using namespace dax::dali;
+
+TEST_CASE("dali: parameter names are case-insensitive and repeated values stay in order") {
+    parameters p = {{"pos", "CIRCLE 1 2 3"}, {"MAXREC", "5"}, {"POS", "RANGE 0 1 2 3"}, {"maxrec", "7"}};
+    CHECK(value(p, "MaxRec") == "7");  // a single-valued parameter: the last wins
+    CHECK(values(p, "POS") == std::vector<std::string>{"CIRCLE 1 2 3", "RANGE 0 1 2 3"});
+    CHECK_FALSE(value(p, "BAND"));
+    CHECK(*maxrec(p, 100, 1000) == 7);
+    CHECK(*maxrec({}, 100, 1000) == 100);
+    CHECK(*maxrec({{"MAXREC", "5000"}}, 100, 1000) == 1000);
+    CHECK_FALSE(maxrec({{"MAXREC", "-1"}}, 100, 1000));
+    CHECK_FALSE(maxrec({{"MAXREC", "12x"}}, 100, 1000));
+}
+
+TEST_CASE("dali: RESPONSEFORMAT negotiation") {
+    const std::vector<output_format> f = {{"votable", "application/x-votable+xml", {"votable", "application/x-votable+xml"}, ""},
+                                          {"csv", "text/csv", {"csv", "text/csv", "text/csv;header=present"}, ""}};
+    CHECK((*response_format({}, f))->name == "votable");
+    CHECK((*response_format({{"responseformat", "CSV"}}, f))->name == "csv");
+    CHECK((*response_format({{"RESPONSEFORMAT", " text/csv ; HEADER=present"}}, f))->name == "csv");
+    CHECK((*response_format({{"FORMAT", "csv"}}, f, "FORMAT"))->name == "csv");
+    auto bad = response_format({{"RESPONSEFORMAT", "hdf5"}}, f);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.err().kind() == error_kind::unsupported);
+    CHECK(std::string(bad.err().what()).find("votable, csv") != std::string::npos);
+}
+
+TEST_CASE("dali: circles polygons and points are checked") {
+    CHECK(parse_circle("10 20 0.5")->numbers == std::vector<double>{10, 20, 0.5});
+    CHECK_FALSE(parse_circle("10 20"));
+    CHECK_FALSE(parse_circle("10 20 0"));        // radius must be > 0
+    CHECK_FALSE(parse_circle("370 20 1"));       // longitude outside [0, 360]
+    CHECK_FALSE(parse_circle("10 -91 1"));       // latitude outside [-90, 90]
+    CHECK_FALSE(parse_circle("10 20 NaN"));
+    CHECK_FALSE(parse_circle("10 20 +Inf"));     // infinities only in intervals and RANGE
+    CHECK(parse_polygon("0 0 10 0 10 10")->kind == shape::kind_t::polygon);
+    CHECK_FALSE(parse_polygon("0 0 10 0"));
+    CHECK_FALSE(parse_polygon("0 0 0 0 10 10"));  // degenerate
+    CHECK(parse_point("359.5 -89")->numbers.size() == 2);
+    auto e = parse_circle("10 x 1");
+    REQUIRE_FALSE(e);
+    CHECK(std::string(e.err().what()) == "'x' is not a number");
+    CHECK(e.err().kind() == error_kind::usage);
+}
+
+TEST_CASE("dali: SIA and SODA POS") {
+    CHECK(parse_pos("CIRCLE 10 20 1")->kind == shape::kind_t::circle);
+    CHECK(parse_pos("circle 10 20 1")->kind == shape::kind_t::circle);
+    auto r = parse_pos("RANGE 10 20 -Inf +Inf");
+    REQUIRE(r);
+    CHECK(r->kind == shape::kind_t::range);
+    CHECK(r->numbers == std::vector<double>{10, 20, -90, 90});
+    CHECK(parse_pos("RANGE -Inf +Inf 0 5")->numbers == std::vector<double>{0, 360, 0, 5});
+    CHECK_FALSE(parse_pos("RANGE 20 10 0 5"));  // lon1 > lon2
+    CHECK_FALSE(parse_pos("RANGE +Inf 10 0 5"));
+    CHECK(parse_pos("POLYGON 0 0 10 0 10 10")->kind == shape::kind_t::polygon);
+    CHECK_FALSE(parse_pos("BOX 1 2 3 4"));
+    CHECK_FALSE(parse_pos(""));
+    // A narrow range is a polygon on the sphere; a circle keeps its centre.
+    auto sph = parse_pos("RANGE 10 20 0 5")->sphere();
+    REQUIRE(sph);
+    CHECK(sph->kind == geometry::shape::kind_t::polygon);
+}
+
+TEST_CASE("dali: ADQL REGION strings are STC-S or DALI") {
+    CHECK(parse_region("CIRCLE ICRS 10 20 1")->kind == shape::kind_t::circle);
+    CHECK(parse_region("POSITION ICRS GEOCENTER 10 20")->kind == shape::kind_t::point);
+    CHECK(parse_region("BOX 10 20 2 1")->kind == shape::kind_t::box);
+    CHECK(parse_region("10 20 1 2 3 4")->kind == shape::kind_t::polygon);
+    CHECK(parse_region("10 20")->kind == shape::kind_t::point);
+    CHECK_FALSE(parse_region("CIRCLE GALACTIC 10 20 1"));
+    auto u = parse_region("UNION (CIRCLE ICRS 1 2 3)");
+    REQUIRE_FALSE(u);
+    CHECK(u.err().kind() == error_kind::unsupported);
+    CHECK_FALSE(parse_region("10 20 1 2"));
+}
+
+TEST_CASE("dali: intervals timestamps and stored values") {
+    auto i = parse_interval("-Inf 5.5");
+    REQUIRE(i);
+    CHECK(std::isinf(i->lo));
+    CHECK(i->hi == 5.5);
+    CHECK_FALSE(parse_interval("5 4"));
+    CHECK_FALSE(parse_interval("5"));
+    CHECK(*parse_timestamp_mjd("1858-11-17") == 0.0);
+    CHECK(*parse_timestamp_mjd("2000-01-01T12:00:00Z") == 51544.5);
+    CHECK(std::fabs(*parse_timestamp_mjd("2000-01-01T00:00:00.5") - (51544 + 0.5 / 86400)) < 1e-9);
+    CHECK_FALSE(parse_timestamp_mjd("2001-02-29"));
+    CHECK_FALSE(parse_timestamp_mjd("2000-01-01 12:00"));
+    auto t = parse_time_interval("2000-01-01 2000-01-02");
+    REQUIRE(t);
+    CHECK(t->hi - t->lo == 1.0);
+    CHECK(parse_time_interval("51544 51545.5")->hi == 51545.5);
+    std::vector<double> n;
+    scan_numbers("{(10d , 20d),(30d,40d)}", n);
+    CHECK(n == std::vector<double>{10, 20, 30, 40});
+    CHECK(read_shape("POLYGON ICRS 0 0 10 0 10 10")->kind == geometry::shape::kind_t::polygon);
+    CHECK_FALSE(read_shape("ELLIPSE 1 2 3 4 5"));
+    CHECK(stcs_of({1, 2, 3}) == "CIRCLE ICRS 1 2 3");
+    CHECK(stcs_of_text("1.50 2 3") == "CIRCLE ICRS 1.50 2 3");
+}
+
+TEST_CASE("dali: every error kind has its HTTP status") {
+    CHECK(http_status(error_kind::usage) == 400);
+    CHECK(http_status(error_kind::not_found) == 404);
+    CHECK(http_status(error_kind::unauthenticated) == 401);
+    CHECK(http_status(error_kind::forbidden) == 403);
+    CHECK(http_status(error_kind::overloaded) == 503);
+    CHECK(http_status(error_kind::unsupported) == 400);
+    CHECK(http_status(error_kind::internal) == 500);
+    CHECK(fault_name(error_kind::not_found) == "NotFoundFault");
+    const std::string doc = error_document(error(error_kind::not_found, "no <such> job"));
+    CHECK(doc.find("QUERY_STATUS") != std::string::npos);
+    CHECK(doc.find("no &lt;such&gt; job") != std::string::npos);
+    error e(error_kind::overloaded, "busy");
+    e.with_retry_after(std::chrono::seconds(5));
+    CHECK(e.retry_after().count() == 5);
+}
