@@ -22,23 +22,12 @@ void read_seconds(const YAML::Node& n, const char* key, std::chrono::seconds& in
 result<server_config> load_config(const std::string& path, server_config c) {
     try {
         const YAML::Node root = YAML::LoadFile(path);
-        read(root, "host", c.host);
-        read(root, "port", c.port);
-        read(root, "public_url", c.public_url);
-        read(root, "data_dir", c.service.data_dir);
+        auto shared = http::read_settings(root, path, "tap", c.common);
+        if (!shared) return shared.err();
+        c.service.data_dir = c.common.data_dir;
         read(root, "results_dir", c.results_dir);
         read(root, "demo", c.demo);
         read(root, "demo_backend", c.demo_backend);
-        if (const auto a = root["auth"]) {
-            const std::string mode = a["mode"] ? a["mode"].as<std::string>() : "none";
-            if (mode == "none") c.auth = auth_mode::none;
-            else if (mode == "header") c.auth = auth_mode::header;
-            else if (mode == "token") c.auth = auth_mode::token;
-            else return error(fmt::format("{}: auth.mode must be none, header or token, not '{}'", path, mode));
-            read(a, "header", c.auth_header);
-            read(a, "token_file", c.token_file);
-            if (c.auth == auth_mode::token && c.token_file.empty()) return error(fmt::format("{}: auth.mode token needs auth.token_file", path));
-        }
         if (const auto l = root["limits"]) {
             auto& m = c.service.lim;
             read(l, "default_maxrec", m.default_maxrec);
@@ -58,19 +47,9 @@ result<server_config> load_config(const std::string& path, server_config c) {
             read(l, "max_query_bytes", m.query.max_bytes);
             read(l, "max_query_tokens", m.query.max_tokens);
             read(l, "max_query_depth", m.query.max_depth);
-            auto& h = c.http;
-            read(l, "http_workers", h.workers);
-            read_seconds(l, "header_timeout", h.header_timeout);
-            read_seconds(l, "keep_alive_timeout", h.keep_alive_timeout);
-            read(l, "max_requests_per_connection", h.max_requests_per_connection);
-            read_seconds(l, "body_timeout", h.body_timeout);
-            read(l, "max_connections", h.max_connections);
-            read(l, "max_waiting", h.max_waiting);
-            read(l, "min_send_rate", h.min_send_rate);
             read(l, "max_active_jobs", c.quotas.max_active_jobs);
             read(l, "max_jobs_per_minute", c.quotas.max_jobs_per_minute);
             read(l, "max_result_bytes", c.quotas.max_result_bytes);
-            if (h.workers < 4) return error(fmt::format("{}: limits.http_workers must be at least 4", path));
             if (m.query.max_depth < 20) return error(fmt::format("{}: limits.max_query_depth must be at least 20", path));
             if (m.default_maxrec > m.hard_maxrec) return error(fmt::format("{}: limits.default_maxrec exceeds limits.hard_maxrec", path));
         }

@@ -1,4 +1,5 @@
 #include "uws_http.hpp"
+#include "replies.hpp"
 
 #include <dax/uws/xml.hpp>
 #include <dax/votable/writer.hpp>
@@ -73,13 +74,6 @@ void redirect(httplib::Response& res, const std::string& url) {
 }
 
 }  // namespace
-
-std::optional<std::string> trusted_header_identity(const httplib::Request& req, const std::string& header) {
-    if (req.get_header_value_count(header.c_str()) != 1) return std::nullopt;
-    auto v = req.get_header_value(header.c_str());
-    if (v.empty()) return std::nullopt;
-    return v;
-}
 
 void add_uws_routes(server& server, engine& eng, result_store& results, uws_binding b) {
     auto shared = std::make_shared<uws_binding>(std::move(b));
@@ -337,24 +331,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         auto it = std::find_if(j.value->results.begin(), j.value->results.end(), [&](const result_ref& r) { return r.id == rid; });
         const std::string path = it == j.value->results.end() ? "" : results.path(j.value->id, rid);
         if (path.empty()) return fail(res, 404, fmt::format("job {} has no result '{}'", j.value->id, rid));
-        struct stat st;
-        if (::stat(path.c_str(), &st) != 0) return fail(res, 404, "the result is gone");
-        const std::string mime = it->mime_type.empty() ? "application/octet-stream" : it->mime_type;
-        // Streamed from the file in pieces; httplib answers Range requests from this provider.
-        res.set_content_provider(static_cast<std::size_t>(st.st_size), mime,
-                                 [path](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-                                     std::ifstream in(path, std::ios::binary);
-                                     in.seekg(static_cast<std::streamoff>(offset));
-                                     std::vector<char> buf(std::min<std::size_t>(length, 1 << 20));
-                                     std::size_t left = length;
-                                     while (left && in) {
-                                         in.read(buf.data(), static_cast<std::streamsize>(std::min(left, buf.size())));
-                                         const auto n = static_cast<std::size_t>(in.gcount());
-                                         if (!n || !sink.write(buf.data(), n)) return false;
-                                         left -= n;
-                                     }
-                                     return true;
-                                 });
+        serve_file(res, path, it->mime_type.empty() ? "application/octet-stream" : it->mime_type);
     });
 
     // Other methods: 405 with Allow (UWS 1.1 section 2.2 names GET, POST and DELETE only).

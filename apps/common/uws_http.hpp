@@ -1,6 +1,7 @@
 #pragma once
 // The UWS 1.1 REST binding (UWS 1.1 section 2.2) on cpp-httplib, shared by every server:
 // routes for a job list at `base` (e.g. "/tap/async") mapped onto a dax::uws::engine.
+#include "auth.hpp"
 #include "http_server.hpp"
 
 #include <dax/uws/engine.hpp>
@@ -10,9 +11,6 @@
 #include <string>
 
 namespace dax::http {
-
-/// Who is asking: the owner id ("" for anonymous), or nullopt to refuse with 401.
-using identity_function = std::function<std::optional<std::string>(const httplib::Request&)>;
 
 struct uws_binding {
     std::string base;              ///< path of the job list, e.g. "/tap/async"
@@ -26,9 +24,5 @@ struct uws_binding {
 
 /// Registers the routes. The engine must outlive the server.
 void add_uws_routes(server& server, uws::engine& engine, uws::result_store& results, uws_binding binding);
-
-/// The identity set by a trusted proxy in `header`; refused (nullopt) when absent or repeated
-/// (a proxy that appends rather than replaces would let a client choose the first value).
-std::optional<std::string> trusted_header_identity(const httplib::Request& req, const std::string& header);
 
 }  // namespace dax::http

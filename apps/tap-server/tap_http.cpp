@@ -1,5 +1,6 @@
 #include "tap_http.hpp"
 #include "landing_page.hpp"
+#include "../common/replies.hpp"
 #include "../common/thread_pool.hpp"
 #include "../common/url_fetch.hpp"
 
@@ -56,7 +57,7 @@ public:
         cur_.clear();
         cv_.notify_all();
     }
-    void finish(std::optional<std::string> failure) {
+    void finish(std::optional<error> failure) {
         try {
             flush();
         } catch (const std::exception&) {
@@ -68,7 +69,7 @@ public:
     }
     // Consumer side (the HTTP worker).
     /// Waits for the first output or the end; the error if the query failed before any output.
-    std::optional<std::string> wait_start() {
+    std::optional<error> wait_start() {
         std::unique_lock lk(m_);
         cv_.wait(lk, [&] { return started_ || done_; });
         if (!started_ && failure_) return failure_;
@@ -106,7 +107,7 @@ private:
     bool announced_ = false;  ///< producer only
     std::size_t queued_ = 0;
     bool started_ = false, done_ = false, closed_ = false, cut_ = false;
-    std::optional<std::string> failure_;
+    std::optional<error> failure_;
     std::chrono::steady_clock::time_point deadline_;
 };
 
@@ -116,18 +117,6 @@ http::thread_pool& query_threads() {
     static auto* t = new http::thread_pool(SIZE_MAX);  // lives as long as the process, like its threads
     return *t;
 }
-
-// Bounds the sync queries running at once (limits.queries_in_flight).
-class in_flight {
-public:
-    in_flight(std::atomic<std::size_t>& n, std::size_t max) : n_(n), ok_(++n_ <= max) {}
-    ~in_flight() { --n_; }
-    bool ok() const { return ok_; }
-
-private:
-    std::atomic<std::size_t>& n_;
-    bool ok_;
-};
 
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -139,51 +128,23 @@ std::string lower(std::string s) {
 void sync_fits(const tap::service& svc, const tap::prepared_query& q, httplib::Response& res) {
     char path[] = "/tmp/dax-fits-XXXXXX";
     const int tmp = ::mkstemp(path);
-    if (tmp < 0) return dali_error(res, 500, "cannot create a temporary file for the FITS result");
+    if (tmp < 0) return http::reply_error(res, error(error_kind::internal, "cannot create a temporary file for the FITS result"));
     ::close(tmp);
     struct unlinker {
         const char* p;
-        ~unlinker() { ::unlink(p); }  // the open descriptor below keeps the data until sent
+        ~unlinker() { ::unlink(p); }  // serve_file's open descriptor keeps the data until sent
     } ul{path};
     try {
         tap::run_limits l;
         l.deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
         svc.run_fits(q, path, l);
-    } catch (const std::exception& e) {
-        return dali_error(res, 400, e.what());
+    } catch (const error& e) {
+        return http::reply_error(res, e);
     }
-    const int fd = ::open(path, O_RDONLY);
-    if (fd < 0) return dali_error(res, 500, "the FITS result vanished");
-    auto file = std::shared_ptr<int>(new int(fd), [](int* f) { ::close(*f); delete f; });
-    const auto size = static_cast<std::size_t>(::lseek(fd, 0, SEEK_END));
-    res.set_content_provider(size, q.format->mime, [file](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-        std::vector<char> buf(std::min<std::size_t>(length, 1 << 20));
-        while (length) {
-            const auto n = ::pread(*file, buf.data(), std::min(length, buf.size()), static_cast<off_t>(offset));
-            if (n <= 0 || !sink.write(buf.data(), static_cast<std::size_t>(n))) return false;
-            offset += static_cast<std::size_t>(n);
-            length -= static_cast<std::size_t>(n);
-        }
-        return true;
-    });
+    http::serve_file(res, path, q.format->mime);
 }
 
 }  // namespace
-
-void dali_error(httplib::Response& res, int status, const std::string& message) {
-    votable::string_sink s;
-    votable::write_error_document(s, message);
-    res.status = status;
-    res.set_content(s.out, "application/x-votable+xml");
-}
-
-tap::parameters request_parameters(const httplib::Request& req) {
-    tap::parameters p;
-    for (const auto& [k, v] : req.params) p.push_back({k, v});
-    for (const auto& [k, f] : req.files)
-        if (f.filename.empty()) p.push_back({k, f.content});
-    return p;
-}
 
 void add_tap_routes(http::server& server, const tap::service& svc, const tap_binding& b) {
     const std::string base = b.base;
@@ -192,24 +153,20 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
 
     auto fetching = std::make_shared<std::atomic<std::size_t>>(0);
     auto sync = [&svc, b, running, fetching](const httplib::Request& req, httplib::Response& res) {
-        if (b.identity && !b.identity(req)) {
-            res.set_header("WWW-Authenticate", "Bearer");
-            return dali_error(res, 401, "authentication required");
-        }
+        if (b.identity && !b.identity(req))
+            return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
         // The limit comes before any work on the query (parsing, uploads) is done.
-        auto guard = std::make_shared<in_flight>(*running, svc.lim().queries_in_flight);
-        if (!guard->ok()) {
-            res.set_header("Retry-After", "1");
-            return dali_error(res, 503, "too many queries in flight; retry shortly or use /async");
-        }
-        const auto params = request_parameters(req);
+        auto guard = std::make_shared<http::in_flight>(*running, svc.lim().queries_in_flight);
+        if (!guard->ok())
+            return http::reply_error(res, error(error_kind::overloaded, "too many queries in flight; retry shortly or use /async")
+                                              .with_retry_after(std::chrono::seconds(1)));
+        const auto params = http::request_parameters(req);
         const auto upload = tap::parameter(params, "UPLOAD");
         const bool by_url = upload && upload->find("://") != std::string::npos;
-        in_flight url_slot(*fetching, by_url ? svc.lim().upload_url_fetches : SIZE_MAX);
-        if (!url_slot.ok()) {
-            res.set_header("Retry-After", "5");
-            return dali_error(res, 503, "too many uploads by URL are being fetched; retry shortly or send the table inline");
-        }
+        http::in_flight url_slot(*fetching, by_url ? svc.lim().upload_url_fetches : SIZE_MAX);
+        if (!url_slot.ok())
+            return http::reply_error(res, error(error_kind::overloaded, "too many uploads by URL are being fetched; retry shortly or send the table inline")
+                                              .with_retry_after(std::chrono::seconds(5)));
         auto part = [&req](std::string_view name) -> std::optional<std::string> {
             auto it = req.files.find(std::string(name));
             if (it == req.files.end()) return std::nullopt;
@@ -217,7 +174,7 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
         };
         auto fetch = [&](std::string_view uri) { return fetch_upload(uri, part, svc.lim()); };
         auto q = svc.prepare(params, fetch);
-        if (!q) return dali_error(res, 400, q.err().what());
+        if (!q) return http::reply_error(res, q.err());
         if (q->format->name == "fits") return sync_fits(svc, *q, res);
         auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
         const auto deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
@@ -228,13 +185,15 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
             try {
                 svc.run(*shared, *pipe, l);
                 pipe->finish(std::nullopt);
-            } catch (const std::exception& e) {
+            } catch (const error& e) {
                 // After output began, the writer has closed the document with QUERY_STATUS=ERROR
-                // (DALI 1.1 section 4.4.3); before, the message becomes the error response.
-                pipe->finish(std::string(e.what()));
+                // (DALI 1.1 section 4.4.3); before, the error becomes the response.
+                pipe->finish(e);
+            } catch (const std::exception& e) {
+                pipe->finish(error(error_kind::internal, e.what()));
             }
         });
-        if (auto failure = pipe->wait_start()) return dali_error(res, 400, *failure);
+        if (auto failure = pipe->wait_start()) return http::reply_error(res, *failure);
         res.set_chunked_content_provider(
             shared->format->mime,
             [pipe](std::size_t, httplib::DataSink& sink) {
@@ -255,12 +214,12 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
     server.Get(base + "/tables", [&svc, xml](const httplib::Request& req, httplib::Response& res) {
         const std::string detail = req.has_param("detail") ? lower(req.get_param_value("detail")) : "";
         if (!detail.empty() && detail != "min" && detail != "max")
-            return dali_error(res, 400, "detail must be min or max");
+            return http::reply_error(res, error("detail must be min or max"));
         xml(res, svc.tables_xml(detail == "min"));
     });
     server.Get(base + "/tables/([^/]+)", [&svc, xml](const httplib::Request& req, httplib::Response& res) {
         const std::string t = svc.table_xml(std::string(req.matches[1]));
-        if (t.empty()) return dali_error(res, 404, fmt::format("no table '{}'", std::string(req.matches[1])));
+        if (t.empty()) return http::reply_error(res, error(error_kind::not_found, fmt::format("no table '{}'", std::string(req.matches[1]))));
         xml(res, t);
     });
     server.Get(base + "/capabilities", [&svc, xml, base_url](const httplib::Request& req, httplib::Response& res) {

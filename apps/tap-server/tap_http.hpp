@@ -18,12 +18,6 @@ struct tap_binding {
     http::identity_function identity;
 };
 
-/// DALI 1.1 section 4.4.3 error document with an HTTP status.
-void dali_error(httplib::Response& res, int status, const std::string& message);
-
-/// Request parameters: query string, form body and multipart fields (not uploaded files).
-tap::parameters request_parameters(const httplib::Request& req);
-
 void add_tap_routes(http::server& server, const tap::service& svc, const tap_binding& b);
 
 /// Reads an UPLOAD URI: "param:NAME" from `part`, http:// from the network (TAP 1.1 section

@@ -8,6 +8,7 @@
 //     Content-Length: 52\r\n\r\nLANG=ADQL&QUERY=SELECT+TOP+1+*+FROM+TAP_SCHEMA.tables
 // Uploads by URL are turned off (no network); WAIT returns at once.
 #include "../../apps/common/http_server.hpp"
+#include "../../apps/common/replies.hpp"
 #include "../../apps/common/uws_http.hpp"
 #include "../../apps/tap-server/tap_http.hpp"
 
@@ -73,7 +74,7 @@ world& open_world() {
         ub.task = "tap-query";
         http::add_uws_routes(*w->server, *w->engine, *w->results, ub);
         w->server->set_error_reply([](httplib::Response& res, int status, const std::string& m) {
-            tapserver::dali_error(res, status, m);
+            http::reply_error(res, status, m);
         });
         // The engine's threads stop before the statics they use are destroyed at exit (they
         // were seen reading a freed one while libFuzzer's exit ran the destructors).

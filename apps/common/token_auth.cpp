@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace dax::tapserver {
+namespace dax::http {
 
 std::string sha256_hex(const std::string& text) {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -47,4 +47,4 @@ token_file::verdict token_file::check(const std::string& authorization, const st
     return verdict::ok;
 }
 
-}  // namespace dax::tapserver
+}  // namespace dax::http

@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-namespace dax::tapserver {
+namespace dax::http {
 
 class token_file {
 public:
@@ -30,4 +30,4 @@ private:
 /// Lower-case hex SHA-256 of `text`.
 std::string sha256_hex(const std::string& text);
 
-}  // namespace dax::tapserver
+}  // namespace dax::http

@@ -1,0 +1,29 @@
+#pragma once
+// What every server's main() does the same way: the command line, malloc tuning, signals
+// (SIGINT/SIGTERM stop accepting; requests in progress finish), listening with TCP_NODELAY.
+#include "http_server.hpp"
+
+#include <optional>
+#include <string>
+
+namespace dax::http {
+
+struct command_line {
+    std::string host, data_dir, config_file;
+    int port = 0;
+};
+
+/// Parses [--host H] [--port P] [--data-dir D] [--config FILE]; on --help or a bad argument
+/// prints `usage` and returns nullopt with the exit code in `exit_code`.
+std::optional<command_line> parse_command_line(int argc, char** argv, const std::string& usage, int& exit_code);
+
+/// Process set-up before any thread starts: few malloc arenas for many worker threads (memory
+/// freed by one request is reused by the next instead of kept per arena), and SIGINT/SIGTERM
+/// blocked so that serve() receives them.
+void prepare_process();
+
+/// Listens on host:port until SIGINT or SIGTERM, then stops accepting and returns once the
+/// requests in progress have ended. False if it cannot listen.
+bool serve(server& s, const std::string& host, int port);
+
+}  // namespace dax::http

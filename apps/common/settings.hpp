@@ -1,0 +1,44 @@
+#pragma once
+// The settings every libdax server reads from the one YAML file they share: the data
+// directory, authentication, HTTP limits, the signing key, and where each service listens
+// (sections tap:, sia:, soda:, links: with host, port and public_url, so that services can
+// name each other's URLs). Top-level host/port/public_url (tap-server's original keys) apply
+// to the server that reads the file when its own section does not set them.
+#include "auth.hpp"
+#include "http_server.hpp"
+
+#include <dax/error.hpp>
+
+#include <map>
+#include <string>
+
+namespace YAML {
+class Node;
+}
+
+namespace dax::http {
+
+struct endpoint {
+    std::string host = "127.0.0.1";
+    int port = 0;
+    std::string public_url;  ///< e.g. https://data.example.org (behind a proxy); "" = from Host
+};
+
+struct settings {
+    std::string data_dir = "./dax-data";
+    auth_settings auth;
+    server_limits http;
+    std::size_t max_waiting = 16;  ///< blocking UWS WAITs at once
+    std::string signing_key;       ///< secret for signed URLs; "" = generated into data_dir
+    /// Every service's endpoint by section name; defaults: tap 8080, sia 8081, soda 8082, links 8083.
+    std::map<std::string, endpoint> services = {
+        {"tap", {"127.0.0.1", 8080, ""}}, {"sia", {"127.0.0.1", 8081, ""}},
+        {"soda", {"127.0.0.1", 8082, ""}}, {"links", {"127.0.0.1", 8083, ""}}};
+    endpoint& of(const std::string& service) { return services[service]; }
+};
+
+/// Reads the shared keys of `root` (file `path`, named in errors) into `s`, for the server
+/// `service` ("tap", "sia", ...).
+result<bool> read_settings(const YAML::Node& root, const std::string& path, const std::string& service, settings& s);
+
+}  // namespace dax::http
