@@ -7,6 +7,7 @@
 #include "tap_http.hpp"
 
 #include <dax/tap/demo_data.hpp>
+#include <dax/tap/query_task.hpp>
 #include <dax/uws/engine.hpp>
 
 #include <filesystem>
@@ -98,7 +99,7 @@ int main(int argc, char** argv) {
     auto results = uws::open_directory_result_store(cfg->results_dir);
     auto uploads = uws::open_directory_result_store(cfg->service.data_dir + "/uploads");
     uws::task_registry tasks;
-    tasks.add("tap-query", tapserver::tap_query_task(**svc));
+    tasks.add("tap-query", tap::query_task(**svc));
     uws::engine engine(*store, *results, tasks, engine_settings(*cfg));
     engine.set_input_store(*uploads);
     engine.start();

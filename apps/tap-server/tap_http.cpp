@@ -2,7 +2,7 @@
 #include "landing_page.hpp"
 #include "../common/replies.hpp"
 #include "../common/thread_pool.hpp"
-#include "../common/url_fetch.hpp"
+#include <dax/tap/query_task.hpp>
 
 #include <fmt/format.h>
 
@@ -172,7 +172,7 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
             if (it == req.files.end()) return std::nullopt;
             return it->second.content;
         };
-        auto fetch = [&](std::string_view uri) { return fetch_upload(uri, part, svc.lim()); };
+        auto fetch = [&](std::string_view uri) { return tap::fetch_upload(uri, part, svc.lim()); };
         auto q = svc.prepare(params, fetch);
         if (!q) return http::reply_error(res, q.err());
         if (q->format->name == "fits") return sync_fits(svc, *q, res);
@@ -238,48 +238,6 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
     // Other methods on the read-only resources: 405 with Allow.
     for (const std::string p : {"/capabilities", "/availability", "/tables", "/tables/([^/]+)", "/examples", "", "/"})
         server.refuse_methods(base + p, "GET");
-}
-
-result<std::string> fetch_upload(std::string_view uri, const std::function<std::optional<std::string>(std::string_view)>& part,
-                                 const tap::limits& lim) {
-    const std::size_t max_bytes = lim.max_upload_bytes;
-    if (uri.rfind("param:", 0) == 0) {
-        auto c = part(uri.substr(6));
-        if (!c) return error(fmt::format("the request has no part named '{}'", uri.substr(6)));
-        return std::move(*c);
-    }
-    if (uri.rfind("http://", 0) != 0 && uri.rfind("https://", 0) != 0)
-        return error(fmt::format("'{}' is neither param:NAME (an inline part) nor an http:// URL", uri.substr(0, 200)));
-    if (!lim.upload_urls) return error("uploads by URL are turned off on this service: send the table inline (param:NAME)");
-    http::fetch_policy p;
-    p.max_bytes = max_bytes;
-    p.deadline = lim.upload_url_timeout;
-    p.allow = lim.upload_url_allow;
-    return http::fetch_url(uri, p);
-}
-
-uws::task_definition tap_query_task(const tap::service& svc) {
-    return {[&svc](uws::task_context& c) {
-                const uws::job& j = c.current();
-                auto part = [&j, &c](std::string_view name) {
-                    if (auto in = c.input(name)) return in;  // an uploaded file, kept by the engine
-                    return j.parameter(name);
-                };
-                auto q = svc.prepare(j.parameters, [&](std::string_view uri) {
-                    return fetch_upload(uri, part, svc.lim());
-                });
-                if (!q) throw std::runtime_error(q.err().what());
-                auto cancelled = std::make_shared<std::atomic<bool>>(false);
-                c.on_cancel([cancelled] { *cancelled = true; });
-                auto out = c.create_result("result");
-                tap::run_limits l;
-                l.cancelled = cancelled.get();
-                l.progress = [&c](std::uint64_t rows) { c.progress("rows", std::to_string(rows)); };
-                const auto rows = svc.run(*q, *out, l);
-                c.progress("rows", std::to_string(rows));
-                c.add_result({"result", "", q->format->mime, out->commit()});
-            },
-            false};
 }
 
 }  // namespace dax::tapserver

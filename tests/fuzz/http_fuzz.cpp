@@ -13,6 +13,7 @@
 #include "../../apps/tap-server/tap_http.hpp"
 
 #include <dax/tap/service.hpp>
+#include <dax/tap/query_task.hpp>
 #include <dax/uws/engine.hpp>
 
 #include <cstdint>
@@ -54,7 +55,7 @@ world& open_world() {
         w->jobs = uws::open_sqlite_job_store(std::string(dir) + "/jobs.db");
         w->results = uws::open_directory_result_store(std::string(dir) + "/results");
         w->inputs = uws::open_directory_result_store(std::string(dir) + "/uploads");
-        w->tasks.add("tap-query", tapserver::tap_query_task(*w->svc));
+        w->tasks.add("tap-query", tap::query_task(*w->svc));
         uws::engine_config ec;
         ec.workers = 1;
         ec.max_wait = std::chrono::milliseconds(0);

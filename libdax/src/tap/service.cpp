@@ -308,7 +308,7 @@ bool service::has_data(const std::string& qualified_table) const {
 }
 
 result<prepared_query> service::prepare(const parameters& p, const upload_fetcher& fetch) const {
-    prepared_query q;
+    query_request q;
     if (auto r = parameter(p, "REQUEST"); r && !iequals(*r, "doQuery"))
         return error(fmt::format("REQUEST={} is not supported: the only request is doQuery", *r));
     const auto lang = parameter(p, "LANG");
@@ -327,34 +327,47 @@ result<prepared_query> service::prepare(const parameters& p, const upload_fetche
     q.maxrec = *maxrec;
 
     if (auto up = parameter(p, "UPLOAD"); up && !trim(*up).empty()) {
-        std::size_t total = 0;
-        std::set<std::string> names;
-        std::string spec = *up;
-        std::size_t start = 0;
-        while (start <= spec.size()) {
-            std::size_t end = spec.find(';', start);
-            if (end == std::string::npos) end = spec.size();
-            const std::string item = trim(std::string_view(spec).substr(start, end - start));
-            start = end + 1;
-            if (item.empty()) continue;
-            const auto comma = item.find(',');
-            if (comma == std::string::npos) return error(fmt::format("UPLOAD '{}' is not of the form name,URI", item));
-            const std::string name = trim(item.substr(0, comma)), uri = trim(item.substr(comma + 1));
-            if (!regular_identifier(name) || adql::detail::is_reserved_word(name))
-                return error(fmt::format("UPLOAD table name '{}' is not an ADQL regular identifier", name));
-            if (!names.insert(lower(name)).second) return error(fmt::format("UPLOAD table name '{}' is given twice", name));
-            if (names.size() > config_.lim.max_uploads) return error(fmt::format("more than {} UPLOAD tables", config_.lim.max_uploads));
-            auto content = fetch(uri);
-            if (!content) return error(fmt::format("UPLOAD {}: {}", name, content.err().what()));
-            total += content->size();
-            if (total > config_.lim.max_upload_bytes)
-                return error(fmt::format("UPLOAD: more than {} bytes uploaded", config_.lim.max_upload_bytes));
-            auto u = read_upload(name, *content, config_.lim);
-            if (!u) return u.err();
-            q.uploads.push_back(std::move(*u));
-        }
+        auto u = read_uploads(*up, fetch);
+        if (!u) return u.err();
+        q.uploads = std::move(*u);
     }
+    return prepare_query(std::move(q));
+}
 
+result<std::vector<upload_table>> service::read_uploads(const std::string& spec, const upload_fetcher& fetch) const {
+    std::vector<upload_table> uploads;
+    std::size_t total = 0;
+    std::set<std::string> names;
+    std::size_t start = 0;
+    while (start <= spec.size()) {
+        std::size_t end = spec.find(';', start);
+        if (end == std::string::npos) end = spec.size();
+        const std::string item = trim(std::string_view(spec).substr(start, end - start));
+        start = end + 1;
+        if (item.empty()) continue;
+        const auto comma = item.find(',');
+        if (comma == std::string::npos) return error(fmt::format("UPLOAD '{}' is not of the form name,URI", item));
+        const std::string name = trim(item.substr(0, comma)), uri = trim(item.substr(comma + 1));
+        if (!regular_identifier(name) || adql::detail::is_reserved_word(name))
+            return error(fmt::format("UPLOAD table name '{}' is not an ADQL regular identifier", name));
+        if (!names.insert(lower(name)).second) return error(fmt::format("UPLOAD table name '{}' is given twice", name));
+        if (names.size() > config_.lim.max_uploads) return error(fmt::format("more than {} UPLOAD tables", config_.lim.max_uploads));
+        auto content = fetch(uri);
+        if (!content) return error(content.err().kind(), fmt::format("UPLOAD {}: {}", name, content.err().what()));
+        total += content->size();
+        if (total > config_.lim.max_upload_bytes)
+            return error(fmt::format("UPLOAD: more than {} bytes uploaded", config_.lim.max_upload_bytes));
+        auto u = read_upload(name, *content, config_.lim);
+        if (!u) return u.err();
+        uploads.push_back(std::move(*u));
+    }
+    return uploads;
+}
+
+result<prepared_query> service::prepare_query(query_request request) const {
+    prepared_query q;
+    static_cast<query_request&>(q) = std::move(request);
+    if (!q.format) q.format = &output_formats().front();
     layered_catalog names(catalog_, q.uploads);
     auto parsed = adql::parse(q.adql, config_.lim.query);
     if (!parsed) return parsed.err();

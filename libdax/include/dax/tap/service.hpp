@@ -58,15 +58,20 @@ const output_format* find_output_format(std::string_view value);
 using parameters = dali::parameters;
 inline std::optional<std::string> parameter(const parameters& p, std::string_view name) { return dali::value(p, name); }
 
-/// A checked query, ready to run.
-struct prepared_query {
+/// A query to run: what the TAP parameters say, or what another service (SIA, cone search,
+/// DataLink) asks for directly.
+struct query_request {
     std::string adql;
+    const output_format* format = nullptr;  ///< nullptr: votable (BINARY2)
+    std::int64_t maxrec = 0;
+    std::vector<upload_table> uploads;
+};
+
+/// A checked query, translated for the one backend that runs it.
+struct prepared_query : query_request {
     std::string sql;
     std::vector<votable::field> fields;
-    const output_format* format = nullptr;
-    std::int64_t maxrec = 0;
     backend* target = nullptr;
-    std::vector<upload_table> uploads;
 };
 
 /// A published schema: its Felis file (or text) and the backend holding its tables.
@@ -90,8 +95,11 @@ public:
 
     /// Returns the content of an UPLOAD URI ("param:NAME" for a multipart part, or http(s)).
     using upload_fetcher = std::function<result<std::string>(std::string_view uri)>;
-    /// Checks parameters and translates the query. Errors are user errors (HTTP 400).
+    /// The TAP parameter layer (LANG, QUERY, REQUEST, RESPONSEFORMAT/FORMAT, MAXREC, UPLOAD)
+    /// over prepare_query(). Errors carry their kind (dax/error.hpp).
     result<prepared_query> prepare(const parameters& p, const upload_fetcher& fetch) const;
+    /// The query runner: parses the ADQL, finds the one backend holding its tables, translates.
+    result<prepared_query> prepare_query(query_request request) const;
     /// Runs a prepared query into `out` in its format (FITS is spooled through a temp file).
     /// Returns rows written; throws dax::error on execution failure (document closed validly).
     std::uint64_t run(const prepared_query& q, votable::sink& out, const run_limits& lim) const;
@@ -122,6 +130,7 @@ public:
 private:
     explicit service(service_config c) : config_(std::move(c)) {}
     const adql::table_info* table(std::string_view qualified) const;
+    result<std::vector<upload_table>> read_uploads(const std::string& spec, const upload_fetcher& fetch) const;
     backend* backend_of(const adql::table_info& t) const;
 
     service_config config_;

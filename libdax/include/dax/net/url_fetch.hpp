@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dax::http {
+namespace dax::net {
 
 struct fetch_policy {
     std::size_t max_bytes = 16 << 20;             ///< body
@@ -38,4 +38,4 @@ bool address_allowed(const std::string& host, const std::string& address, const 
 /// GETs the URL under the policy; the body of a 200 answer.
 result<std::string> fetch_url(std::string_view url, const fetch_policy& policy);
 
-}  // namespace dax::http
+}  // namespace dax::net

@@ -1,4 +1,4 @@
-#include "url_fetch.hpp"
+#include <dax/net/url_fetch.hpp>
 
 #include <fmt/format.h>
 
@@ -16,7 +16,7 @@
 #include <iostream>
 #include <memory>
 
-namespace dax::http {
+namespace dax::net {
 namespace {
 
 using steady = std::chrono::steady_clock;
@@ -277,4 +277,4 @@ result<std::string> fetch_url(std::string_view url, const fetch_policy& policy) 
     return body;
 }
 
-}  // namespace dax::http
+}  // namespace dax::net
