@@ -1,20 +1,10 @@
 #include "settings.hpp"
 
+#include "yaml_read.hpp"
+
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 namespace dax::http {
-namespace {
-
-template <class T>
-void read(const YAML::Node& n, const char* key, T& into) {
-    if (n && n[key]) into = n[key].as<T>();
-}
-void read_seconds(const YAML::Node& n, const char* key, std::chrono::milliseconds& into) {
-    if (n && n[key]) into = std::chrono::seconds(n[key].as<long long>());
-}
-
-}  // namespace
 
 result<bool> read_settings(const YAML::Node& root, const std::string& path, const std::string& service, settings& s) {
     try {

@@ -1,23 +1,15 @@
 #include "tap_config.hpp"
 
+#include "yaml_read.hpp"
+
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <sstream>
 
 namespace dax::tapserver {
-namespace {
-
-template <class T>
-void read(const YAML::Node& n, const char* key, T& into) {
-    if (n && n[key]) into = n[key].as<T>();
-}
-void read_seconds(const YAML::Node& n, const char* key, std::chrono::seconds& into) {
-    if (n && n[key]) into = std::chrono::seconds(n[key].as<long long>());
-}
-
-}  // namespace
+using http::read;
+using http::read_seconds;
 
 result<server_config> load_config(const std::string& path, server_config c) {
     try {

@@ -4,6 +4,7 @@
 #include "../common/uws_http.hpp"
 
 #include <dax/uws/engine.hpp>
+#include <dax/votable/writer.hpp>
 
 #include <filesystem>
 #include <iostream>

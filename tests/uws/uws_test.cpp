@@ -3,6 +3,7 @@
 // cancellation of real SQLite and PostgreSQL queries, and two engines sharing one queue.
 #include <dax/uws/engine.hpp>
 #include <dax/uws/xml.hpp>
+#include <dax/votable/writer.hpp>
 
 #include <doctest/doctest.h>
 #include <libpq-fe.h>

@@ -1,5 +1,7 @@
 #include "functions.hpp"
 
+#include <dax/adql/parser.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -124,3 +126,12 @@ bool is_reserved_word(std::string_view word) {
 namespace dax::adql::detail {
 std::string fold(const identifier& id) { return id.delimited ? id.name : to_lower(id.name); }
 }  // namespace dax::adql::detail
+
+namespace dax::adql {
+bool is_reserved_word(std::string_view word) { return detail::is_reserved_word(word); }
+bool is_regular_identifier(std::string_view s) {
+    if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }) &&
+           !detail::is_reserved_word(s);
+}
+}  // namespace dax::adql

@@ -8,8 +8,6 @@
 #include <dax/tap/tap_schema.hpp>
 #include <dax/votable/reader.hpp>
 
-#include "../adql/functions.hpp"
-
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -84,10 +82,6 @@ void collect(const adql::query& q, std::set<const adql::table_info*>& out) {
     for (const auto& o : q.order_by) collect(o.value.get(), out);
 }
 
-bool regular_identifier(std::string_view s) {
-    if (s.empty() || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
 
 // DALI text of a cell read from an uploaded VOTable.
 std::string cell_text(const votable::field& f, const votable::cell& c) {
@@ -145,7 +139,7 @@ result<upload_table> read_csv_upload(const std::string& name, const std::string&
     std::vector<votable::field> fields;
     std::set<std::string> seen;
     for (const auto& n : names) {
-        if (!regular_identifier(n) || adql::detail::is_reserved_word(n) || !seen.insert(lower(n)).second)
+        if (!adql::is_regular_identifier(n) || !seen.insert(lower(n)).second)
             return error(fmt::format("UPLOAD {}: CSV column name '{}' is not a unique ADQL regular identifier", name, n));
         votable::field f;
         f.name = n;
@@ -207,7 +201,7 @@ result<upload_table> read_upload(const std::string& name, const std::string& con
     for (const auto& f : (*r)->fields()) {
         adql::column_info c;
         c.name = f.name;
-        if (!regular_identifier(c.name) || adql::detail::is_reserved_word(c.name) || !seen.insert(lower(c.name)).second)
+        if (!adql::is_regular_identifier(c.name) || !seen.insert(lower(c.name)).second)
             return error(fmt::format("UPLOAD {}: column name '{}' is not a unique ADQL regular identifier", name, f.name));
         c.datatype = std::string(votable::datatype_name(f.type));
         c.arraysize = f.arraysize == "1" ? "" : f.arraysize;  // "1" is the scalar (VOTable 1.3 erratum 3)
@@ -348,7 +342,7 @@ result<std::vector<upload_table>> service::read_uploads(const std::string& spec,
         const auto comma = item.find(',');
         if (comma == std::string::npos) return error(fmt::format("UPLOAD '{}' is not of the form name,URI", item));
         const std::string name = trim(item.substr(0, comma)), uri = trim(item.substr(comma + 1));
-        if (!regular_identifier(name) || adql::detail::is_reserved_word(name))
+        if (!adql::is_regular_identifier(name))
             return error(fmt::format("UPLOAD table name '{}' is not an ADQL regular identifier", name));
         if (!names.insert(lower(name)).second) return error(fmt::format("UPLOAD table name '{}' is given twice", name));
         if (names.size() > config_.lim.max_uploads) return error(fmt::format("more than {} UPLOAD tables", config_.lim.max_uploads));

@@ -4,7 +4,7 @@
 #include <dax/tap/backend.hpp>
 #include <dax/tap/tap_schema.hpp>
 
-#include "../adql/functions.hpp"
+#include <dax/adql/parser.hpp>
 
 #include <fmt/format.h>
 
@@ -104,9 +104,7 @@ const adql::table_info& find(const adql::memory_catalog& c, std::string_view nam
 }  // namespace
 
 std::string published_column_name(std::string_view name) {
-    const bool regular = !name.empty() && std::isalpha(static_cast<unsigned char>(name[0])) &&
-                         std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-    if (regular && !adql::detail::is_reserved_word(name)) return std::string(name);
+    if (adql::is_regular_identifier(name)) return std::string(name);
     std::string s = "\"";
     for (char c : name) s += c == '"' ? std::string("\"\"") : std::string(1, c);
     return s + "\"";

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <dax/error.hpp>
 #include <dax/uws/results.hpp>
 
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 #include <dax/uws/xml.hpp>
 
-#include <dax/votable/writer.hpp>
+#include <dax/xml.hpp>
 
 #include <fmt/format.h>
 
@@ -8,7 +8,6 @@ namespace dax::uws {
 
 namespace {
 
-using votable::xml_escape;
 
 constexpr std::string_view ns =
     "xmlns:uws=\"http://www.ivoa.net/xml/UWS/v1.0\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "

@@ -28,4 +28,10 @@ result<query_ptr> parse(std::string_view adql, const parse_limits& limits = {});
 /// Prints the AST back as ADQL; parse(print_adql(q)) gives the same tree as q.
 std::string print_adql(const query& q);
 
+/// True if `word` (any case) is an ADQL 2.1 or SQL-92 reserved word.
+bool is_reserved_word(std::string_view word);
+/// True if `name` can be written without quotes in ADQL: a regular identifier (a letter, then
+/// letters, digits, underscores) that is not a reserved word (ADQL 2.1 section 2.1.3).
+bool is_regular_identifier(std::string_view name);
+
 }  // namespace dax::adql

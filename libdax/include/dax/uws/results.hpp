@@ -1,7 +1,7 @@
 #pragma once
 /// Job results: written under a temporary name and renamed when complete, so a half-written
 /// result is never visible. A directory by default; the interface allows an object store.
-#include <dax/votable/writer.hpp>
+#include <dax/sink.hpp>
 
 #include <memory>
 #include <string>
@@ -12,7 +12,7 @@ namespace dax::uws {
 
 /// A result being written: a sink for the table writers. commit() makes it visible; dropping
 /// it without commit() deletes what was written.
-class result_output : public votable::sink {
+class result_output : public dax::sink {
 public:
     /// Makes the result visible; returns its size in bytes.
     virtual std::uint64_t commit() = 0;

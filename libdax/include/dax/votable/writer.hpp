@@ -1,7 +1,9 @@
 #pragma once
 /// Streaming table writers: VOTable (TABLEDATA, BINARY, BINARY2), CSV and TSV. Rows are written
 /// as they are pushed; memory does not grow with the table.
+#include <dax/sink.hpp>
 #include <dax/votable/field.hpp>
+#include <dax/xml.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -13,41 +15,12 @@
 
 namespace dax::votable {
 
-/// Where output bytes go.
-class sink {
-public:
-    virtual ~sink() = default;
-    virtual void write(const char* data, std::size_t size) = 0;
-    virtual void flush() {}
-};
-
-/// Appends to a std::string.
-class string_sink final : public sink {
-public:
-    void write(const char* data, std::size_t size) override { out.append(data, size); }
-    std::string out;
-};
-
-/// Writes to a std::ostream.
-class ostream_sink final : public sink {
-public:
-    explicit ostream_sink(std::ostream& os) : os_(os) {}
-    void write(const char* data, std::size_t size) override;
-    void flush() override { os_.flush(); }
-
-private:
-    std::ostream& os_;
-};
-
-/// Writes to a file descriptor (throws dax::error on failure).
-class fd_sink final : public sink {
-public:
-    explicit fd_sink(int fd) : fd_(fd) {}
-    void write(const char* data, std::size_t size) override;
-
-private:
-    int fd_;
-};
+// Sinks (dax/sink.hpp) and xml_escape (dax/xml.hpp) are core; their old names stay.
+using dax::fd_sink;
+using dax::ostream_sink;
+using dax::sink;
+using dax::string_sink;
+using dax::xml_escape;
 
 enum class serialization { tabledata, binary, binary2 };
 
@@ -98,8 +71,5 @@ struct service_param {
 };
 std::string service_descriptor(std::string_view id, std::string_view access_url, std::string_view standard_id,
                                const std::vector<service_param>& params);
-
-/// XML-escapes text for element content and attribute values.
-std::string xml_escape(std::string_view text);
 
 }  // namespace dax::votable

@@ -1,28 +1,7 @@
 #include <dax/utf8.hpp>
-#include <dax/votable/writer.hpp>
+#include <dax/xml.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <unistd.h>
-
-namespace dax::votable {
-
-void ostream_sink::write(const char* data, std::size_t size) {
-    os_.write(data, static_cast<std::streamsize>(size));
-    if (!os_) throw error("cannot write the table: output stream failed");
-}
-
-void fd_sink::write(const char* data, std::size_t size) {
-    while (size) {
-        ssize_t n = ::write(fd_, data, size);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw error(std::string("cannot write the table: ") + std::strerror(errno));
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-}
+namespace dax {
 
 std::string xml_escape(std::string_view text) {
     // Bytes that are not UTF-8 (text stored before it was checked) become U+FFFD: a document
@@ -65,4 +44,4 @@ std::string xml_escape(std::string_view text) {
     return out;
 }
 
-}  // namespace dax::votable
+}  // namespace dax
