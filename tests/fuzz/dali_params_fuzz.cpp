@@ -13,15 +13,18 @@
 //
 // demo.stars is published on the SQLite backend and ivoa.ObsCore on a stand-in "PostgreSQL"
 // backend (dialect postgres, never run), so that the backend choice and the refusal of queries
-// that join both are reached too. An error returned by prepare, or thrown by run (dax::error), is
+// that join both are reached too. Every value also goes through the DALI shape and interval
+// parsers (dax/dali/shapes.hpp). An error returned by prepare, or thrown by run (dax::error), is
 // an expected outcome.
 #include "env.hpp"
 
+#include <dax/dali/shapes.hpp>
 #include <dax/tap/service.hpp>
 #include <dax/votable/writer.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -145,6 +148,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         return error("UPLOAD URI '" + std::string(uri) + "' is not fetched by the fuzzer");
     };
+
+    // The DALI value parsers SIA and SODA use (POS, CIRCLE, POLYGON, BAND, TIME): an accepted
+    // shape has finite numbers in range (infinite ends only in intervals).
+    for (const auto& [name, value] : params) {
+        for (auto shape : {dali::parse_pos(value), dali::parse_circle(value), dali::parse_polygon(value), dali::parse_region(value)}) {
+            if (!shape) continue;
+            for (double v : shape->numbers)
+                if (!std::isfinite(v)) __builtin_trap();
+            volatile bool on_sphere = shape->sphere().has_value();
+            (void)on_sphere;
+        }
+        if (auto i = dali::parse_time_interval(value); i && !(i->lo <= i->hi)) __builtin_trap();
+    }
 
     static const bool verbose = dax_fuzz::env_on("DAX_FUZZ_VERBOSE");  // verdicts, for triage
     auto q = svc.prepare(params, fetch);
