@@ -9,6 +9,7 @@ endif()
 set(DAX_BUILD_APPS OFF)
 set(DAX_BUILD_TESTS OFF)
 set(DAX_BUILD_BENCH OFF)
+set(DAX_BUILD_EXAMPLES OFF)
 
 # Added after CMAKE_CXX_FLAGS_<CONFIG>, so -O1 wins over Release's -O3. _GLIBCXX_ASSERTIONS checks
 # std::vector/string operator[], front(), back() ... (no ABI change, unlike _GLIBCXX_DEBUG).
