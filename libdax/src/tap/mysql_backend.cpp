@@ -4,6 +4,7 @@
 
 #include <dax/dali/shapes.hpp>
 
+#include "connection_pool.hpp"
 #include "values.hpp"
 
 #include <fmt/format.h>
@@ -78,32 +79,21 @@ conninfo parse_conninfo(const std::string& text) {
 
 class mysql_backend final : public backend {
 public:
-    mysql_backend(const std::string& info, std::size_t n) : info_(parse_conninfo(info)), max_(n) { release(connect()); }
-    ~mysql_backend() override {
-        for (auto* c : idle_) mysql_close(c);
+    mysql_backend(const std::string& info, std::size_t n)
+        : info_(parse_conninfo(info)), pool_({[this] { return connect(); }, [](MYSQL* c) { mysql_close(c); }}, n) {
+        pool_.release(pool_.acquire());  // fail early on a bad conninfo
     }
     adql::dialect dialect() const override { return adql::dialect::mysql; }
 
     std::uint64_t run(const std::string& sql, std::span<const votable::field> fields, votable::table_writer& out,
                       const run_limits& limits, std::span<const upload_table> uploads) override {
-        MYSQL* c = acquire();
-        bool healthy = true;
-        struct give_back {
-            mysql_backend& b;
-            MYSQL* c;
-            bool& healthy;
-            const std::span<const upload_table> uploads;
-            ~give_back() {
-                if (healthy) {
-                    mysql_query(c, "ROLLBACK");
-                    for (const auto& u : uploads)
-                        mysql_query(c, ("DROP TEMPORARY TABLE IF EXISTS `TAP_UPLOAD`." + quote(u.table.name)).c_str());
-                    b.release(c);
-                } else {
-                    mysql_close(c);
-                }
-            }
-        } gb{*this, c, healthy, uploads};
+        connection_pool<MYSQL>::lease lease(pool_, [uploads](MYSQL* c) {
+            mysql_query(c, "ROLLBACK");
+            for (const auto& u : uploads)
+                mysql_query(c, ("DROP TEMPORARY TABLE IF EXISTS `TAP_UPLOAD`." + quote(u.table.name)).c_str());
+        });
+        MYSQL* c = lease.get();
+        bool& healthy = lease.healthy;  // false: the connection is in an unknown state, dropped
         for (const auto& u : uploads) load_upload(c, u);
         exec(c, "START TRANSACTION READ ONLY");
         // MariaDB's per-statement time limit (seconds).
@@ -267,7 +257,8 @@ public:
     }
 
     bool has_table(const adql::table_info& t) override {
-        MYSQL* c = acquire();
+        connection_pool<MYSQL>::lease lease(pool_, {});
+        MYSQL* c = lease.get();
         const std::string &schema = db_schema(t), &name = db_table(t);
         const std::string q = fmt::format("SELECT 1 FROM information_schema.tables WHERE table_schema = '{}' AND table_name = '{}'",
                                           escape(c, schema), escape(c, name));
@@ -278,7 +269,6 @@ public:
                 mysql_free_result(r);
             }
         }
-        release(c);
         return yes;
     }
 
@@ -299,22 +289,6 @@ private:
         exec(c, "CREATE DATABASE IF NOT EXISTS `TAP_UPLOAD`");
         return c;
     }
-    MYSQL* acquire() {
-        {
-            std::lock_guard lock(mutex_);
-            if (!idle_.empty()) {
-                MYSQL* c = idle_.back();
-                idle_.pop_back();
-                return c;
-            }
-        }
-        return connect();
-    }
-    void release(MYSQL* c) {
-        std::lock_guard lock(mutex_);
-        if (idle_.size() < max_) idle_.push_back(c);
-        else mysql_close(c);
-    }
     static void exec(MYSQL* c, const std::string& sql) {
         if (mysql_real_query(c, sql.data(), sql.size()) != 0) throw error(fmt::format("MySQL: {}", mysql_error(c)));
         if (MYSQL_RES* r = mysql_store_result(c)) mysql_free_result(r);
@@ -327,8 +301,7 @@ private:
     static std::string message(MYSQL* c, const run_limits& limits) {
         const unsigned e = mysql_errno(c);
         if (e == 1317 /* ER_QUERY_INTERRUPTED */ || e == 1969 /* ER_STATEMENT_TIMEOUT */ || e == 3024) {
-            if (limits.cancelled && limits.cancelled->load()) return "query aborted";
-            return "query exceeded its execution time limit";
+            return stopped_message(limits);
         }
         return fmt::format("query failed: {}", mysql_error(c));
     }
@@ -361,9 +334,7 @@ private:
     }
 
     conninfo info_;
-    std::size_t max_;
-    std::mutex mutex_;
-    std::vector<MYSQL*> idle_;
+    connection_pool<MYSQL> pool_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <dax/dali/shapes.hpp>
 
+#include "connection_pool.hpp"
 #include "values.hpp"
 
 #include <fmt/format.h>
@@ -126,33 +127,21 @@ struct pgresult {
 
 class postgres_backend final : public backend {
 public:
-    postgres_backend(std::string conninfo, std::size_t n) : conninfo_(std::move(conninfo)), max_(n) {
-        PGconn* c = connect();  // fail early on a bad conninfo
-        release(c);
-    }
-    ~postgres_backend() override {
-        for (auto* c : idle_) PQfinish(c);
+    postgres_backend(std::string conninfo, std::size_t n)
+        : conninfo_(std::move(conninfo)),
+          pool_({[this] { return connect(); }, [this](PGconn* c) { close(c); },
+                 [](PGconn* c) { return PQstatus(c) == CONNECTION_OK; }},
+                n) {
+        pool_.release(pool_.acquire());  // fail early on a bad conninfo
     }
     adql::dialect dialect() const override { return adql::dialect::postgres; }
     std::string upload_schema() const override { return "pg_temp"; }
 
     std::uint64_t run(const std::string& sql, std::span<const votable::field> fields, votable::table_writer& out,
                       const run_limits& limits, std::span<const upload_table> uploads) override {
-        PGconn* c = acquire();
-        bool healthy = true;
-        struct give_back {
-            postgres_backend& b;
-            PGconn* c;
-            bool& healthy;
-            ~give_back() {
-                if (healthy) {
-                    pgresult r(PQexec(c, "ROLLBACK"));
-                    b.release(c);
-                } else {
-                    b.discard(c);
-                }
-            }
-        } gb{*this, c, healthy};
+        connection_pool<PGconn>::lease lease(pool_, [](PGconn* c) { pgresult r(PQexec(c, "ROLLBACK")); });
+        PGconn* c = lease.get();
+        bool& healthy = lease.healthy;  // false: the connection is in an unknown state, dropped
         degrees(c);
         if (uploads.empty()) {
             exec(c, "BEGIN READ ONLY");
@@ -312,13 +301,12 @@ public:
     }
 
     bool has_table(const adql::table_info& t) override {
-        PGconn* c = acquire();
+        connection_pool<PGconn>::lease lease(pool_, {});
+        PGconn* c = lease.get();
         const char* params[] = {db_schema(t).c_str(), db_table(t).c_str()};
         pgresult r(PQexecParams(c, "SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2", 2, nullptr, params,
                                 nullptr, nullptr, 0));
-        const bool yes = PQresultStatus(r.r) == PGRES_TUPLES_OK && PQntuples(r.r) == 1;
-        release(c);
-        return yes;
+        return PQresultStatus(r.r) == PGRES_TUPLES_OK && PQntuples(r.r) == 1;
     }
 
 private:
@@ -347,31 +335,11 @@ private:
         std::lock_guard lock(mutex_);
         degrees_.insert(c);
     }
-    PGconn* acquire() {
+    void close(PGconn* c) {
         {
             std::lock_guard lock(mutex_);
-            if (!idle_.empty()) {
-                PGconn* c = idle_.back();
-                idle_.pop_back();
-                if (PQstatus(c) == CONNECTION_OK) return c;
-                degrees_.erase(c);
-                PQfinish(c);
-            }
-        }
-        return connect();
-    }
-    void release(PGconn* c) {
-        std::lock_guard lock(mutex_);
-        if (idle_.size() < max_) {
-            idle_.push_back(c);
-        } else {
             degrees_.erase(c);
-            PQfinish(c);
         }
-    }
-    void discard(PGconn* c) {
-        std::lock_guard lock(mutex_);
-        degrees_.erase(c);
         PQfinish(c);
     }
     static void exec(PGconn* c, const std::string& sql) {
@@ -390,7 +358,7 @@ private:
     static std::string message(PGresult* r, const run_limits& limits) {
         const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         if (code && std::strcmp(code, "57014") == 0)
-            return limits.cancelled && limits.cancelled->load() ? "query aborted" : "query exceeded its execution time limit";
+            return stopped_message(limits);
         std::string m = PQresultErrorMessage(r);
         while (!m.empty() && std::isspace(static_cast<unsigned char>(m.back()))) m.pop_back();
         return "query failed: " + m;
@@ -496,10 +464,9 @@ private:
     }
 
     std::string conninfo_;
-    std::size_t max_;
-    std::mutex mutex_;
-    std::vector<PGconn*> idle_;
+    std::mutex mutex_;  // guards degrees_
     std::set<PGconn*> degrees_;
+    connection_pool<PGconn> pool_;  // last: its idle connections close while degrees_ lives
 };
 
 }  // namespace

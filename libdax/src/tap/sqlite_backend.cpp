@@ -5,6 +5,7 @@
 #include <dax/dali/shapes.hpp>
 #include <dax/tap/backend.hpp>
 
+#include "connection_pool.hpp"
 #include "values.hpp"
 
 #include <fmt/format.h>
@@ -297,8 +298,7 @@ private:
 
     static std::string step_message(sqlite3* db, int rc, const run_limits& limits) {
         if (rc == SQLITE_INTERRUPT) {
-            if (limits.cancelled && limits.cancelled->load()) return "query aborted";
-            return "query exceeded its execution time limit";
+            return stopped_message(limits);
         }
         return fmt::format("query failed: {}", sqlite3_errmsg(db));
     }
