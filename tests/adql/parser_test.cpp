@@ -86,8 +86,16 @@ TEST_CASE("adql: all unknown names are reported in one error, in source order") 
     CHECK(d[2].to_string() == "line 1, column 51: unknown column 'yyy'");
 }
 
-TEST_CASE("adql: the passes run in one documented order") {
-    CHECK(pass_names() == std::vector<std::string>{"lower_regions", "resolve_names", "infer_types", "result_columns", "row_limit"});
+TEST_CASE("adql: the passes run in one documented order and that list is what runs") {
+    const std::vector<std::string> documented = {"lower_regions", "resolve_names+infer_types+result_columns", "dedupe_columns",
+                                                 "row_limit"};
+    CHECK(pass_names() == documented);
+    auto cat = demo();
+    std::vector<std::string> ran;
+    translate_options o{dialect::postgres, &cat, 10};
+    o.on_pass = [&ran](std::string_view name) { ran.emplace_back(name); };
+    REQUIRE(translate("SELECT TOP 5 ra FROM demo.stars WHERE 1=CONTAINS(POINT(ra, dec), REGION('CIRCLE ICRS 1 2 3'))", o));
+    CHECK(ran == documented);
 }
 
 TEST_CASE("adql: MAXREC limits a query to min(TOP, MAXREC+1) rows") {

@@ -21,12 +21,6 @@ namespace dax::adql {
 using detail::to_lower;
 using detail::to_upper;
 
-const std::vector<std::string>& pass_names() {
-    static const std::vector<std::string> names = {"lower_regions", "resolve_names", "infer_types",
-                                                   "result_columns", "row_limit"};
-    return names;
-}
-
 namespace {
 
 // ---- helpers -----------------------------------------------------------------------------------
@@ -865,10 +859,16 @@ std::optional<std::int64_t> apply_row_limit(query& q, std::int64_t maxrec) {
     return q.limit;
 }
 
-void run_passes(query& q, const translate_options& options) {
+namespace {
+
+void lower_regions(query& q, const translate_options&) {
     std::vector<diagnostic> errors;
     region_lowering{errors}.query(q);
     if (!errors.empty()) throw error(std::move(errors));
+}
+
+// Names, types and result columns, in one walk of the query (each needs the one before).
+void analyze(query& q, const translate_options& options) {
     analyzer a(options.names, q);
     bool more = false;
     try {
@@ -876,15 +876,47 @@ void run_passes(query& q, const translate_options& options) {
     } catch (const analyzer::too_many_errors&) {
         more = true;
     }
-    if (!a.errors.empty()) {
-        std::stable_sort(a.errors.begin(), a.errors.end(), [](const diagnostic& x, const diagnostic& y) {
-            return x.span.begin < y.span.begin;
-        });
-        if (more) a.errors.push_back({{}, fmt::format("(the query has more errors; the first {} are shown)", analyzer::max_errors)});
-        throw error(std::move(a.errors));
-    }
-    dedupe_all(q);
+    if (a.errors.empty()) return;
+    std::stable_sort(a.errors.begin(), a.errors.end(), [](const diagnostic& x, const diagnostic& y) {
+        return x.span.begin < y.span.begin;
+    });
+    if (more) a.errors.push_back({{}, fmt::format("(the query has more errors; the first {} are shown)", analyzer::max_errors)});
+    throw error(std::move(a.errors));
+}
+
+void dedupe_columns(query& q, const translate_options&) { dedupe_all(q); }
+
+void row_limit(query& q, const translate_options& options) {
     if (options.maxrec) apply_row_limit(q, *options.maxrec);
+}
+
+struct pass {
+    const char* name;
+    void (*run)(query&, const translate_options&);
+};
+
+// The passes, in the order they run: run_passes walks this list and nothing else.
+constexpr pass passes[] = {{"lower_regions", lower_regions},
+                           {"resolve_names+infer_types+result_columns", analyze},
+                           {"dedupe_columns", dedupe_columns},
+                           {"row_limit", row_limit}};
+
+}  // namespace
+
+const std::vector<std::string>& pass_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> n;
+        for (const auto& p : passes) n.emplace_back(p.name);
+        return n;
+    }();
+    return names;
+}
+
+void run_passes(query& q, const translate_options& options) {
+    for (const auto& p : passes) {
+        if (options.on_pass) options.on_pass(p.name);
+        p.run(q, options);
+    }
 }
 
 std::vector<result_column> result_columns(const query& q) {

@@ -111,7 +111,7 @@ engine::~engine() { stop(); }
 void engine::start() {
     if (!threads_.empty()) return;
     stopping_ = false;
-    store_.heartbeat(config_.instance, now_ms());
+    store_.heartbeat(config_.instance, now());
     threads_.emplace_back([this] { supervisor_loop(); });
     for (std::size_t i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
 }
@@ -160,7 +160,7 @@ outcome<job> engine::create(std::string_view owner, std::string_view task,
     j.owner = std::string(owner);
     j.task = std::string(task);
     j.run_id = std::string(run_id);
-    j.creation = now_ms();
+    j.creation = now();
     j.execution_duration = config_.default_execution_duration;
     j.destruction = j.creation + std::chrono::duration_cast<std::chrono::milliseconds>(config_.default_destruction);
     j.parameters = std::move(parameters);
@@ -259,11 +259,11 @@ std::string not_allowed(const job& j, action a) {
 }  // namespace
 
 outcome<job> engine::run(std::string_view owner, std::string_view id) {
-    return change(owner, id, [](job& j) -> std::string {
+    return change(owner, id, [this](job& j) -> std::string {
         auto next = transition(j.ph, action::run);
         if (!next) return not_allowed(j, action::run);
         j.ph = *next;
-        j.queued = now_ms();
+        j.queued = now();
         return "";
     });
 }
@@ -275,7 +275,7 @@ outcome<job> engine::abort(std::string_view owner, std::string_view id) {
         if (!next) return not_allowed(j, action::abort);
         was_running = j.ph == phase::executing || j.ph == phase::suspended;
         j.ph = *next;
-        j.end = now_ms();
+        j.end = now();
         return "";
     });
     if (r && was_running) cancel_local(r.value->id, "aborted");
@@ -388,7 +388,7 @@ void engine::worker_loop() {
         }
         std::optional<job> j;
         try {
-            j = store_.claim(config_.instance, now_ms());
+            j = store_.claim(config_.instance, now());
         } catch (const std::exception&) {
             j.reset();  // a busy or unreachable store: try again shortly
         }
@@ -405,7 +405,7 @@ void engine::execute(job j) {
     const task_definition* t = tasks_.find(j.task);
     auto r = std::make_shared<detail::running_job>();
     r->id = j.id;
-    if (j.execution_duration > 0) r->deadline = now_ms() + std::chrono::seconds(j.execution_duration);
+    if (j.execution_duration > 0) r->deadline = now() + std::chrono::seconds(j.execution_duration);
     {
         std::lock_guard<std::mutex> g(mutex_);
         running_[j.id] = r;
@@ -444,7 +444,7 @@ void engine::execute(job j) {
             if (!failure && r->cancelled) failure = error_summary{true, "the job was cancelled", ""};
             if (!failure) cur->results = r->results;
         }
-        cur->end = now_ms();
+        cur->end = now();
         if (failure) {
             cur->ph = *transition(cur->ph, action::fail);
             cur->error = failure;
@@ -470,11 +470,11 @@ void engine::supervisor_loop() {
             changed_.wait_for(lk, config_.poll_interval * 5, [&] { return stopping_.load(); });
         }
         if (stopping_) break;
-        const auto now = std::chrono::steady_clock::now();
+        const auto tick = std::chrono::steady_clock::now();
         try {
-            if (now - last_heartbeat >= config_.heartbeat_interval) {
-                store_.heartbeat(config_.instance, now_ms());
-                last_heartbeat = now;
+            if (tick - last_heartbeat >= config_.heartbeat_interval) {
+                store_.heartbeat(config_.instance, now());
+                last_heartbeat = tick;
                 recover();
             }
             // Time limits, and aborts made through other instances sharing the store.
@@ -485,11 +485,11 @@ void engine::supervisor_loop() {
             }
             for (auto& r : local) {
                 if (r->cancelled) continue;
-                if (r->deadline && now_ms() >= *r->deadline) {
+                if (r->deadline && now() >= *r->deadline) {
                     auto j = store_.get(r->id);
                     if (j && j->ph == phase::executing) {
                         j->ph = phase::error;
-                        j->end = now_ms();
+                        j->end = now();
                         j->error = error_summary{true, fmt::format("the execution duration of {} s was exceeded", j->execution_duration), ""};
                         if (store_.update(*j)) notify();
                     }
@@ -499,9 +499,9 @@ void engine::supervisor_loop() {
                 auto j = store_.get(r->id);
                 if (!j || j->ph != phase::executing) r->cancel();
             }
-            if (now - last_reap >= std::chrono::seconds(1)) {
+            if (tick - last_reap >= std::chrono::seconds(1)) {
                 reap();
-                last_reap = now;
+                last_reap = tick;
             }
         } catch (const std::exception&) {
             // The store is unreachable for now; the next round tries again.
@@ -511,11 +511,11 @@ void engine::supervisor_loop() {
 
 std::size_t engine::reap() {
     std::size_t changed = 0;
-    const time_point now = now_ms();
-    for (auto& j : store_.due_for_destruction(now, 200)) {
+    const time_point at = now();
+    for (auto& j : store_.due_for_destruction(at, 200)) {
         if (j.ph == phase::executing || j.ph == phase::suspended) {
             j.ph = phase::aborted;
-            j.end = now;
+            j.end = at;
             if (store_.update(j)) {
                 cancel_local(j.id, "destroyed");
                 ++changed;
@@ -528,7 +528,7 @@ std::size_t engine::reap() {
         if (store_.update(j)) ++changed;
     }
     const auto keep = std::chrono::duration_cast<std::chrono::milliseconds>(config_.history_retention);
-    for (const auto& id : store_.expired_history(now - keep, 200)) {
+    for (const auto& id : store_.expired_history(at - keep, 200)) {
         if (store_.remove(id)) ++changed;
         remove_files(id);
     }
@@ -538,7 +538,7 @@ std::size_t engine::reap() {
 
 std::size_t engine::recover() {
     std::size_t changed = 0;
-    const auto stale = now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(config_.heartbeat_interval * 5);
+    const auto stale = now() - std::chrono::duration_cast<std::chrono::milliseconds>(config_.heartbeat_interval * 5);
     for (auto& j : store_.orphaned(stale)) {
         {
             std::lock_guard<std::mutex> g(mutex_);
@@ -553,12 +553,12 @@ std::size_t engine::recover() {
         if (t && t->restartable && !restarted_before) {
             j.info.push_back({"restarts", "1"});
             j.ph = phase::queued;
-            j.queued = now_ms();
+            j.queued = now();
             j.start.reset();
             j.worker.clear();
         } else {
             j.ph = phase::error;
-            j.end = now_ms();
+            j.end = now();
             j.error = restarted_before
                           ? error_summary{true, fmt::format("the service instance running this job ({}) stopped before it finished, "
                                                             "for the second time; the job is not run again", dead.empty() ? "unknown" : dead), ""}

@@ -5,6 +5,7 @@
 #include <dax/adql/parser.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,8 @@ struct translate_options {
     std::optional<std::int64_t> maxrec;
     /// Size, nesting and parser-work limits of the query text.
     parse_limits limits;
+    /// Called with each pass's name before it runs (tracing, tests).
+    std::function<void(std::string_view)> on_pass;
 };
 
 struct translation {

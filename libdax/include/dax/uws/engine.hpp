@@ -73,6 +73,9 @@ struct engine_config {
     std::chrono::seconds history_retention{365 * 86400};  ///< ARCHIVED jobs are kept this long
     std::chrono::milliseconds poll_interval{20};      ///< queue and cross-instance polling
     std::chrono::milliseconds heartbeat_interval{1000};
+    /// The clock of job times (creation, execution deadlines, destruction, history, heartbeats);
+    /// empty: now_ms(). Tests set one they can move forward instead of sleeping.
+    std::function<time_point()> clock;
     std::chrono::milliseconds max_wait{60000};        ///< cap of a blocking WAIT
     /// Per-owner quotas (0: none). Beyond them create() refuses with problem::quota.
     std::size_t max_active_jobs = 0;                  ///< PENDING, QUEUED, EXECUTING, HELD, SUSPENDED at once
@@ -145,6 +148,7 @@ public:
     const engine_config& config() const { return config_; }
 
 private:
+    time_point now() const { return config_.clock ? config_.clock() : now_ms(); }
     void worker_loop();
     void supervisor_loop();
     void execute(job j);
