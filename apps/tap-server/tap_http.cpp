@@ -1,7 +1,7 @@
 #include "tap_http.hpp"
 #include "landing_page.hpp"
 #include "../common/replies.hpp"
-#include "../common/thread_pool.hpp"
+#include "../common/stream_reply.hpp"
 #include <dax/tap/query_task.hpp>
 
 #include <fmt/format.h>
@@ -9,114 +9,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <memory>
 #include <vector>
 
 namespace dax::tapserver {
 namespace {
-
-// Carries a sync result from the thread running the query to the HTTP response, in chunks of
-// up to 256 KiB, at most 1 MiB ahead of the client. The response starts only when the query has
-// produced its first output (or ended): an error before the first row still gets its DALI error
-// document and HTTP status. A client that leaves closes the pipe, which stops the query.
-class result_pipe final : public votable::sink {
-public:
-    explicit result_pipe(std::chrono::steady_clock::time_point deadline) : deadline_(deadline) {}
-    // Producer side (the query thread).
-    void write(const char* data, std::size_t size) override {
-        if (!announced_) {  // the first output: the response can start (flush() sees a closed pipe)
-            {
-                std::lock_guard g(m_);
-                if (closed_) throw error("client disconnected");
-                started_ = true;
-            }
-            cv_.notify_all();
-            announced_ = true;
-        }
-        cur_.append(data, size);
-        if (cur_.size() >= chunk) flush();
-    }
-    void flush() override {
-        if (cur_.empty()) return;
-        std::unique_lock lk(m_);
-        // The query's time limit holds also when the client reads slowly: the query (its thread,
-        // its database connection, its in-flight slot) is not kept waiting past it.
-        if (!cv_.wait_until(lk, deadline_, [&] { return closed_ || queued_ < ahead; })) {
-            cut_ = true;
-            throw error("the sync time limit was reached while the client was still reading the result");
-        }
-        if (closed_) throw error("client disconnected");
-        queued_ += cur_.size();
-        chunks_.push_back(std::move(cur_));
-        cur_.clear();
-        cv_.notify_all();
-    }
-    void finish(std::optional<error> failure) {
-        try {
-            flush();
-        } catch (const std::exception&) {
-        }
-        std::lock_guard g(m_);
-        done_ = true;
-        failure_ = std::move(failure);
-        cv_.notify_all();
-    }
-    // Consumer side (the HTTP worker).
-    /// Waits for the first output or the end; the error if the query failed before any output.
-    std::optional<error> wait_start() {
-        std::unique_lock lk(m_);
-        cv_.wait(lk, [&] { return started_ || done_; });
-        if (!started_ && failure_) return failure_;
-        return std::nullopt;
-    }
-    /// The next chunk; false at the end.
-    bool next(std::string& out) {
-        std::unique_lock lk(m_);
-        cv_.wait(lk, [&] { return !chunks_.empty() || done_; });
-        if (chunks_.empty()) return false;
-        out = std::move(chunks_.front());
-        chunks_.pop_front();
-        queued_ -= out.size();
-        cv_.notify_all();
-        return true;
-    }
-    void close() {
-        std::lock_guard g(m_);
-        closed_ = true;
-        cv_.notify_all();
-    }
-    /// True when the result could not be completed in the stream (its end is missing): the
-    /// response must then end without its last chunk, so the client sees it incomplete.
-    bool cut() {
-        std::lock_guard g(m_);
-        return cut_;
-    }
-
-private:
-    static constexpr std::size_t chunk = 256 << 10, ahead = 1 << 20;
-    std::mutex m_;
-    std::condition_variable cv_;
-    std::deque<std::string> chunks_;
-    std::string cur_;  ///< producer only
-    bool announced_ = false;  ///< producer only
-    std::size_t queued_ = 0;
-    bool started_ = false, done_ = false, closed_ = false, cut_ = false;
-    std::optional<error> failure_;
-    std::chrono::steady_clock::time_point deadline_;
-};
-
-// Threads that run sync queries, kept for the next query (creating one costs more than a
-// small query); as many as queries run at once, which queries_in_flight bounds.
-http::thread_pool& query_threads() {
-    static auto* t = new http::thread_pool(SIZE_MAX);  // lives as long as the process, like its threads
-    return *t;
-}
 
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -178,33 +77,11 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
         if (q->format->name == "fits") return sync_fits(svc, *q, res);
         auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
         const auto deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
-        auto pipe = std::make_shared<result_pipe>(deadline);
-        query_threads().run([&svc, shared, pipe, guard, deadline] {
+        http::stream_reply(res, shared->format->mime, deadline, [&svc, shared, guard, deadline](dax::sink& out) {
             tap::run_limits l;
             l.deadline = deadline;
-            try {
-                svc.run(*shared, *pipe, l);
-                pipe->finish(std::nullopt);
-            } catch (const error& e) {
-                // After output began, the writer has closed the document with QUERY_STATUS=ERROR
-                // (DALI 1.1 section 4.4.3); before, the error becomes the response.
-                pipe->finish(e);
-            } catch (const std::exception& e) {
-                pipe->finish(error(error_kind::internal, e.what()));
-            }
+            svc.run(*shared, out, l);
         });
-        if (auto failure = pipe->wait_start()) return http::reply_error(res, *failure);
-        res.set_chunked_content_provider(
-            shared->format->mime,
-            [pipe](std::size_t, httplib::DataSink& sink) {
-                std::string c;
-                while (pipe->next(c))
-                    if (!sink.write(c.data(), c.size())) return pipe->close(), false;
-                if (pipe->cut()) return false;
-                sink.done();
-                return true;
-            },
-            [pipe](bool) { pipe->close(); });
     };
     server.Get(base + "/sync", sync);
     server.post(base + "/sync", sync);
