@@ -40,7 +40,8 @@ public:
     /// The identity of requests to routes needing `scope`; empty in mode none (anonymous).
     identity_function identity(const std::string& scope) const;
     /// In token mode, requests under each prefix need a token with its scope: 401 without a
-    /// valid token, 403 when it lacks the scope (a DALI error document either way).
+    /// valid token, 403 when it lacks the scope (a DALI error document either way). Call it
+    /// once per server, with every protected route (it takes the server's before_routing).
     void protect(server& s, std::vector<protected_route> routes) const;
 
 private:

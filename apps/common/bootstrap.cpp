@@ -2,12 +2,14 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -38,26 +40,26 @@ std::optional<command_line> parse_command_line(int argc, char** argv, const std:
     return c;
 }
 
-namespace {
-constexpr long drain_grace_seconds = 20;
-
-sigset_t stop_signals() {
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGINT);
-    sigaddset(&s, SIGTERM);
-    return s;
-}
-}  // namespace
-
 void prepare_process() {
 #ifdef __GLIBC__
     mallopt(M_ARENA_MAX, 4);
 #endif
-    // Threads started later inherit the mask: the signals reach only serve()'s sigwait.
-    const sigset_t s = stop_signals();
-    pthread_sigmask(SIG_BLOCK, &s, nullptr);
 }
+
+namespace {
+
+constexpr auto drain_grace = std::chrono::seconds(20);
+int stop_pipe[2] = {-1, -1};
+std::atomic<int> signals_seen{0};
+
+// Async-signal-safe: the first signal wakes the stopper thread, a second one ends at once.
+extern "C" void on_stop_signal(int sig) {
+    if (signals_seen.fetch_add(1) > 0) _exit(128 + sig);
+    const unsigned char s = static_cast<unsigned char>(sig);
+    (void)!::write(stop_pipe[1], &s, 1);
+}
+
+}  // namespace
 
 bool serve(server& s, const std::string& host, int port) {
     // Small responses leave at once (Nagle + delayed ACK would add 40 ms to each); accepted
@@ -68,20 +70,28 @@ bool serve(server& s, const std::string& host, int port) {
         ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     });
     if (!s.bind_to_port(host.c_str(), port)) return false;
-    // A thread waits for SIGINT/SIGTERM (blocked by prepare_process) and stops the server; the
-    // requests in progress then have drain_grace_seconds to end, and a second signal ends at once.
+    // Until here SIGINT/SIGTERM end the process as usual (start-up can be interrupted). From
+    // now on the first one stops the server: no new connections; requests in progress finish
+    // while the server is destroyed, within drain_grace, after which the process ends anyway.
+    if (::pipe(stop_pipe) != 0) return false;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
     std::thread([&s] {
-        const sigset_t set = stop_signals();
-        int sig = 0;
-        if (sigwait(&set, &sig) != 0) return;
+        unsigned char sig = 0;
+        while (::read(stop_pipe[0], &sig, 1) != 1) {
+        }
         std::cerr << "stopping: no new connections; requests in progress finish (a second signal ends now)" << std::endl;
+        // stop() does nothing before listening has begun: repeat until the server is down.
+        for (int i = 0; i < 500 && !s.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         s.stop();
-        const timespec grace{drain_grace_seconds, 0};
-        sigtimedwait(&set, nullptr, &grace);
-        std::_Exit(0);
+        std::this_thread::sleep_for(drain_grace);
+        std::cerr << "stopping: requests still in progress after " << drain_grace.count() << " s; ending now" << std::endl;
+        _exit(128 + sig);
     }).detach();
-    const bool ok = s.listen_after_bind();
-    return ok;
+    return s.listen_after_bind();
 }
 
 }  // namespace dax::http

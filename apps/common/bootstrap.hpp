@@ -18,12 +18,13 @@ struct command_line {
 std::optional<command_line> parse_command_line(int argc, char** argv, const std::string& usage, int& exit_code);
 
 /// Process set-up before any thread starts: few malloc arenas for many worker threads (memory
-/// freed by one request is reused by the next instead of kept per arena), and SIGINT/SIGTERM
-/// blocked so that serve() receives them.
+/// freed by one request is reused by the next instead of kept per arena).
 void prepare_process();
 
-/// Listens on host:port until SIGINT or SIGTERM, then stops accepting and returns once the
-/// requests in progress have ended. False if it cannot listen.
+/// Listens on host:port until SIGINT or SIGTERM, then stops accepting and returns; the requests
+/// in progress finish when the server is destroyed (destroy it before what its routes use),
+/// within a grace period after which the process ends (status 128 + signal). A second signal
+/// ends it at once. False if it cannot listen.
 bool serve(server& s, const std::string& host, int port);
 
 }  // namespace dax::http

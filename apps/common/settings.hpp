@@ -35,6 +35,7 @@ struct settings {
         {"tap", {"127.0.0.1", 8080, ""}}, {"sia", {"127.0.0.1", 8081, ""}},
         {"soda", {"127.0.0.1", 8082, ""}}, {"links", {"127.0.0.1", 8083, ""}}};
     endpoint& of(const std::string& service) { return services[service]; }
+    const endpoint& of(const std::string& service) const { return services.at(service); }
 };
 
 /// Reads the shared keys of `root` (file `path`, named in errors) into `s`, for the server

@@ -73,6 +73,29 @@ uws::engine_config engine_settings(const tapserver::server_config& cfg) {
     return ec;
 }
 
+// Serves until SIGINT/SIGTERM. The server is destroyed (requests in progress finish) before
+// the engine its routes use is stopped.
+bool serve_tap(const tapserver::server_config& cfg, const http::access& access, tap::service& svc, uws::engine& engine,
+               uws::result_store& results) {
+    const auto& self = cfg.common.of("tap");
+    http::server server(cfg.common.http);
+    server.set_default_headers({{"Server", "libdax-tap-server/" DAX_VERSION}});
+    const auto identity = access.identity("read:tap");
+    tapserver::add_tap_routes(server, svc, {"/tap", self.public_url, identity});
+    http::uws_binding ub{"/tap/async", "tap-query", self.public_url, identity, cfg.common.max_waiting};
+    http::add_uws_routes(server, engine, results, ub);
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/tap/"); });
+    // Queries and jobs need scope read:tap; discovery (VOSI, examples, landing page) stays open.
+    access.protect(server, {{"/tap/sync", "read:tap"}, {"/tap/async", "read:tap"}});
+    // Anything no handler answered becomes a DALI error document.
+    server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
+
+    const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/tap";
+    std::cout << "TAP service at " << url << "  (landing page: " << url << "/)\n"
+              << "Try: curl '" << url << "/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+TOP+5+*+FROM+demo.stars'" << std::endl;
+    return http::serve(server, self.host, self.port);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,22 +128,7 @@ int main(int argc, char** argv) {
     engine.start();
 
     const auto& self = cfg->common.of("tap");
-    http::server server(cfg->common.http);
-    server.set_default_headers({{"Server", "libdax-tap-server/" DAX_VERSION}});
-    const auto identity = access->identity("read:tap");
-    tapserver::add_tap_routes(server, **svc, {"/tap", self.public_url, identity});
-    http::uws_binding ub{"/tap/async", "tap-query", self.public_url, identity, cfg->common.max_waiting};
-    http::add_uws_routes(server, engine, *results, ub);
-    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/tap/"); });
-    // Queries and jobs need scope read:tap; discovery (VOSI, examples, landing page) stays open.
-    access->protect(server, {{"/tap/sync", "read:tap"}, {"/tap/async", "read:tap"}});
-    // Anything no handler answered becomes a DALI error document.
-    server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
-
-    const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/tap";
-    std::cout << "TAP service at " << url << "  (landing page: " << url << "/)\n"
-              << "Try: curl '" << url << "/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+TOP+5+*+FROM+demo.stars'" << std::endl;
-    if (!http::serve(server, self.host, self.port)) {
+    if (!serve_tap(*cfg, *access, **svc, engine, *results)) {
         std::cerr << "tap-server: cannot listen on " << self.host << ":" << self.port << "\n";
         return 1;
     }

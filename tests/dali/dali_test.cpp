@@ -21,6 +21,7 @@ TEST_CASE("dali: parameter names are case-insensitive and repeated values stay i
     CHECK(*maxrec({{"MAXREC", "5000"}}, 100, 1000) == 1000);
     CHECK_FALSE(maxrec({{"MAXREC", "-1"}}, 100, 1000));
     CHECK_FALSE(maxrec({{"MAXREC", "12x"}}, 100, 1000));
+    CHECK(*maxrec({{"MAXREC", "99999999999999999999999"}}, 100, 1000) == 1000);  // beyond 64 bits: everything allowed
 }
 
 TEST_CASE("dali: RESPONSEFORMAT negotiation") {
@@ -44,6 +45,10 @@ TEST_CASE("dali: circles polygons and points are checked") {
     CHECK_FALSE(parse_circle("10 -91 1"));       // latitude outside [-90, 90]
     CHECK_FALSE(parse_circle("10 20 NaN"));
     CHECK_FALSE(parse_circle("10 20 +Inf"));     // infinities only in intervals and RANGE
+    CHECK_FALSE(parse_circle("10 +-5 1"));
+    CHECK_FALSE(parse_circle("10 20 0x1p3"));
+    CHECK_FALSE(parse_circle("10 20 1e999"));
+    CHECK(parse_circle("+10 -0 .5"));
     CHECK(parse_polygon("0 0 10 0 10 10")->kind == shape::kind_t::polygon);
     CHECK_FALSE(parse_polygon("0 0 10 0"));
     CHECK_FALSE(parse_polygon("0 0 0 0 10 10"));  // degenerate
@@ -71,6 +76,17 @@ TEST_CASE("dali: SIA and SODA POS") {
     auto sph = parse_pos("RANGE 10 20 0 5")->sphere();
     REQUIRE(sph);
     CHECK(sph->kind == geometry::shape::kind_t::polygon);
+    // The polygon follows the edges of constant latitude (great circles between the corners
+    // would bulge towards the pole).
+    auto wide = parse_pos("RANGE 0 170 10 20")->sphere();
+    REQUIRE(wide);
+    CHECK(geometry::point_in_polygon(geometry::to_vec(85, 15), wide->poly));
+    CHECK_FALSE(geometry::point_in_polygon(geometry::to_vec(85, 25), wide->poly));
+    CHECK_FALSE(geometry::point_in_polygon(geometry::to_vec(85, 9.9), wide->poly));
+    auto cap = parse_pos("RANGE 0 10 80 +Inf")->sphere();  // up to the pole
+    REQUIRE(cap);
+    CHECK(geometry::point_in_polygon(geometry::to_vec(5, 89), cap->poly));
+    CHECK_FALSE(parse_pos("RANGE 0 200 0 10")->sphere());  // 180 degrees or wider: no polygon
 }
 
 TEST_CASE("dali: ADQL REGION strings are STC-S or DALI") {
@@ -98,6 +114,10 @@ TEST_CASE("dali: intervals timestamps and stored values") {
     CHECK(std::fabs(*parse_timestamp_mjd("2000-01-01T00:00:00.5") - (51544 + 0.5 / 86400)) < 1e-9);
     CHECK_FALSE(parse_timestamp_mjd("2001-02-29"));
     CHECK_FALSE(parse_timestamp_mjd("2000-01-01 12:00"));
+    CHECK_FALSE(parse_timestamp_mjd("2000-01-01Z"));         // Z only after a time
+    CHECK_FALSE(parse_timestamp_mjd("2000-01-01T00:00:60"));  // a leap second only at 23:59
+    CHECK(parse_timestamp_mjd("2016-12-31T23:59:60Z"));
+    CHECK(parse_time_interval("1e-5 2e-5")->hi == 2e-5);
     auto t = parse_time_interval("2000-01-01 2000-01-02");
     REQUIRE(t);
     CHECK(t->hi - t->lo == 1.0);

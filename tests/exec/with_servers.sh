@@ -26,12 +26,16 @@ stop() {
 }
 trap stop EXIT
 
-pgport=$(free_port)
 "${as_pg[@]}" "$PGBIN/initdb" -D "$tmp/pg" -U postgres -A trust >"$tmp/initdb.log" 2>&1 \
   || { cat "$tmp/initdb.log"; exit 1; }
-"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -l "$tmp/pg.log" -w \
-  -o "-p $pgport -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \
-  || { cat "$tmp/pg.log"; exit 1; }
+# A port found free can be taken by a test running in parallel before the server binds it:
+# each server gets a few tries on fresh ports.
+for attempt in 1 2 3 4 5; do
+  pgport=$(free_port)
+  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -l "$tmp/pg.log" -w \
+    -o "-p $pgport -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null && break
+  [ $attempt -eq 5 ] && { cat "$tmp/pg.log"; exit 1; }
+done
 
 myport=$(free_port)
 mkdir -p "$tmp/my"
@@ -39,14 +43,22 @@ myuser=$(id -un)
 [ "$(id -u)" -eq 0 ] && { chown mysql "$tmp/my" 2>/dev/null && myuser=mysql || myuser=root; }
 mariadb-install-db --no-defaults --datadir="$tmp/my" --user="$myuser" --auth-root-authentication-method=normal \
   >"$tmp/my-install.log" 2>&1 || { cat "$tmp/my-install.log"; exit 1; }
-/usr/sbin/mariadbd --no-defaults --datadir="$tmp/my" --user="$myuser" --port="$myport" --bind-address=127.0.0.1 \
-  --socket="$tmp/my/my.sock" --pid-file="$tmp/my/my.pid" --skip-grant-tables --skip-log-bin \
-  --innodb-flush-log-at-trx-commit=0 >"$tmp/my.log" 2>&1 &
-mypid=$!
-for _ in $(seq 1 100); do
-  mariadb-admin --no-defaults --socket="$tmp/my/my.sock" ping >/dev/null 2>&1 && break
-  kill -0 "$mypid" 2>/dev/null || { cat "$tmp/my.log"; exit 1; }
-  sleep 0.2
+for attempt in 1 2 3 4 5; do
+  [ $attempt -gt 1 ] && myport=$(free_port)
+  /usr/sbin/mariadbd --no-defaults --datadir="$tmp/my" --user="$myuser" --port="$myport" --bind-address=127.0.0.1 \
+    --socket="$tmp/my/my.sock" --pid-file="$tmp/my/my.pid" --skip-grant-tables --skip-log-bin \
+    --innodb-flush-log-at-trx-commit=0 >"$tmp/my.log" 2>&1 &
+  mypid=$!
+  up=0
+  for _ in $(seq 1 100); do
+    mariadb-admin --no-defaults --socket="$tmp/my/my.sock" ping >/dev/null 2>&1 && { up=1; break; }
+    kill -0 "$mypid" 2>/dev/null || break
+    sleep 0.2
+  done
+  [ $up -eq 1 ] && break
+  wait "$mypid" 2>/dev/null || true
+  mypid=
+  [ $attempt -eq 5 ] && { cat "$tmp/my.log"; exit 1; }
 done
 
 export DAX_TEST_PG="host=127.0.0.1 port=$pgport user=postgres dbname=postgres"

@@ -51,7 +51,13 @@ result<std::int64_t> maxrec(const parameters& p, std::int64_t default_maxrec, st
     } catch (const std::exception&) {
         used = 0;
     }
-    if (used != v.size() || n < 0) return error(fmt::format("MAXREC={} is not a non-negative integer", m->substr(0, 60)));
+    if (used != v.size() || n < 0) {
+        // A non-negative integer too large for 64 bits asks for everything: the hard limit.
+        if (!v.empty() && v.size() <= 4096 && std::all_of(v.begin() + (v[0] == '+'), v.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+            v.size() > static_cast<std::size_t>(v[0] == '+'))
+            return hard_maxrec;
+        return error(fmt::format("MAXREC={} is not a non-negative integer", m->substr(0, 60)));
+    }
     return std::min<std::int64_t>(n, hard_maxrec);
 }
 

@@ -43,7 +43,8 @@ result<double> number(std::string_view w, bool infinite) {
     }
     const char* p = w.data();
     const char* end = p + w.size();
-    if (p < end && *p == '+') ++p;  // from_chars takes no leading '+'
+    if (p < end && *p == '+') ++p;  // from_chars takes no leading '+' (and "+-5" is no number)
+    if (p != w.data() && p < end && (*p == '-' || *p == '+')) return error(fmt::format("'{}' is not a number", shown(w)));
     double v = 0;
     auto [q, ec] = std::from_chars(p, end, v);
     if (ec != std::errc() || q != end || std::isnan(v) || std::isinf(v))
@@ -152,10 +153,23 @@ std::optional<geometry::shape> shape::sphere() const {
         return read_shape(geometry::format_dali(v));
     }
     case kind_t::range: {
-        // Edges of constant latitude are not great circles: a range is a polygon only when
-        // narrow; callers needing exact ranges use the numbers.
-        if (n[1] - n[0] >= 180) return std::nullopt;
-        return read_shape(geometry::format_dali({n[0], n[2], n[1], n[2], n[1], n[3], n[0], n[3]}));
+        // Edges of constant latitude are not great circles: they are followed by vertices every
+        // degree at most (a polygon within 0.005 degrees of the range for ranges up to 10
+        // degrees wide, 0.1 at 60 degrees of latitude), a pole as one vertex. Ranges 180 degrees
+        // wide or more are no polygon (nullopt): callers use the numbers.
+        if (n[1] - n[0] >= 180 || n[1] <= n[0] || n[3] <= n[2]) return std::nullopt;
+        std::vector<double> v;
+        const int steps = std::max(1, static_cast<int>(std::ceil(n[1] - n[0])));
+        auto edge = [&](double lat, bool eastward) {
+            if (std::fabs(lat) == 90) return v.insert(v.end(), {0.0, lat}), void();
+            for (int i = 0; i <= steps; ++i) {
+                const double f = static_cast<double>(eastward ? i : steps - i) / steps;
+                v.insert(v.end(), {n[0] + f * (n[1] - n[0]), lat});
+            }
+        };
+        edge(n[2], true);
+        edge(n[3], false);
+        return read_shape(geometry::format_dali(v));
     }
     }
     return std::nullopt;
@@ -222,7 +236,7 @@ result<interval> parse_interval(std::string_view text) {
 result<double> parse_timestamp_mjd(std::string_view t) {
     // DALI 1.1 section 3.3.3: YYYY-MM-DD, optionally Thh:mm:ss with fractional seconds and Z.
     auto bad = [&] { return error(fmt::format("'{}' is not a DALI timestamp (YYYY-MM-DD['T'hh:mm:ss[.fff]]['Z'])", shown(t))); };
-    if (!t.empty() && t.back() == 'Z') t.remove_suffix(1);
+    if (t.size() > 19 && t.back() == 'Z') t.remove_suffix(1);  // Z only after a time (19 = YYYY-MM-DDThh:mm:ss)
     auto digits = [&](std::size_t at, std::size_t n, int& out) {
         if (at + n > t.size()) return false;
         out = 0;
@@ -250,7 +264,9 @@ result<double> parse_timestamp_mjd(std::string_view t) {
         }
     }
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || s > 60) return bad();
+    // A leap second (:60) only at 23:59.
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || s > 60 || (s == 60 && (h != 23 || mi != 59)))
+        return bad();
     const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (mo == 2 && d == 29 && !leap) return bad();
     const double day = static_cast<double>(days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)));
@@ -259,7 +275,10 @@ result<double> parse_timestamp_mjd(std::string_view t) {
 
 result<interval> parse_time_interval(std::string_view text) {
     const auto w = words(text);
-    if (w.size() == 2 && w[0].find('-', 1) != std::string_view::npos && w[1].find('-', 1) != std::string_view::npos) {
+    auto timestamp = [](std::string_view x) {  // YYYY-...
+        return x.size() >= 5 && x[4] == '-' && std::all_of(x.begin(), x.begin() + 4, [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (w.size() == 2 && (timestamp(w[0]) || timestamp(w[1]))) {
         auto lo = parse_timestamp_mjd(w[0]), hi = parse_timestamp_mjd(w[1]);
         if (!lo) return lo.err();
         if (!hi) return hi.err();

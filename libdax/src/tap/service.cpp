@@ -362,13 +362,15 @@ result<prepared_query> service::prepare_query(query_request request) const {
     prepared_query q;
     static_cast<query_request&>(q) = std::move(request);
     if (!q.format) q.format = &output_formats().front();
+    if (q.maxrec < 0) q.maxrec = config_.lim.default_maxrec;
+    q.maxrec = std::min(q.maxrec, config_.lim.hard_maxrec);
     layered_catalog names(catalog_, q.uploads);
     auto parsed = adql::parse(q.adql, config_.lim.query);
     if (!parsed) return parsed.err();
     auto& ast = *parsed.value();
     backend* target = config_.backends.at("sqlite").get();
     try {
-        adql::translate_options opt{target->dialect(), &names, q.maxrec, config_.lim.query};
+        adql::translate_options opt{target->dialect(), &names, q.maxrec, config_.lim.query, {}};
         adql::run_passes(ast, opt);
         // Seed 000 ("Database Service"): a query runs on exactly one backend.
         std::set<const adql::table_info*> used;

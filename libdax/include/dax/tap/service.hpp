@@ -63,7 +63,7 @@ inline std::optional<std::string> parameter(const parameters& p, std::string_vie
 struct query_request {
     std::string adql;
     const output_format* format = nullptr;  ///< nullptr: votable (BINARY2)
-    std::int64_t maxrec = 0;
+    std::int64_t maxrec = -1;               ///< negative: the service's default_maxrec; at most hard_maxrec
     std::vector<upload_table> uploads;
 };
 
