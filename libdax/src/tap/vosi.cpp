@@ -1,5 +1,6 @@
 // The service's self-description: VOSI 1.1 tables, capabilities (with TAPRegExt 1.0),
 // availability, and DALI 1.1 examples.
+#include <dax/dali/vosi.hpp>
 #include <dax/tap/service.hpp>
 #include <dax/tap/tap_schema.hpp>
 
@@ -89,25 +90,15 @@ std::string service::table_xml(std::string_view qualified_name) const {
 }
 
 std::string service::capabilities_xml(const std::string& base) const {
-    std::string out = xml_head;
-    out += "<vosi:capabilities xmlns:vosi=\"http://www.ivoa.net/xml/VOSICapabilities/v1.0\""
-           " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
-           " xmlns:vr=\"http://www.ivoa.net/xml/VOResource/v1.0\""
-           " xmlns:vs=\"http://www.ivoa.net/xml/VODataService/v1.1\""
-           " xmlns:tr=\"http://www.ivoa.net/xml/TAPRegExt/v1.0\">\n";
-    const std::string b = xml_escape(base);
-    fmt::format_to(std::back_inserter(out),
-                   "  <capability standardID=\"ivo://ivoa.net/std/TAP\" xsi:type=\"tr:TableAccess\">\n"
-                   "    <interface xsi:type=\"vs:ParamHTTP\" role=\"std\" version=\"1.1\">\n"
-                   "      <accessURL use=\"base\">{}</accessURL>\n"
-                   "    </interface>\n"
-                   "    <dataModel ivo-id=\"ivo://ivoa.net/std/ObsCore#core-1.1\">ObsCore-1.1</dataModel>\n"
-                   "    <language>\n"
-                   "      <name>ADQL</name>\n"
-                   "      <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.0\">2.0</version>\n"
-                   "      <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.1\">2.1</version>\n"
-                   "      <description>ADQL 2.1 (and 2.0), translated to the SQL of the database holding the tables.</description>\n",
-                   b);
+    // TAPRegExt 1.0: the TableAccess capability, then the VOSI endpoints and DALI examples.
+    dali::capability tap{"ivo://ivoa.net/std/TAP", base, "base", "role=\"std\" version=\"1.1\"", "tr:TableAccess", ""};
+    std::string& out = tap.body;
+    out += "    <dataModel ivo-id=\"ivo://ivoa.net/std/ObsCore#core-1.1\">ObsCore-1.1</dataModel>\n"
+           "    <language>\n"
+           "      <name>ADQL</name>\n"
+           "      <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.0\">2.0</version>\n"
+           "      <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.1\">2.1</version>\n"
+           "      <description>ADQL 2.1 (and 2.0), translated to the SQL of the database holding the tables.</description>\n";
     // TAPRegExt 1.0 section 2.3 and ADQL 2.1 section 4: the optional features this engine implements.
     // (COALESCE works too; its key features-adql-conditional is unknown to taplint 3.4.7, which
     // reports it as an error, so it is not declared.)
@@ -142,31 +133,16 @@ std::string service::capabilities_xml(const std::string& base) const {
                    "    <retentionPeriod><default>{0}</default><hard>{0}</hard></retentionPeriod>\n"
                    "    <executionDuration><default>{1}</default><hard>{2}</hard></executionDuration>\n"
                    "    <outputLimit><default unit=\"row\">{3}</default><hard unit=\"row\">{4}</hard></outputLimit>\n"
-                   "    <uploadLimit><hard unit=\"byte\">{5}</hard></uploadLimit>\n"
-                   "  </capability>\n",
+                   "    <uploadLimit><hard unit=\"byte\">{5}</hard></uploadLimit>\n",
                    l.result_retention.count(), l.async_execution_duration, l.max_execution_duration, l.default_maxrec,
                    l.hard_maxrec, l.max_upload_bytes,
                    l.upload_urls ? "    <uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-http\"/>\n" : "");
-    const std::pair<const char*, const char*> vosi[] = {{"ivo://ivoa.net/std/VOSI#capabilities", "/capabilities"},
-                                                        {"ivo://ivoa.net/std/VOSI#availability", "/availability"},
-                                                        {"ivo://ivoa.net/std/VOSI#tables-1.1", "/tables"},
-                                                        {"ivo://ivoa.net/std/DALI#examples", "/examples"}};
-    for (const auto& [id, path] : vosi)
-        fmt::format_to(std::back_inserter(out),
-                       "  <capability standardID=\"{}\">\n    <interface xsi:type=\"vs:ParamHTTP\"{}>\n"
-                       "      <accessURL use=\"full\">{}{}</accessURL>\n    </interface>\n  </capability>\n",
-                       id, std::string_view(path) == "/tables" ? " version=\"1.1\"" : "", b, path);
-    out += "</vosi:capabilities>\n";
-    return out;
+    std::vector<dali::capability> caps = {tap};
+    for (auto& c : dali::vosi_capabilities(base, true, true)) caps.push_back(std::move(c));
+    return dali::capabilities_document(caps, " xmlns:tr=\"http://www.ivoa.net/xml/TAPRegExt/v1.0\"");
 }
 
-std::string service::availability_xml() const {
-    return std::string(xml_head) +
-           "<vosi:availability xmlns:vosi=\"http://www.ivoa.net/xml/VOSIAvailability/v1.0\">\n"
-           "  <vosi:available>true</vosi:available>\n"
-           "  <vosi:note>libdax tap-server is accepting queries</vosi:note>\n"
-           "</vosi:availability>\n";
-}
+std::string service::availability_xml() const { return dali::availability_document(true, "libdax tap-server is accepting queries"); }
 
 const std::vector<std::pair<std::string, std::string>>& service::examples() {
     static const std::vector<std::pair<std::string, std::string>> ex = {
