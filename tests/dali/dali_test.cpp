@@ -2,6 +2,7 @@
 #include <dax/dali/errors.hpp>
 #include <dax/dali/params.hpp>
 #include <dax/dali/shapes.hpp>
+#include <dax/dali/vosi.hpp>
 
 #include <doctest/doctest.h>
 
@@ -146,4 +147,21 @@ TEST_CASE("dali: every error kind has its HTTP status") {
     error e(error_kind::overloaded, "busy");
     e.with_retry_after(std::chrono::seconds(5));
     CHECK(e.retry_after().count() == 5);
+}
+
+TEST_CASE("dali: VOSI capabilities list the service's own and the VOSI endpoints") {
+    dax::dali::capability sia;
+    sia.standard_id = "ivo://ivoa.net/std/SIA#query-2.0";
+    sia.access_url = "http://h/sia/query";
+    sia.interface_attrs = "role=\"std\" version=\"2.0\"";
+    std::vector<dax::dali::capability> caps = {sia};
+    for (auto& c : dax::dali::vosi_capabilities("http://h/sia", false, false)) caps.push_back(c);
+    const std::string doc = dax::dali::capabilities_document(caps);
+    CHECK(doc.find("standardID=\"ivo://ivoa.net/std/SIA#query-2.0\"") != std::string::npos);
+    CHECK(doc.find("<accessURL use=\"full\">http://h/sia/capabilities</accessURL>") != std::string::npos);
+    CHECK(doc.find("VOSI#tables") == std::string::npos);  // no tables endpoint asked for
+    CHECK(doc.find("role=\"std\" version=\"2.0\"") != std::string::npos);
+    const std::string a = dax::dali::availability_document(false, "down for <maintenance>");
+    CHECK(a.find("<vosi:available>false</vosi:available>") != std::string::npos);
+    CHECK(a.find("down for &lt;maintenance&gt;") != std::string::npos);
 }
