@@ -34,18 +34,18 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 300; ++i) {
         const auto t0 = clk::now();
         auto j = e.create("bench", "noop", {}, "", true);
-        auto done = e.wait("bench", j.value->id, std::chrono::seconds(10), phase::queued);
-        while (done.value->ph != phase::completed) done = e.wait("bench", j.value->id, std::chrono::seconds(10));
+        auto done = e.wait("bench", j->id, std::chrono::seconds(10), phase::queued);
+        while (done->ph != phase::completed) done = e.wait("bench", j->id, std::chrono::seconds(10));
         us.push_back(std::chrono::duration<double, std::micro>(clk::now() - t0).count());
     }
     std::sort(us.begin(), us.end());
     // Throughput: submit many, wait for all.
     const auto t0 = clk::now();
     std::vector<std::string> ids;
-    for (int i = 0; i < jobs; ++i) ids.push_back(e.create("bench", "noop", {}, "", true).value->id);
+    for (int i = 0; i < jobs; ++i) ids.push_back(e.create("bench", "noop", {}, "", true)->id);
     for (const auto& id : ids) {
         auto j = e.get("bench", id);
-        while (j.value->ph != phase::completed) j = e.wait("bench", id, std::chrono::seconds(10));
+        while (j->ph != phase::completed) j = e.wait("bench", id, std::chrono::seconds(10));
     }
     const double s = std::chrono::duration<double>(clk::now() - t0).count();
     e.stop();

@@ -17,7 +17,7 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
 }
 
 void reply_error(httplib::Response& res, const error& e) {
-    if (e.kind() == error_kind::overloaded)
+    if (e.kind() == error_kind::overloaded || e.kind() == error_kind::quota)
         res.set_header("Retry-After", std::to_string(std::max<long long>(1, e.retry_after().count())));
     if (e.kind() == error_kind::unauthenticated) res.set_header("WWW-Authenticate", "Bearer");
     reply_error(res, dali::http_status(e.kind()), e.what());

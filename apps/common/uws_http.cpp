@@ -1,6 +1,8 @@
 #include "uws_http.hpp"
 #include "replies.hpp"
 
+#include <dax/dali/errors.hpp>
+
 #include <dax/uws/xml.hpp>
 #include <dax/votable/writer.hpp>
 
@@ -57,14 +59,12 @@ void fail(httplib::Response& res, int status, const std::string& message) {
 }
 
 template <class T>
-bool refused(httplib::Response& res, const outcome<T>& o) {
+bool refused(httplib::Response& res, const result<T>& o) {
     if (o) return false;
-    if (o.why == problem::quota) {
-        res.set_header("Retry-After", std::to_string(std::max<long long>(1, o.retry_after.count())));
-        fail(res, 429, o.message);
-        return true;
-    }
-    fail(res, o.why == problem::not_found ? 404 : 400, o.message);
+    const error& e = o.err();
+    if (e.kind() == error_kind::quota || e.kind() == error_kind::overloaded)
+        res.set_header("Retry-After", std::to_string(std::max<long long>(1, e.retry_after().count())));
+    fail(res, dali::http_status(e.kind()), e.what());
     return true;
 }
 
@@ -97,7 +97,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
             if (!owner) return;
             auto j = eng.get(*owner, std::string(req.matches[1]));
             if (refused(res, j)) return;
-            f(*j.value, req, res);
+            f(*j, req, res);
         };
     };
 
@@ -157,7 +157,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
                 // ARCHIVED one: the history keeps the parameters after the results expire).
                 auto old = eng.get(*owner, v);
                 if (refused(res, old)) return;
-                for (const auto& p : old.value->parameters) ps.push_back(p);
+                for (const auto& p : old->parameters) ps.push_back(p);
                 for (auto& in : eng.inputs(*owner, v)) inputs.push_back(std::move(in));  // its uploads, while kept
             } else {
                 ps.push_back({k, v});
@@ -165,7 +165,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         }
         auto j = eng.create(*owner, shared->task, std::move(ps), run_id, run, std::move(inputs));
         if (refused(res, j)) return;
-        redirect(res, list_url(req) + "/" + j.value->id);
+        redirect(res, list_url(req) + "/" + j->id);
     });
 
     // One job.
@@ -174,7 +174,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         auto owner = who(req, res);
         if (!owner) return;
         const std::string id = req.matches[1];
-        outcome<dax::uws::job> j;
+        result<dax::uws::job> j = error("");  // assigned below
         if (auto w = value(req, "WAIT")) {
             long long secs = 0;
             auto [p, ec] = std::from_chars(w->data(), w->data() + w->size(), secs);
@@ -199,7 +199,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
             j = eng.get(*owner, id);
         }
         if (refused(res, j)) return;
-        res.set_content(job_xml(*j.value, list_url(req) + "/" + id), "text/xml; charset=utf-8");
+        res.set_content(job_xml(*j, list_url(req) + "/" + id), "text/xml; charset=utf-8");
     });
 
     auto remove = [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
@@ -260,7 +260,7 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         const std::string id = req.matches[1];
         auto p = value(req, "PHASE");
         if (!p) return fail(res, 400, "PHASE is missing: give RUN or ABORT");
-        outcome<dax::uws::job> j;
+        result<dax::uws::job> j = error("");  // assigned below
         if (upper(*p) == "RUN") j = eng.run(*owner, id);
         else if (upper(*p) == "ABORT") j = eng.abort(*owner, id);
         else return fail(res, 400, fmt::format("PHASE={} is not supported: give RUN or ABORT", *p));
@@ -328,9 +328,9 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         auto j = eng.get(*owner, std::string(req.matches[1]));
         if (refused(res, j)) return;
         const std::string rid = req.matches[2];
-        auto it = std::find_if(j.value->results.begin(), j.value->results.end(), [&](const result_ref& r) { return r.id == rid; });
-        const std::string path = it == j.value->results.end() ? "" : results.path(j.value->id, rid);
-        if (path.empty()) return fail(res, 404, fmt::format("job {} has no result '{}'", j.value->id, rid));
+        auto it = std::find_if(j->results.begin(), j->results.end(), [&](const result_ref& r) { return r.id == rid; });
+        const std::string path = it == j->results.end() ? "" : results.path(j->id, rid);
+        if (path.empty()) return fail(res, 404, fmt::format("job {} has no result '{}'", j->id, rid));
         serve_file(res, path, it->mime_type.empty() ? "application/octet-stream" : it->mime_type);
     });
 

@@ -35,6 +35,7 @@ enum class error_kind {
     unauthenticated,  ///< who is asking is unknown and must be (401)
     forbidden,        ///< known, but not allowed (403)
     overloaded,       ///< a limit of the service: try again later (503 + Retry-After)
+    quota,            ///< a limit of this user (jobs, results): try again later (429 + Retry-After)
     unsupported,      ///< valid, but this service does not do it (400, DALI "NotSupported")
     internal,         ///< the service failed: a database, a disk (500)
 };

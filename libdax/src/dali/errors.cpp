@@ -10,6 +10,7 @@ int http_status(error_kind kind) {
     case error_kind::unauthenticated: return 401;
     case error_kind::forbidden: return 403;
     case error_kind::overloaded: return 503;
+    case error_kind::quota: return 429;
     case error_kind::unsupported: return 400;
     case error_kind::internal: return 500;
     }
@@ -23,6 +24,7 @@ std::string_view fault_name(error_kind kind) {
     case error_kind::unauthenticated: return "AuthenticationFault";
     case error_kind::forbidden: return "AuthorizationFault";
     case error_kind::overloaded: return "TransientFault";
+    case error_kind::quota: return "TransientFault";
     case error_kind::unsupported: return "NotSupported";
     case error_kind::internal: return "FatalFault";
     }

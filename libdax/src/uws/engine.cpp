@@ -39,13 +39,6 @@ struct running_job {
 
 namespace {
 
-template <class T>
-outcome<T> ok(T v) {
-    outcome<T> o;
-    o.value = std::move(v);
-    return o;
-}
-
 std::string file_text(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream text;
@@ -136,10 +129,10 @@ void engine::notify() {
     changed_.notify_all();
 }
 
-outcome<job> engine::create(std::string_view owner, std::string_view task,
+result<job> engine::create(std::string_view owner, std::string_view task,
                             std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run,
                             std::vector<std::pair<std::string, std::string>> inputs) {
-    if (!tasks_.find(task)) return outcome<job>::fail(problem::bad_value, fmt::format("unknown task '{}'", task));
+    if (!tasks_.find(task)) return error(error_kind::usage, fmt::format("unknown task '{}'", task));
     if (auto refused = over_quota(owner)) return *refused;
     job j;
     j.id = new_job_id();
@@ -147,7 +140,7 @@ outcome<job> engine::create(std::string_view owner, std::string_view task,
         for (auto& [name, content] : inputs) {
             if (!valid_id(name)) {
                 inputs_->remove_job(j.id);
-                return outcome<job>::fail(problem::bad_value, fmt::format("input '{}': names are letters, digits, '_', '.' "
+                return error(error_kind::usage, fmt::format("input '{}': names are letters, digits, '_', '.' "
                                                                           "and '-'", name));
             }
             auto out = inputs_->create(j.id, name);
@@ -170,7 +163,7 @@ outcome<job> engine::create(std::string_view owner, std::string_view task,
     }
     store_.insert(j);
     notify();
-    return ok(std::move(j));
+    return j;
 }
 
 std::vector<std::pair<std::string, std::string>> engine::inputs(std::string_view owner, std::string_view id) {
@@ -186,11 +179,9 @@ void engine::remove_files(const std::string& id) {
     if (inputs_) inputs_->remove_job(id);
 }
 
-std::optional<outcome<job>> engine::over_quota(std::string_view owner) {
+std::optional<result<job>> engine::over_quota(std::string_view owner) {
     auto refuse = [](std::string m, std::chrono::seconds retry) {
-        auto o = outcome<job>::fail(problem::quota, std::move(m));
-        o.retry_after = retry;
-        return o;
+        return result<job>(error(error_kind::quota, std::move(m)).with_retry_after(retry));
     };
     if (config_.max_jobs_per_minute) {
         std::lock_guard<std::mutex> g(mutex_);
@@ -226,30 +217,30 @@ std::optional<outcome<job>> engine::over_quota(std::string_view owner) {
     return std::nullopt;
 }
 
-outcome<job> engine::get(std::string_view owner, std::string_view id) {
+result<job> engine::get(std::string_view owner, std::string_view id) {
     auto j = store_.get(id);
-    if (!j || j->owner != owner) return outcome<job>::fail(problem::not_found, fmt::format("no job '{}'", id));
-    return ok(std::move(*j));
+    if (!j || j->owner != owner) return error(error_kind::not_found, fmt::format("no job '{}'", id));
+    return std::move(*j);
 }
 
 std::vector<job> engine::list(std::string_view owner, const job_filter& f) { return store_.list(owner, f); }
 
-outcome<job> engine::change(std::string_view owner, std::string_view id, const std::function<std::string(job&)>& edit) {
+result<job> engine::change(std::string_view owner, std::string_view id, const std::function<std::string(job&)>& edit) {
     for (int attempt = 0; attempt < 50; ++attempt) {
         auto j = store_.get(id);
-        if (!j || j->owner != owner) return outcome<job>::fail(problem::not_found, fmt::format("no job '{}'", id));
+        if (!j || j->owner != owner) return error(error_kind::not_found, fmt::format("no job '{}'", id));
         const std::string why = edit(*j);
         if (!why.empty()) {
             const bool bad = why.rfind("bad:", 0) == 0;
-            return outcome<job>::fail(bad ? problem::bad_value : problem::illegal, bad ? why.substr(4) : why);
+            return error(error_kind::usage, bad ? why.substr(4) : why);
         }
         if (store_.update(*j)) {
             notify();
-            return ok(std::move(*j));
+            return std::move(*j);
         }
         // Someone else changed the job meanwhile: read it again and retry.
     }
-    return outcome<job>::fail(problem::illegal, "the job kept changing; try again");
+    return error(error_kind::usage, "the job kept changing; try again");
 }
 
 namespace {
@@ -258,7 +249,7 @@ std::string not_allowed(const job& j, action a) {
 }
 }  // namespace
 
-outcome<job> engine::run(std::string_view owner, std::string_view id) {
+result<job> engine::run(std::string_view owner, std::string_view id) {
     return change(owner, id, [this](job& j) -> std::string {
         auto next = transition(j.ph, action::run);
         if (!next) return not_allowed(j, action::run);
@@ -268,7 +259,7 @@ outcome<job> engine::run(std::string_view owner, std::string_view id) {
     });
 }
 
-outcome<job> engine::abort(std::string_view owner, std::string_view id) {
+result<job> engine::abort(std::string_view owner, std::string_view id) {
     bool was_running = false;
     auto r = change(owner, id, [&](job& j) -> std::string {
         auto next = transition(j.ph, action::abort);
@@ -278,12 +269,12 @@ outcome<job> engine::abort(std::string_view owner, std::string_view id) {
         j.end = now();
         return "";
     });
-    if (r && was_running) cancel_local(r.value->id, "aborted");
+    if (r && was_running) cancel_local(r->id, "aborted");
     return r;
 }
 
-outcome<job> engine::set_execution_duration(std::string_view owner, std::string_view id, std::int64_t seconds) {
-    if (seconds < 0) return outcome<job>::fail(problem::bad_value, "EXECUTIONDURATION must be a non-negative number of seconds");
+result<job> engine::set_execution_duration(std::string_view owner, std::string_view id, std::int64_t seconds) {
+    if (seconds < 0) return error(error_kind::usage, "EXECUTIONDURATION must be a non-negative number of seconds");
     return change(owner, id, [&](job& j) -> std::string {
         if (j.ph != phase::pending && j.ph != phase::held)
             return fmt::format("job {} is {}: the execution duration can only change before it runs", j.id, phase_name(j.ph));
@@ -293,7 +284,7 @@ outcome<job> engine::set_execution_duration(std::string_view owner, std::string_
     });
 }
 
-outcome<job> engine::set_destruction(std::string_view owner, std::string_view id, time_point when) {
+result<job> engine::set_destruction(std::string_view owner, std::string_view id, time_point when) {
     return change(owner, id, [&](job& j) -> std::string {
         if (j.ph == phase::archived) return fmt::format("job {} is ARCHIVED", j.id);
         const auto cap = j.creation + std::chrono::duration_cast<std::chrono::milliseconds>(config_.max_destruction);
@@ -302,23 +293,23 @@ outcome<job> engine::set_destruction(std::string_view owner, std::string_view id
     });
 }
 
-outcome<job> engine::set_run_id(std::string_view owner, std::string_view id, std::string run_id) {
+result<job> engine::set_run_id(std::string_view owner, std::string_view id, std::string run_id) {
     return change(owner, id, [&](job& j) -> std::string {
         j.run_id = run_id;
         return "";
     });
 }
 
-outcome<job> engine::set_visibility(std::string_view owner, std::string_view id, std::string visibility) {
+result<job> engine::set_visibility(std::string_view owner, std::string_view id, std::string visibility) {
     if (visibility != "normal" && visibility != "user-hidden" && visibility != "system-hidden")
-        return outcome<job>::fail(problem::bad_value, "visibility must be normal, user-hidden or system-hidden");
+        return error(error_kind::usage, "visibility must be normal, user-hidden or system-hidden");
     return change(owner, id, [&](job& j) -> std::string {
         j.visibility = visibility;
         return "";
     });
 }
 
-outcome<job> engine::add_parameters(std::string_view owner, std::string_view id,
+result<job> engine::add_parameters(std::string_view owner, std::string_view id,
                                     std::vector<std::pair<std::string, std::string>> parameters) {
     return change(owner, id, [&](job& j) -> std::string {
         if (j.ph != phase::pending) return fmt::format("job {} is {}: parameters can only change while PENDING", j.id, phase_name(j.ph));
@@ -327,18 +318,18 @@ outcome<job> engine::add_parameters(std::string_view owner, std::string_view id,
     });
 }
 
-outcome<bool> engine::remove(std::string_view owner, std::string_view id) {
+result<bool> engine::remove(std::string_view owner, std::string_view id) {
     auto j = store_.get(id);
-    if (!j || j->owner != owner) return {std::nullopt, problem::not_found, fmt::format("no job '{}'", id)};
+    if (!j || j->owner != owner) return error(error_kind::not_found, fmt::format("no job '{}'", id));
     if (j->ph == phase::executing || j->ph == phase::suspended) abort(owner, id);
     cancel_local(std::string(id), "deleted");
     store_.remove(id);
     remove_files(std::string(id));
     notify();
-    return {true, problem::none, ""};
+    return true;
 }
 
-outcome<job> engine::wait(std::string_view owner, std::string_view id, std::chrono::milliseconds timeout,
+result<job> engine::wait(std::string_view owner, std::string_view id, std::chrono::milliseconds timeout,
                           std::optional<phase> in_phase) {
     timeout = std::min(timeout, config_.max_wait);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -350,11 +341,11 @@ outcome<job> engine::wait(std::string_view owner, std::string_view id, std::chro
     auto gen = generation();
     auto j = get(owner, id);
     if (!j) return j;
-    const phase start_phase = in_phase.value_or(j.value->ph);
+    const phase start_phase = in_phase.value_or(j->ph);
     auto waitable = [](phase p) {
         return p == phase::pending || p == phase::queued || p == phase::executing || p == phase::held || p == phase::suspended;
     };
-    while (waitable(j.value->ph) && j.value->ph == start_phase && std::chrono::steady_clock::now() < deadline) {
+    while (waitable(j->ph) && j->ph == start_phase && std::chrono::steady_clock::now() < deadline) {
         {
             std::unique_lock<std::mutex> lk(mutex_);
             // Changes made by other instances are only seen by polling the store.

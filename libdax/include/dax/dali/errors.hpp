@@ -8,7 +8,7 @@
 
 namespace dax::dali {
 
-/// usage 400, not_found 404, unauthenticated 401, forbidden 403, overloaded 503,
+/// usage 400, not_found 404, unauthenticated 401, forbidden 403, overloaded 503, quota 429,
 /// unsupported 400, internal 500.
 int http_status(error_kind kind);
 /// The fault names of DataLink 1.1 section 3.4 / SODA 1.0 section 5.2 ("UsageFault",

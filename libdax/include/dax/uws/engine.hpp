@@ -77,7 +77,8 @@ struct engine_config {
     /// empty: now_ms(). Tests set one they can move forward instead of sleeping.
     std::function<time_point()> clock;
     std::chrono::milliseconds max_wait{60000};        ///< cap of a blocking WAIT
-    /// Per-owner quotas (0: none). Beyond them create() refuses with problem::quota.
+    /// Per-owner quotas (0: none). Beyond them create() refuses with error_kind::quota (and a
+    /// retry_after).
     std::size_t max_active_jobs = 0;                  ///< PENDING, QUEUED, EXECUTING, HELD, SUSPENDED at once
     std::size_t max_jobs_per_minute = 0;              ///< jobs created in any 60 s (counted per instance)
     std::uint64_t max_result_bytes = 0;               ///< results kept for the owner's jobs, in bytes
@@ -85,18 +86,6 @@ struct engine_config {
 };
 
 /// Why an operation did not happen.
-enum class problem { none, not_found, illegal, bad_value, quota };
-
-template <class T>
-struct outcome {
-    std::optional<T> value;
-    problem why = problem::none;
-    std::string message;
-    std::chrono::seconds retry_after{0};  ///< problem::quota: when trying again may succeed
-    explicit operator bool() const { return value.has_value(); }
-    static outcome fail(problem p, std::string m) { return {std::nullopt, p, std::move(m)}; }
-};
-
 class engine {
 public:
     engine(job_store& store, result_store& results, const task_registry& tasks, engine_config config = {});
@@ -115,28 +104,28 @@ public:
     /// Creates a PENDING job (QUEUED at once if `run`). Unknown tasks are refused.
     /// `inputs` (name, content), e.g. uploaded tables, go to the input store when there is one
     /// (names must be valid result ids), else they are added to the parameters.
-    outcome<job> create(std::string_view owner, std::string_view task,
+    result<job> create(std::string_view owner, std::string_view task,
                         std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run,
                         std::vector<std::pair<std::string, std::string>> inputs = {});
     /// The input files of a job of `owner` (name, content), while its results are kept.
     std::vector<std::pair<std::string, std::string>> inputs(std::string_view owner, std::string_view id);
     /// A job of `owner`; other owners' jobs do not exist for them.
-    outcome<job> get(std::string_view owner, std::string_view id);
+    result<job> get(std::string_view owner, std::string_view id);
     std::vector<job> list(std::string_view owner, const job_filter& f);
-    outcome<job> run(std::string_view owner, std::string_view id);
-    outcome<job> abort(std::string_view owner, std::string_view id);
-    outcome<job> set_execution_duration(std::string_view owner, std::string_view id, std::int64_t seconds);
-    outcome<job> set_destruction(std::string_view owner, std::string_view id, time_point when);
-    outcome<job> set_run_id(std::string_view owner, std::string_view id, std::string run_id);
-    outcome<job> set_visibility(std::string_view owner, std::string_view id, std::string visibility);
+    result<job> run(std::string_view owner, std::string_view id);
+    result<job> abort(std::string_view owner, std::string_view id);
+    result<job> set_execution_duration(std::string_view owner, std::string_view id, std::int64_t seconds);
+    result<job> set_destruction(std::string_view owner, std::string_view id, time_point when);
+    result<job> set_run_id(std::string_view owner, std::string_view id, std::string run_id);
+    result<job> set_visibility(std::string_view owner, std::string_view id, std::string visibility);
     /// Adds parameters to a PENDING job (UWS 1.1 section 2.2.3.5).
-    outcome<job> add_parameters(std::string_view owner, std::string_view id,
+    result<job> add_parameters(std::string_view owner, std::string_view id,
                                 std::vector<std::pair<std::string, std::string>> parameters);
     /// Deletes a job and its results (aborting it first if it runs).
-    outcome<bool> remove(std::string_view owner, std::string_view id);
+    result<bool> remove(std::string_view owner, std::string_view id);
     /// Blocks until the job leaves `phase` (if given, else its current phase) or `timeout`
     /// passes; returns at once unless the job is PENDING, QUEUED, EXECUTING, HELD or SUSPENDED.
-    outcome<job> wait(std::string_view owner, std::string_view id, std::chrono::milliseconds timeout,
+    result<job> wait(std::string_view owner, std::string_view id, std::chrono::milliseconds timeout,
                       std::optional<phase> in_phase = std::nullopt);
 
     /// Destroys due jobs (results deleted, job ARCHIVED) and forgets expired history; returns
@@ -154,7 +143,7 @@ private:
     void execute(job j);
     void notify();
     void cancel_local(const std::string& id, const std::string& reason);
-    outcome<job> change(std::string_view owner, std::string_view id, const std::function<std::string(job&)>& edit);
+    result<job> change(std::string_view owner, std::string_view id, const std::function<std::string(job&)>& edit);
 
     job_store& store_;
     result_store& results_;
@@ -168,7 +157,7 @@ private:
     std::condition_variable changed_;
     std::map<std::string, std::shared_ptr<detail::running_job>> running_;
     std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> created_;  ///< per owner, last minute
-    std::optional<outcome<job>> over_quota(std::string_view owner);
+    std::optional<result<job>> over_quota(std::string_view owner);
     std::uint64_t generation_ = 0;
 };
 
