@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
-#include <sys/select.h>
 
 #include <cctype>
 #include <charconv>
@@ -119,6 +119,12 @@ std::string copy_statement(const std::string& sql, std::span<const votable::fiel
     return fmt::format("COPY (SELECT {} FROM ({}) AS q({})) TO STDOUT (FORMAT binary)", cols, sql, names);
 }
 
+// Waits until the connection's socket has data, at most `ms` milliseconds.
+void wait_readable(PGconn* c, int ms) {
+    pollfd p{PQsocket(c), POLLIN, 0};
+    ::poll(&p, 1, ms);
+}
+
 struct pgresult {
     PGresult* r;
     explicit pgresult(PGresult* x) : r(x) {}
@@ -159,6 +165,16 @@ public:
             throw error(fmt::format("query failed: {}", PQerrorMessage(c)));
         }
         // COPY OUT starts once the query has run to its first row; errors arrive as a result.
+        // Until then the query runs in the server (an aggregate may run long before its one
+        // row): a cancellation is watched here too, and sent as a cancel request.
+        for (bool cancel_sent = false; PQisBusy(c);) {
+            if (!cancel_sent && limits.cancelled && limits.cancelled->load()) {
+                cancel(c);
+                cancel_sent = true;
+            }
+            wait_readable(c, 100);
+            if (!PQconsumeInput(c)) break;
+        }
         PGresult* first = PQgetResult(c);
         const auto st = PQresultStatus(first);
         if (st != PGRES_COPY_OUT) {
@@ -185,11 +201,7 @@ public:
                         healthy = false;
                         throw error("query aborted");
                     }
-                    fd_set rd;
-                    FD_ZERO(&rd);
-                    FD_SET(PQsocket(c), &rd);
-                    timeval tv{0, 100000};
-                    select(PQsocket(c) + 1, &rd, nullptr, nullptr, &tv);
+                    wait_readable(c, 100);
                     PQconsumeInput(c);
                     continue;
                 }

@@ -85,7 +85,6 @@ struct engine_config {
     std::string instance;                             ///< engine instance id; random if empty
 };
 
-/// Why an operation did not happen.
 class engine {
 public:
     engine(job_store& store, result_store& results, const task_registry& tasks, engine_config config = {});
