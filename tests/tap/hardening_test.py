@@ -120,8 +120,6 @@ class listener:
 
 
 tmp = tempfile.mkdtemp()
-port = free_port()
-URL = "http://127.0.0.1:%d/tap" % port
 ok_target = listener(answer=b"HTTP/1.0 200 OK\r\nContent-Type: text/csv\r\n\r\nid\n1\n2\n")
 redirector = listener(answer=b"HTTP/1.0 302 Found\r\nLocation: http://127.0.0.2:%d/x\r\n\r\n" % ok_target.port)
 internal = listener(answer=b"HTTP/1.0 200 OK\r\n\r\nid\n1\n", host="127.0.0.1")  # not allow-listed
@@ -140,9 +138,6 @@ limits:
   max_waiting: 4
   sync_timeout: 6
 """ % tmp)
-log = open(os.path.join(tmp, "server.log"), "w")
-server = subprocess.Popen([BIN + "/tap-server", "--port", str(port), "--config", os.path.join(tmp, "tap.yaml")],
-                          stdout=log, stderr=subprocess.STDOUT)
 
 
 def alive():
@@ -152,11 +147,25 @@ def alive():
         return False
 
 
-for _ in range(600):
-    if alive():
+# A port found free can be taken by a test running in parallel before the server binds it:
+# a few tries on fresh ports.
+for attempt in range(5):
+    port = free_port()
+    URL = "http://127.0.0.1:%d/tap" % port
+    log = open(os.path.join(tmp, "server.log"), "w")
+    server = subprocess.Popen([BIN + "/tap-server", "--port", str(port), "--config", os.path.join(tmp, "tap.yaml")],
+                              stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(600):
+        if alive() or server.poll() is not None:
+            break
+        time.sleep(0.1)
+    if server.poll() is None and alive():
         break
-    time.sleep(0.1)
-else:
+    server.kill()
+    server.wait()
+    if "cannot listen" not in open(os.path.join(tmp, "server.log")).read():
+        break
+if server.poll() is not None or not alive():
     print(open(os.path.join(tmp, "server.log")).read())
     sys.exit("tap-server did not start")
 
