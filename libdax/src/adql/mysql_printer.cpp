@@ -211,32 +211,14 @@ protected:
         unsupported(fn, fmt::format("{} of these geometries", builtin_name(fn.fn)));
     }
 
-    void compare(const expr& e) override {
-        const expr* fn;
-        bool truth;
-        if (predicate_compare(e, fn, truth)) {
-            auto b = truth ? band_for_predicate(*fn) : std::nullopt;
-            if (b) prefix(*b);
-            if (!truth) out += "NOT ";
-            spatial(*fn);
-            if (b) out += ')';
-            return;
-        }
-        if (auto d = distance_within(e)) {
-            if (auto b = band_for_distance(*d)) {
-                prefix(*b);
-                printer::compare(e);
-                out += ')';
-                return;
-            }
-        }
-        printer::compare(e);
-    }
-
-    void prefix(const lat_band& b) {
-        out += '(';
-        emit(*b.lat_column);
-        out += fmt::format(" BETWEEN {:.9f} AND {:.9f} AND ", b.lo, b.hi);
+    void restriction(const expr& e, const spatial_restriction& r) override {
+        auto band = r.band;
+        if (band) band->lon_column = nullptr;  // MySQL's (dec, ra) index serves the band alone
+        banded(band, [&] {
+            if (!r.predicate) return compare(e);
+            if (!r.truth) out += "NOT ";
+            spatial(*r.predicate);
+        });
     }
 
     void dali(const expr& e, size_t from = 0) {
@@ -368,34 +350,27 @@ class qserv_printer final : public mysql_printer {
         out += ')';
     }
 
-    void compare(const expr& e) override {
-        const expr* fn;
-        bool truth;
-        if (predicate_compare(e, fn, truth)) {
-            spatial(*fn);
-            out += truth ? " = 1" : " = 0";
+    void restriction(const expr& e, const spatial_restriction& r) override {
+        if (r.predicate) {
+            spatial(*r.predicate);
+            out += r.truth ? " = 1" : " = 0";
             return;
         }
-        if (auto d = distance_within(e); d && !d->strict) {
-            // DISTANCE(p, c) <= r is the cone scisql_s2PtInCircle(p, c, r) = 1.
-            const expr* c[4];
-            if (distance_coords(*d->distance, c)) {
-                int var = constant_value(*c[0]) && constant_value(*c[1]) ? 1 : 0;
-                out += "scisql_s2PtInCircle(";
-                emit(*c[2 * var]);
-                out += ", ";
-                emit(*c[2 * var + 1]);
-                out += ", ";
-                emit(*c[2 * (1 - var)]);
-                out += ", ";
-                emit(*c[2 * (1 - var) + 1]);
-                out += ", ";
-                emit(*d->radius);
-                out += ") = 1";
-                return;
-            }
-        }
-        printer::compare(e);
+        // DISTANCE(p, c) <= r is the cone scisql_s2PtInCircle(p, c, r) = 1.
+        const expr* c[4];
+        if (r.distance->strict || !distance_coords(*r.distance->distance, c)) return compare(e);
+        int var = constant_value(*c[0]) && constant_value(*c[1]) ? 1 : 0;
+        out += "scisql_s2PtInCircle(";
+        emit(*c[2 * var]);
+        out += ", ";
+        emit(*c[2 * var + 1]);
+        out += ", ";
+        emit(*c[2 * (1 - var)]);
+        out += ", ";
+        emit(*c[2 * (1 - var) + 1]);
+        out += ", ";
+        emit(*r.distance->radius);
+        out += ") = 1";
     }
 };
 

@@ -54,67 +54,60 @@ class postgres_printer final : public printer {
         printer::cast(e);
     }
 
-    void compare(const expr& e) override {
-        const expr* fn;
-        bool truth;
-        if (predicate_compare(e, fn, truth)) {
-            relation(*fn, truth);
-            return;
+    void restriction(const expr& e, const spatial_restriction& r) override {
+        if (r.predicate) return relation(*r.predicate, r.truth);
+        distance(e, *r.distance);
+    }
+
+    // DISTANCE(p1, p2) < r as a point-in-circle test a GiST index can serve.
+    void distance(const expr& e, const distance_bound& d) {
+        // pgSphere circles take radii of 0 to 90 degrees: a constant radius outside that is
+        // compared exactly; an expression radius gets a guarded rewrite.
+        auto r = constant_value(*d.radius);
+        if (r && (*r < 0 || *r > 90)) return compare(e);
+        const expr& a = *d.distance->args[0];
+        const expr* p1 = nullptr;
+        const expr* p2 = nullptr;
+        if (d.distance->args.size() == 2) {
+            p1 = &a;
+            p2 = d.distance->args[1].get();
+            // The side that varies goes left of <@, where a GiST index can serve it.
+            if (constant_geometry(*p1) && !constant_geometry(*p2)) std::swap(p1, p2);
         }
-        if (auto d = distance_within(e)) {
-            // pgSphere circles take radii of 0 to 90 degrees: a constant radius outside that is
-            // compared exactly; an expression radius gets a guarded rewrite.
-            auto r = constant_value(*d->radius);
-            if (r && (*r < 0 || *r > 90)) {
-                printer::compare(e);
-                return;
-            }
-            const expr& a = *d->distance->args[0];
-            const expr* p1 = nullptr;
-            const expr* p2 = nullptr;
-            if (d->distance->args.size() == 2) {
-                p1 = &a;
-                p2 = d->distance->args[1].get();
-                // The side that varies goes left of <@, where a GiST index can serve it.
-                if (constant_geometry(*p1) && !constant_geometry(*p2)) std::swap(p1, p2);
-            }
-            auto point_sql = [&](const expr* p, size_t first) {
-                if (p) point(*p);
-                else coords_point(*d->distance, first);
-            };
-            const bool guarded = !r;
-            if (d->strict || guarded) out += '(';
-            if (guarded) out += '(';
+        auto point_sql = [&](const expr* p, size_t first) {
+            if (p) point(*p);
+            else coords_point(*d.distance, first);
+        };
+        const bool guarded = !r;
+        if (d.strict || guarded) out += '(';
+        if (guarded) out += '(';
+        point_sql(p1, 0);
+        out += " <@ scircle(";
+        point_sql(p2, 2);
+        if (guarded) {
+            out += ", radians(LEAST(GREATEST(";
+            emit(*d.radius);
+            out += ", 0), 90))) AND ";
+            emit(*d.radius, 4);
+            out += " >= 0 OR ";
+            emit(*d.radius, 4);
+            out += " > 90 AND degrees(";
             point_sql(p1, 0);
-            out += " <@ scircle(";
+            out += " <-> ";
             point_sql(p2, 2);
-            if (guarded) {
-                out += ", radians(LEAST(GREATEST(";
-                emit(*d->radius);
-                out += ", 0), 90))) AND ";
-                emit(*d->radius, 4);
-                out += " >= 0 OR ";
-                emit(*d->radius, 4);
-                out += " > 90 AND degrees(";
-                point_sql(p1, 0);
-                out += " <-> ";
-                point_sql(p2, 2);
-                out += ") <= ";
-                emit(*d->radius, 4);
-                out += ')';
-            } else {
-                out += ", radians(";
-                emit(*d->radius);
-                out += "))";
-            }
-            if (d->strict) {
-                out += " AND ";
-                printer::compare(e);
-            }
-            if (d->strict || guarded) out += ')';
-            return;
+            out += ") <= ";
+            emit(*d.radius, 4);
+            out += ')';
+        } else {
+            out += ", radians(";
+            emit(*d.radius);
+            out += "))";
         }
-        printer::compare(e);
+        if (d.strict) {
+            out += " AND ";
+            compare(e);
+        }
+        if (d.strict || guarded) out += ')';
     }
 
     void coords_point(const expr& d, size_t first) {

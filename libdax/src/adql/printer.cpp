@@ -204,6 +204,31 @@ std::optional<lat_band> band_for_predicate(const expr& fn) {
     return std::nullopt;
 }
 
+std::optional<spatial_restriction> spatial_restriction_of(const expr& e) {
+    if (e.kind != expr_kind::compare) return std::nullopt;
+    if (e.op == compare_op::eq || e.op == compare_op::ne) {
+        for (int side = 0; side < 2; ++side) {
+            const auto& f = *e.args[side];
+            const auto& v = *e.args[1 - side];
+            if (f.kind == expr_kind::function && (f.fn == function_id::contains || f.fn == function_id::intersects) &&
+                v.kind == expr_kind::integer && (v.text == "0" || v.text == "1")) {
+                spatial_restriction r;
+                r.predicate = &f;
+                r.truth = (v.text == "1") == (e.op == compare_op::eq);
+                if (r.truth) r.band = band_for_predicate(f);
+                return r;
+            }
+        }
+    }
+    if (auto d = distance_within(e)) {
+        spatial_restriction r;
+        r.distance = d;
+        r.band = band_for_distance(*d);
+        return r;
+    }
+    return std::nullopt;
+}
+
 std::optional<lat_band> band_for_distance(const distance_bound& d) {
     const expr* c[4];
     if (!distance_coords(*d.distance, c)) return std::nullopt;
@@ -509,19 +534,20 @@ void printer::compare_op(adql::compare_op op) {
     out += ops[static_cast<int>(op)];
 }
 
-bool printer::predicate_compare(const adql::expr& e, const adql::expr*& fn, bool& truth) {
-    if (e.kind != expr_kind::compare || (e.op != compare_op::eq && e.op != compare_op::ne)) return false;
-    for (int side = 0; side < 2; ++side) {
-        const auto& f = *e.args[side];
-        const auto& v = *e.args[1 - side];
-        if (f.kind == expr_kind::function && (f.fn == function_id::contains || f.fn == function_id::intersects) &&
-            v.kind == expr_kind::integer && (v.text == "0" || v.text == "1")) {
-            fn = &f;
-            truth = (v.text == "1") == (e.op == compare_op::eq);
-            return true;
-        }
+void printer::band_prefix(const lat_band& b) {
+    out += '(';
+    emit(*b.lat_column);
+    out += fmt::format(" BETWEEN {:.9f} AND {:.9f} AND ", b.lo, b.hi);
+    if (b.lon_column) {
+        // Cheap longitude test before the exact one; never drops rows outside [0, 360).
+        out += '(';
+        emit(*b.lon_column);
+        out += fmt::format(" BETWEEN {:.9f} AND {:.9f} OR ", b.lon_lo, b.lon_hi);
+        emit(*b.lon_column);
+        out += " < 0 OR ";
+        emit(*b.lon_column);
+        out += " >= 360) AND ";
     }
-    return false;
 }
 
 void printer::compare(const adql::expr& e) {
@@ -664,7 +690,10 @@ void printer::emit(const adql::expr& e, int parent_prec, bool right) {
         query(*e.sub, false);
         out += ')';
         break;
-    case expr_kind::compare: compare(e); break;
+    case expr_kind::compare:
+        if (auto r = spatial_restriction_of(e)) restriction(e, *r);
+        else compare(e);
+        break;
     case expr_kind::between:
         emit(*e.args[0], 5);
         out += e.negated ? " NOT BETWEEN " : " BETWEEN ";

@@ -58,6 +58,17 @@ struct lat_band {
 std::optional<lat_band> band_for_predicate(const expr& fn);
 std::optional<lat_band> band_for_distance(const distance_bound& d);
 
+/// A comparison that selects rows by position, recognised here once for every dialect:
+/// `CONTAINS|INTERSECTS(a, b) = 1|0` (predicate and truth) or `DISTANCE(...) < r` (distance),
+/// with the latitude band that holds every selected row when the shape is constant.
+struct spatial_restriction {
+    const expr* predicate = nullptr;
+    bool truth = true;
+    std::optional<distance_bound> distance;
+    std::optional<lat_band> band;
+};
+std::optional<spatial_restriction> spatial_restriction_of(const expr& compare);
+
 class printer {
 public:
     virtual ~printer() = default;
@@ -73,8 +84,9 @@ protected:
     virtual void string_literal(std::string_view s);
     virtual void function(const expr& e);
     virtual void geometry_function(const expr& e) = 0;
-    /// A comparison; dialects rewrite CONTAINS(...) = 1 and DISTANCE(...) < r here.
-    virtual void compare(const expr& e);
+    /// A spatial restriction (CONTAINS(...) = 1, DISTANCE(...) < r): dialects rewrite it for
+    /// their spatial functions and indexes; the baseline prints the comparison as written.
+    virtual void restriction(const expr& e, const spatial_restriction&) { compare(e); }
     virtual void like(const expr& e);
     virtual void cast(const expr& e);
     virtual void concat(const expr& e);
@@ -100,9 +112,16 @@ protected:
     void written_ident(const identifier& id);
     void number(double v);
     void compare_op(compare_op op);
+    void compare(const expr& e);
+    /// `(lat BETWEEN lo AND hi AND [lon window AND] body)`, or just body without a band.
+    template <class Body>
+    void banded(const std::optional<lat_band>& b, Body body) {
+        if (b) band_prefix(*b);
+        body();
+        if (b) out += ')';
+    }
+    void band_prefix(const lat_band& b);
     static int precedence(const adql::expr& e);
-    /// Prints a predicate function comparison's other side: true if e is `F(...) = 1` etc.
-    static bool predicate_compare(const adql::expr& e, const adql::expr*& fn, bool& truth);
 };
 
 std::unique_ptr<printer> make_printer(dialect d);

@@ -94,42 +94,12 @@ class sqlite_printer final : public printer {
         out += ')';
     }
 
-    void compare(const expr& e) override {
-        const expr* fn;
-        bool truth;
-        if (predicate_compare(e, fn, truth)) {
-            auto b = truth ? band_for_predicate(*fn) : std::nullopt;
-            if (b) prefix(*b);
-            geometry_function(*fn);
-            out += truth ? " = 1" : " = 0";
-            if (b) out += ')';
-            return;
-        }
-        if (auto d = distance_within(e)) {
-            if (auto b = band_for_distance(*d)) {
-                prefix(*b);
-                printer::compare(e);
-                out += ')';
-                return;
-            }
-        }
-        printer::compare(e);
-    }
-
-    void prefix(const lat_band& b) {
-        out += '(';
-        emit(*b.lat_column);
-        out += fmt::format(" BETWEEN {:.9f} AND {:.9f} AND ", b.lo, b.hi);
-        if (b.lon_column) {
-            // Cheap longitude test before the exact one; never drops rows outside [0, 360).
-            out += '(';
-            emit(*b.lon_column);
-            out += fmt::format(" BETWEEN {:.9f} AND {:.9f} OR ", b.lon_lo, b.lon_hi);
-            emit(*b.lon_column);
-            out += " < 0 OR ";
-            emit(*b.lon_column);
-            out += " >= 360) AND ";
-        }
+    void restriction(const expr& e, const spatial_restriction& r) override {
+        banded(r.band, [&] {
+            if (!r.predicate) return compare(e);
+            geometry_function(*r.predicate);
+            out += r.truth ? " = 1" : " = 0";
+        });
     }
 
     void geometry_function(const expr& e) override {

@@ -21,11 +21,7 @@
 namespace dax::tap {
 namespace {
 
-std::string quote(std::string_view id) {
-    std::string s = "`";
-    for (char ch : id) s += ch == '`' ? std::string("``") : std::string(1, ch);
-    return s + "`";
-}
+std::string quote(std::string_view id) { return sql_quoted(id, '`'); }
 
 enum class kind { integer, real, text, geometry };
 
@@ -179,6 +175,25 @@ public:
         return rs.finish();
     }
 
+    /// One value of an INSERT ... VALUES list.
+    static void append_value(MYSQL* c, std::string& out, const votable::field& f, const votable::cell& v) {
+        if (v.null) {
+            out += "NULL";
+            return;
+        }
+        switch (kind_of(f)) {
+        case kind::integer: out += std::to_string(v.i); break;
+        case kind::real: fmt::format_to(std::back_inserter(out), "{}", v.d); break;
+        default: {
+            std::string text = v.data ? array_text(f, v) : std::string(v.s);
+            if (f.xtype == "adql:REGION") text = dali::stcs_of_text(text);
+            std::string esc(text.size() * 2 + 1, '\0');
+            esc.resize(mysql_real_escape_string(c, esc.data(), text.data(), text.size()));
+            out += '\'' + esc + '\'';
+        }
+        }
+    }
+
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
         MYSQL* c = nullptr;
@@ -191,53 +206,30 @@ public:
             const std::string table = quote(schema) + "." + quote(name), staging = quote(schema) + "." + quote(name + "__loading");
             exec(c, "CREATE DATABASE IF NOT EXISTS " + quote(schema));
             exec(c, "DROP TABLE IF EXISTS " + staging);
-            std::string cols, names;
-            for (std::size_t i = 0; i < t.columns.size(); ++i) {
-                const std::string n = quote(db_column(t.columns[i]));
-                cols += (i ? ", " : "") + n + " " + sql_type(fields[i]);
-                names += (i ? ", " : "") + n;
-            }
+            const auto cols = column_lists_of(t, fields, quote, sql_type);
             // Loaded into a staging table, renamed over the old one at the end: a failed load
             // leaves the published table as it was.
-            exec(c, fmt::format("CREATE TABLE {} ({}) ENGINE=InnoDB", staging, cols));
+            exec(c, fmt::format("CREATE TABLE {} ({}) ENGINE=InnoDB", staging, cols.definitions));
             exec(c, "START TRANSACTION");
             std::string batch;
-            std::uint64_t rows = 0, in_batch = 0;
+            std::uint64_t in_batch = 0;
             auto flush = [&] {
                 if (!in_batch) return;
-                exec(c, fmt::format("INSERT INTO {} ({}) VALUES {}", staging, names, batch));
+                exec(c, fmt::format("INSERT INTO {} ({}) VALUES {}", staging, cols.names, batch));
                 batch.clear();
                 in_batch = 0;
             };
-            try {
-                while ((*reader)->next()) {
-                    const auto row = (*reader)->row();
-                    batch += in_batch ? ",(" : "(";
-                    for (std::size_t i = 0; i < fields.size(); ++i) {
-                        if (i) batch += ',';
-                        const auto& v = row[i];
-                        if (v.null) { batch += "NULL"; continue; }
-                        switch (kind_of(fields[i])) {
-                        case kind::integer: batch += std::to_string(v.i); break;
-                        case kind::real: fmt::format_to(std::back_inserter(batch), "{}", v.d); break;
-                        default: {
-                            std::string text = v.data ? array_text(fields[i], v) : std::string(v.s);
-                            if (fields[i].xtype == "adql:REGION") text = dali::stcs_of_text(text);
-                            std::string esc(text.size() * 2 + 1, '\0');
-                            esc.resize(mysql_real_escape_string(c, esc.data(), text.data(), text.size()));
-                            batch += '\'' + esc + '\'';
-                        }
-                        }
-                    }
-                    batch += ')';
-                    ++in_batch;
-                    if (batch.size() > (1 << 20)) flush();
-                    if (++rows % 100000 == 0 && progress) progress(rows);
+            const std::uint64_t rows = load_records(**reader, progress, [&](std::span<const votable::cell> row) {
+                batch += in_batch ? ",(" : "(";
+                for (std::size_t i = 0; i < fields.size(); ++i) {
+                    if (i) batch += ',';
+                    append_value(c, batch, fields[i], row[i]);
                 }
-                flush();
-            } catch (const std::exception& e) {
-                throw error(fmt::format("line {}: {}", (*reader)->line(), e.what()));
-            }
+                batch += ')';
+                ++in_batch;
+                if (batch.size() > (1 << 20)) flush();
+            });
+            flush();
             exec(c, "COMMIT");
             auto db = [](const adql::column_info& col) { return quote(db_column(col)); };
             const auto pos = find_position(t);

@@ -22,11 +22,7 @@
 namespace dax::tap {
 namespace {
 
-std::string quote(std::string_view id) {
-    std::string s = "\"";
-    for (char ch : id) s += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return s + "\"";
-}
+std::string quote(std::string_view id) { return sql_quoted(id, '"'); }
 
 enum class kind { integer, real, text, region_text, geometry };
 
@@ -247,6 +243,21 @@ public:
         return rs.finish();
     }
 
+    /// One value of a COPY ... FROM STDIN text row.
+    static void append_copy_value(std::string& buf, const votable::field& f, const votable::cell& v) {
+        if (v.null) {
+            buf += "\\N";
+            return;
+        }
+        switch (kind_of(f)) {
+        case kind::integer: buf += std::to_string(v.i); break;
+        case kind::real: fmt::format_to(std::back_inserter(buf), "{}", v.d); break;
+        case kind::region_text: buf += pgsphere_of_dali("polygon", strip_stcs(v.s)); break;
+        case kind::geometry: buf += pgsphere_of_dali(f.xtype, v.data ? array_text(f, v) : std::string(v.s)); break;
+        default: copy_escape(buf, v.s);
+        }
+    }
+
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
         PGconn* c = nullptr;
@@ -261,39 +272,24 @@ public:
             exec(c, "BEGIN");
             exec(c, "CREATE SCHEMA IF NOT EXISTS " + quote(schema));
             exec(c, "DROP TABLE IF EXISTS " + table);
-            std::string cols, names;
-            for (std::size_t i = 0; i < t.columns.size(); ++i) {
-                const std::string n = quote(db_column(t.columns[i]));
-                cols += (i ? ", " : "") + n + " " + sql_type(fields[i]);
-                names += (i ? ", " : "") + n;
-            }
-            exec(c, fmt::format("CREATE TABLE {} ({})", table, cols));
-            pgresult cr(PQexec(c, fmt::format("COPY {} ({}) FROM STDIN", table, names).c_str()));
+            const auto cols = column_lists_of(t, fields, quote, sql_type);
+            exec(c, fmt::format("CREATE TABLE {} ({})", table, cols.definitions));
+            pgresult cr(PQexec(c, fmt::format("COPY {} ({}) FROM STDIN", table, cols.names).c_str()));
             if (PQresultStatus(cr.r) != PGRES_COPY_IN) throw error(PQerrorMessage(c));
             std::string buf;
             std::uint64_t rows = 0;
             try {
-                while ((*reader)->next()) {
-                    const auto row = (*reader)->row();
+                rows = load_records(**reader, progress, [&](std::span<const votable::cell> row) {
                     for (std::size_t i = 0; i < fields.size(); ++i) {
                         if (i) buf += '\t';
-                        const auto& v = row[i];
-                        if (v.null) { buf += "\\N"; continue; }
-                        switch (kind_of(fields[i])) {
-                        case kind::integer: buf += std::to_string(v.i); break;
-                        case kind::real: fmt::format_to(std::back_inserter(buf), "{}", v.d); break;
-                        case kind::region_text: buf += pgsphere_of_dali("polygon", strip_stcs(v.s)); break;
-                        case kind::geometry: buf += pgsphere_of_dali(fields[i].xtype, v.data ? array_text(fields[i], v) : std::string(v.s)); break;
-                        default: copy_escape(buf, v.s);
-                        }
+                        append_copy_value(buf, fields[i], row[i]);
                     }
                     buf += '\n';
                     if (buf.size() > (1 << 20)) flush_copy(c, buf);
-                    if (++rows % 100000 == 0 && progress) progress(rows);
-                }
-            } catch (const std::exception& e) {
+                });
+            } catch (const std::exception&) {
                 PQputCopyEnd(c, "bad input");
-                throw error(fmt::format("line {}: {}", (*reader)->line(), e.what()));
+                throw;
             }
             flush_copy(c, buf);
             if (PQputCopyEnd(c, nullptr) != 1) throw error(PQerrorMessage(c));

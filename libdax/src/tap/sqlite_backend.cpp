@@ -35,16 +35,8 @@ votable::field to_field(const adql::column_info& c) {
 
 namespace {
 
-std::string quote(std::string_view id) {
-    std::string s = "\"";
-    for (char ch : id) s += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return s + "\"";
-}
-std::string literal(std::string_view v) {
-    std::string s = "'";
-    for (char ch : v) s += ch == '\'' ? std::string("''") : std::string(1, ch);
-    return s + "'";
-}
+std::string quote(std::string_view id) { return sql_quoted(id, '"'); }
+std::string literal(std::string_view v) { return sql_quoted(v, '\''); }
 
 // How a column's values cross between SQLite and the table writers.
 enum class kind { integer, real, text, real_array, other_array };
@@ -196,27 +188,21 @@ public:
             exec(db, fmt::format("ATTACH DATABASE {} AS {}", literal(file_of(schema)), quote(schema)));
             exec(db, fmt::format("PRAGMA {}.journal_mode=WAL", quote(schema)));
             const std::string table = quote(schema) + "." + quote(db_table(t));
-            std::string cols, names, marks;
-            for (std::size_t i = 0; i < t.columns.size(); ++i) {
-                const std::string n = quote(db_column(t.columns[i]));
-                cols += (i ? ", " : "") + n + " " + sql_type(kind_of(fields[i]));
-                names += (i ? ", " : "") + n;
-                marks += i ? ", ?" : "?";
-            }
+            const auto cols = column_lists_of(t, fields, quote, [](const votable::field& f) { return sql_type(kind_of(f)); });
+            std::string marks;
+            for (std::size_t i = 0; i < fields.size(); ++i) marks += i ? ", ?" : "?";
             exec(db, "BEGIN");
             exec(db, "DROP TABLE IF EXISTS " + table);
-            exec(db, fmt::format("CREATE TABLE {} ({})", table, cols));
+            exec(db, fmt::format("CREATE TABLE {} ({})", table, cols.definitions));
             std::uint64_t rows = 0;
             {
-                stmt ins(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table, names, marks));
+                stmt ins(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table, cols.names, marks));
                 std::string scratch;
-                while ((*reader)->next()) {
-                    bind_row(ins.s, fields, (*reader)->row(), scratch);
-                    if (sqlite3_step(ins.s) != SQLITE_DONE)
-                        throw error(fmt::format("line {}: {}", (*reader)->line(), sqlite3_errmsg(db)));
+                rows = load_records(**reader, progress, [&](std::span<const votable::cell> row) {
+                    bind_row(ins.s, fields, row, scratch);
+                    if (sqlite3_step(ins.s) != SQLITE_DONE) throw error(sqlite3_errmsg(db));
                     sqlite3_reset(ins.s);
-                    if (++rows % 100000 == 0 && progress) progress(rows);
-                }
+                });
             }
             // Positions get one index on (dec, ra) instead of one on dec: cone searches scan the
             // dec band in the index and test ra there, reading only the rows that match.

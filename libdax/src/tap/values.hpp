@@ -3,7 +3,13 @@
 // SQLite, PostgreSQL and MySQL backends.
 #include <dax/adql/catalog.hpp>
 #include <dax/tap/backend.hpp>
+#include <dax/error.hpp>
+#include <dax/votable/csv_reader.hpp>
 #include <dax/votable/field.hpp>
+
+#include <fmt/format.h>
+
+#include <functional>
 
 #include <span>
 #include <string>
@@ -16,6 +22,16 @@ namespace dax::tap {
 inline const std::string& db_schema(const adql::table_info& t) { return t.db_schema.empty() ? t.schema : t.db_schema; }
 inline const std::string& db_table(const adql::table_info& t) { return t.db_name.empty() ? t.name : t.db_name; }
 inline const std::string& db_column(const adql::column_info& c) { return c.db_name.empty() ? c.name : c.db_name; }
+
+/// `v` between two `q`s, each `q` inside doubled: SQL's quoting of identifiers and literals.
+inline std::string sql_quoted(std::string_view v, char q) {
+    std::string s(1, q);
+    for (char ch : v) {
+        s += ch;
+        if (ch == q) s += q;
+    }
+    return s + q;
+}
 
 /// The main position columns (UCDs pos.eq.ra;meta.main and pos.eq.dec;meta.main), which get a
 /// spatial index; both null when the table has no such pair.
@@ -71,5 +87,36 @@ std::vector<votable::field> table_fields(const adql::table_info& t);
 
 /// DALI text ("v1 v2 ...") of a numeric array cell of `f`'s datatype.
 std::string array_text(const votable::field& f, const votable::cell& c);
+
+/// What a loader's CREATE TABLE and INSERT/COPY name: "col TYPE, ..." and "col, ...".
+struct column_lists {
+    std::string definitions, names;
+};
+template <class Quote, class SqlType>
+column_lists column_lists_of(const adql::table_info& t, std::span<const votable::field> fields, Quote quote, SqlType sql_type) {
+    column_lists l;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+        const std::string n = quote(db_column(t.columns[i]));
+        l.definitions += (i ? ", " : "") + n + " " + sql_type(fields[i]);
+        l.names += (i ? ", " : "") + n;
+    }
+    return l;
+}
+
+/// The loop of every backend's load_csv: each record's cells go to `row`, progress is told every
+/// 100,000 rows, and any error (bad data or the database refusing a row) names the record's line.
+template <class Row>
+std::uint64_t load_records(votable::csv_reader& reader, const std::function<void(std::uint64_t)>& progress, Row row) {
+    std::uint64_t rows = 0;
+    try {
+        while (reader.next()) {
+            row(reader.row());
+            if (++rows % 100000 == 0 && progress) progress(rows);
+        }
+    } catch (const std::exception& e) {
+        throw error(fmt::format("line {}: {}", reader.line(), e.what()));
+    }
+    return rows;
+}
 
 }  // namespace dax::tap
