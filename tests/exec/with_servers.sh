@@ -38,14 +38,16 @@ for attempt in 1 2 3 4 5; do
 done
 
 myport=$(free_port)
-mkdir -p "$tmp/my"
+mkdir -p "$tmp/my" "$tmp/mytmp"
 myuser=$(id -un)
 [ "$(id -u)" -eq 0 ] && { chown mysql "$tmp/my" 2>/dev/null && myuser=mysql || myuser=root; }
-mariadb-install-db --no-defaults --datadir="$tmp/my" --user="$myuser" --auth-root-authentication-method=normal \
+# A private tmpdir: two bootstraps sharing /tmp collided on a temporary table's name in CI.
+[ "$(id -u)" -eq 0 ] && chown "$myuser" "$tmp/mytmp" 2>/dev/null
+mariadb-install-db --no-defaults --datadir="$tmp/my" --tmpdir="$tmp/mytmp" --user="$myuser" --auth-root-authentication-method=normal \
   >"$tmp/my-install.log" 2>&1 || { cat "$tmp/my-install.log"; exit 1; }
 for attempt in 1 2 3 4 5; do
   [ $attempt -gt 1 ] && myport=$(free_port)
-  /usr/sbin/mariadbd --no-defaults --datadir="$tmp/my" --user="$myuser" --port="$myport" --bind-address=127.0.0.1 \
+  /usr/sbin/mariadbd --no-defaults --datadir="$tmp/my" --tmpdir="$tmp/mytmp" --user="$myuser" --port="$myport" --bind-address=127.0.0.1 \
     --socket="$tmp/my/my.sock" --pid-file="$tmp/my/my.pid" --skip-grant-tables --skip-log-bin \
     --innodb-flush-log-at-trx-commit=0 >"$tmp/my.log" 2>&1 &
   mypid=$!

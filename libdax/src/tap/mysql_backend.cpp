@@ -23,23 +23,11 @@ namespace {
 
 std::string quote(std::string_view id) { return sql_quoted(id, '`'); }
 
-enum class kind { integer, real, text, geometry };
-
-kind kind_of(const votable::field& f) {
-    using votable::datatype;
-    if (f.xtype == "point" || f.xtype == "circle" || f.xtype == "polygon") return kind::geometry;
-    const bool scalar = f.arraysize.empty();
-    switch (f.type) {
-    case datatype::boolean: case datatype::unsigned_byte: case datatype::short_: case datatype::int_: case datatype::long_:
-        return scalar ? kind::integer : kind::text;
-    case datatype::float_: case datatype::double_: return scalar ? kind::real : kind::geometry;
-    default: return kind::text;
-    }
-}
+using kind = value_kind;
 
 std::string sql_type(const votable::field& f) {
     using votable::datatype;
-    if (!f.arraysize.empty() || kind_of(f) == kind::geometry) return "LONGTEXT";
+    if (!f.arraysize.empty() || kind_of(f) == kind::shape) return "LONGTEXT";
     switch (f.type) {
     case datatype::boolean: return "BOOLEAN";
     case datatype::unsigned_byte: case datatype::short_: return "SMALLINT";
@@ -156,12 +144,12 @@ public:
                     switch (kinds[i]) {
                     case kind::integer: std::from_chars(v.data(), v.data() + v.size(), cl.i); break;
                     case kind::real: cl.d = std::strtod(row[i], nullptr); break;
-                    case kind::geometry:
+                    case kind::shape: case kind::real_array:
                         dali::scan_numbers(v, arrays[i]);
                         cl.data = arrays[i].data();
                         cl.count = arrays[i].size();
                         break;
-                    case kind::text: cl.s = v; break;
+                    case kind::text: case kind::region: case kind::other_array: cl.s = v; break;
                     }
                 }
                 rs.write(cells);
@@ -186,7 +174,7 @@ public:
         case kind::real: fmt::format_to(std::back_inserter(out), "{}", v.d); break;
         default: {
             std::string text = v.data ? array_text(f, v) : std::string(v.s);
-            if (f.xtype == "adql:REGION") text = dali::stcs_of_text(text);
+            if (kind_of(f) == kind::region) text = dali::stcs_of_text(text);
             std::string esc(text.size() * 2 + 1, '\0');
             esc.resize(mysql_real_escape_string(c, esc.data(), text.data(), text.size()));
             out += '\'' + esc + '\'';

@@ -24,20 +24,7 @@ namespace {
 
 std::string quote(std::string_view id) { return sql_quoted(id, '"'); }
 
-enum class kind { integer, real, text, region_text, geometry };
-
-kind kind_of(const votable::field& f) {
-    using votable::datatype;
-    if (f.xtype == "adql:REGION") return kind::region_text;
-    if (f.xtype == "point" || f.xtype == "circle" || f.xtype == "polygon") return kind::geometry;
-    const bool scalar = f.arraysize.empty();
-    switch (f.type) {
-    case datatype::boolean: case datatype::unsigned_byte: case datatype::short_: case datatype::int_: case datatype::long_:
-        return scalar ? kind::integer : kind::text;
-    case datatype::float_: case datatype::double_: return scalar ? kind::real : kind::geometry;
-    default: return kind::text;
-    }
-}
+using kind = value_kind;
 
 std::string sql_type(const votable::field& f) {
     using votable::datatype;
@@ -252,8 +239,8 @@ public:
         switch (kind_of(f)) {
         case kind::integer: buf += std::to_string(v.i); break;
         case kind::real: fmt::format_to(std::back_inserter(buf), "{}", v.d); break;
-        case kind::region_text: buf += pgsphere_of_dali("polygon", strip_stcs(v.s)); break;
-        case kind::geometry: buf += pgsphere_of_dali(f.xtype, v.data ? array_text(f, v) : std::string(v.s)); break;
+        case kind::region: buf += pgsphere_of_dali("polygon", strip_stcs(v.s)); break;
+        case kind::shape: case kind::real_array: buf += pgsphere_of_dali(f.xtype, v.data ? array_text(f, v) : std::string(v.s)); break;
         default: copy_escape(buf, v.s);
         }
     }
@@ -413,8 +400,8 @@ private:
             for (std::size_t i = 0; i < r.size(); ++i) {
                 if (i) buf += '\t';
                 if (r[i].empty()) buf += "\\N";
-                else if (kind_of(fields[i]) == kind::geometry || kind_of(fields[i]) == kind::region_text)
-                    buf += pgsphere_of_dali(fields[i].xtype == "adql:REGION" ? "polygon" : fields[i].xtype, strip_stcs(r[i]));
+                else if (const auto k = kind_of(fields[i]); k == kind::shape || k == kind::real_array || k == kind::region)
+                    buf += pgsphere_of_dali(k == kind::region ? "polygon" : fields[i].xtype, strip_stcs(r[i]));
                 else copy_escape(buf, r[i]);
             }
             buf += '\n';
@@ -456,17 +443,17 @@ private:
                 std::memcpy(&c.d, &bits, 8);
                 break;
             }
-            case kind::geometry:
+            case kind::shape: case kind::real_array:
                 dali::scan_numbers(v, arrays[i]);
                 c.data = arrays[i].data();
                 c.count = arrays[i].size();
                 break;
-            case kind::region_text:
+            case kind::region:
                 dali::scan_numbers(v, arrays[i]);
                 texts[i] = dali::stcs_of(arrays[i]);
                 c.s = texts[i];
                 break;
-            case kind::text: c.s = v; break;
+            case kind::text: case kind::other_array: c.s = v; break;
             }
         }
     }

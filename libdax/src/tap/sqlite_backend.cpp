@@ -38,19 +38,7 @@ namespace {
 std::string quote(std::string_view id) { return sql_quoted(id, '"'); }
 std::string literal(std::string_view v) { return sql_quoted(v, '\''); }
 
-// How a column's values cross between SQLite and the table writers.
-enum class kind { integer, real, text, real_array, other_array };
-kind kind_of(const votable::field& f) {
-    using votable::datatype;
-    const bool scalar = f.arraysize.empty();
-    switch (f.type) {
-    case datatype::boolean: case datatype::unsigned_byte: case datatype::short_: case datatype::int_: case datatype::long_:
-        return scalar ? kind::integer : kind::other_array;
-    case datatype::float_: case datatype::double_: return scalar ? kind::real : kind::real_array;
-    case datatype::char_: case datatype::unicode_char: return kind::text;
-    default: return kind::other_array;
-    }
-}
+using kind = value_kind;
 
 const char* sql_type(kind k) {
     switch (k) {
@@ -142,11 +130,11 @@ public:
                 switch (kinds[i]) {
                 case kind::integer: c.i = sqlite3_column_int64(st.s, i); break;
                 case kind::real: c.d = sqlite3_column_double(st.s, i); break;
-                case kind::text:
+                case kind::text: case kind::region:
                     c.s = std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.s, i)),
                                            static_cast<std::size_t>(sqlite3_column_bytes(st.s, i)));
                     break;
-                case kind::real_array: {
+                case kind::real_array: case kind::shape: {
                     auto& a = arrays[i];
                     dali::scan_numbers(std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(st.s, i)),
                                                   static_cast<std::size_t>(sqlite3_column_bytes(st.s, i))), a);
@@ -208,7 +196,7 @@ public:
             // dec band in the index and test ra there, reading only the rows that match.
             const auto pos = find_position(t);
             for (const auto& c : t.columns)
-                if (c.indexed && kind_of(to_field(c)) != kind::real_array && &c != pos.dec)
+                if (c.indexed && kind_of(to_field(c)) != kind::real_array && kind_of(to_field(c)) != kind::shape && &c != pos.dec)
                     exec(db, fmt::format("CREATE INDEX {}.{} ON {} ({})", quote(schema), quote(t.name + "_" + c.name + "_idx"),
                                          quote(db_table(t)), quote(db_column(c))));
             if (pos.ra)
@@ -301,13 +289,10 @@ private:
             switch (kind_of(fields[i])) {
             case kind::integer: sqlite3_bind_int64(s, p, c.i); break;
             case kind::real: sqlite3_bind_double(s, p, c.d); break;
-            case kind::text:
-                if (fields[i].xtype == "adql:REGION") {
-                    scratch = dali::stcs_of_text(c.s);
-                    sqlite3_bind_text(s, p, scratch.data(), static_cast<int>(scratch.size()), SQLITE_TRANSIENT);
-                } else {
-                    sqlite3_bind_text(s, p, c.s.data(), static_cast<int>(c.s.size()), SQLITE_TRANSIENT);
-                }
+            case kind::text: sqlite3_bind_text(s, p, c.s.data(), static_cast<int>(c.s.size()), SQLITE_TRANSIENT); break;
+            case kind::region:
+                scratch = dali::stcs_of_text(c.s);
+                sqlite3_bind_text(s, p, scratch.data(), static_cast<int>(scratch.size()), SQLITE_TRANSIENT);
                 break;
             default:
                 scratch = array_text(fields[i], c);

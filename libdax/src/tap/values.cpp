@@ -34,6 +34,20 @@ std::string array_text(const votable::field& f, const votable::cell& c) {
     return out;
 }
 
+value_kind kind_of(const votable::field& f) {
+    using votable::datatype;
+    if (f.xtype == "adql:REGION") return value_kind::region;
+    if (f.xtype == "point" || f.xtype == "circle" || f.xtype == "polygon") return value_kind::shape;
+    const bool scalar = f.arraysize.empty();
+    switch (f.type) {
+    case datatype::boolean: case datatype::unsigned_byte: case datatype::short_: case datatype::int_: case datatype::long_:
+        return scalar ? value_kind::integer : value_kind::other_array;
+    case datatype::float_: case datatype::double_: return scalar ? value_kind::real : value_kind::real_array;
+    case datatype::char_: case datatype::unicode_char: return value_kind::text;
+    default: return value_kind::other_array;
+    }
+}
+
 std::vector<votable::field> table_fields(const adql::table_info& t) {
     std::vector<votable::field> f;
     for (const auto& c : t.columns) f.push_back(to_field(c));

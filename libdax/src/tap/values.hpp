@@ -82,6 +82,12 @@ private:
     bool begun_ = false, overflow_ = false;
 };
 
+/// How a column's values are stored in SQL, the same for every backend: scalars as numbers,
+/// DALI point/circle/polygon as the backend's shape (or DALI text), ADQL regions as STC-S,
+/// numeric arrays as DALI text.
+enum class value_kind { integer, real, text, real_array, other_array, region, shape };
+value_kind kind_of(const votable::field& f);
+
 /// The fields of a published table's columns.
 std::vector<votable::field> table_fields(const adql::table_info& t);
 
