@@ -1,4 +1,5 @@
 #include "http_server.hpp"
+#include <dax/ascii.hpp>
 #include "thread_pool.hpp"
 
 #include <dax/utf8.hpp>
@@ -85,8 +86,7 @@ head_info read_head(const std::string& b, std::size_t from = 0) {
         at = eol + 2;
         const auto colon = line.find(':');
         if (colon == std::string_view::npos) continue;
-        std::string name(line.substr(0, colon));
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string name = ascii_lower(line.substr(0, colon));
         std::string_view value = line.substr(colon + 1);
         while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
         while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);

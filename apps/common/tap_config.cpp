@@ -53,19 +53,12 @@ result<server_config> load_config(const std::string& path, server_config c) {
                     const std::string dir = kv.second["directory"] ? kv.second["directory"].as<std::string>() : "";
                     if (dir.empty()) return error(fmt::format("{}: backends.{} needs a directory", path, name));
                     c.service.backends[name] = tap::open_sqlite_backend(dir);
-                } else if (type == "postgres") {
+                } else if (type == "postgres" || type == "mysql" || type == "mariadb") {
                     const std::string ci = kv.second["conninfo"] ? kv.second["conninfo"].as<std::string>() : "";
                     const std::size_t n = kv.second["connections"] ? kv.second["connections"].as<std::size_t>() : 8;
                     try {
-                        c.service.backends[name] = tap::open_postgres_backend(ci, n);
-                    } catch (const std::exception& e) {
-                        return error(fmt::format("{}: backends.{}: {}", path, name, e.what()));
-                    }
-                } else if (type == "mysql" || type == "mariadb") {
-                    const std::string ci = kv.second["conninfo"] ? kv.second["conninfo"].as<std::string>() : "";
-                    const std::size_t n = kv.second["connections"] ? kv.second["connections"].as<std::size_t>() : 8;
-                    try {
-                        c.service.backends[name] = tap::open_mysql_backend(ci, n);
+                        c.service.backends[name] =
+                            type == "postgres" ? tap::open_postgres_backend(ci, n) : tap::open_mysql_backend(ci, n);
                     } catch (const std::exception& e) {
                         return error(fmt::format("{}: backends.{}: {}", path, name, e.what()));
                     }

@@ -210,6 +210,20 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         redirect(res, list_url(req));
     };
     server.Delete(job, remove);
+    // A POST that sets one value of the caller's job (UWS 1.1 section 2.2.3), then sends the
+    // client back to the job; `apply` answers the updated job or why not.
+    auto on_update = [who, list_url](const char* name, const char* missing, auto apply) {
+        return [who, list_url, name, missing, apply](const httplib::Request& req, httplib::Response& res) {
+            auto owner = who(req, res);
+            if (!owner) return;
+            const std::string id = req.matches[1];
+            auto v = value(req, name);
+            if (!v) return fail(res, 400, missing);
+            auto j = apply(*owner, id, *v);
+            if (refused(res, j)) return;
+            redirect(res, list_url(req) + "/" + id);
+        };
+    };
     // Parameters update a PENDING job (UWS 1.1 section 2.2.3.5), posted to the job or to
     // its parameters list.
     auto add_parameters = [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
@@ -238,70 +252,45 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
     server.Get(job + "/visibility", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, j.visibility);
     }));
-    server.post(job + "/visibility", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        auto v = value(req, "VISIBILITY");
-        if (!v || (*v != "normal" && *v != "user-hidden"))
-            return fail(res, 400, "VISIBILITY must be normal or user-hidden");
-        const std::string id = req.matches[1];
-        auto j = eng.set_visibility(*owner, id, *v);
-        if (refused(res, j)) return;
-        redirect(res, list_url(req) + "/" + id);
-    });
+    server.post(job + "/visibility", on_update("VISIBILITY", "VISIBILITY must be normal or user-hidden",
+                                               [&eng](const std::string& owner, const std::string& id, const std::string& v) {
+        if (v != "normal" && v != "user-hidden") return result<dax::uws::job>(error("VISIBILITY must be normal or user-hidden"));
+        return eng.set_visibility(owner, id, v);
+    }));
 
     // Sub-resources.
     server.Get(job + "/phase", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, std::string(phase_name(j.ph)));
     }));
-    server.post(job + "/phase", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        const std::string id = req.matches[1];
-        auto p = value(req, "PHASE");
-        if (!p) return fail(res, 400, "PHASE is missing: give RUN or ABORT");
-        result<dax::uws::job> j = error("");  // assigned below
-        if (upper(*p) == "RUN") j = eng.run(*owner, id);
-        else if (upper(*p) == "ABORT") j = eng.abort(*owner, id);
-        else return fail(res, 400, fmt::format("PHASE={} is not supported: give RUN or ABORT", *p));
-        if (refused(res, j)) return;
-        redirect(res, list_url(req) + "/" + id);
-    });
+    server.post(job + "/phase", on_update("PHASE", "PHASE is missing: give RUN or ABORT",
+                                          [&eng](const std::string& owner, const std::string& id, const std::string& p) {
+        if (upper(p) == "RUN") return eng.run(owner, id);
+        if (upper(p) == "ABORT") return eng.abort(owner, id);
+        return result<dax::uws::job>(error(fmt::format("PHASE={} is not supported: give RUN or ABORT", p)));
+    }));
     server.Get(job + "/executionduration", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, std::to_string(j.execution_duration));
     }));
-    server.post(job + "/executionduration", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        const std::string id = req.matches[1];
-        auto v = value(req, "EXECUTIONDURATION");
+    server.post(job + "/executionduration", on_update("EXECUTIONDURATION", "EXECUTIONDURATION is missing",
+                                                      [&eng](const std::string& owner, const std::string& id, const std::string& v) {
         long long secs = 0;
-        if (!v) return fail(res, 400, "EXECUTIONDURATION is missing");
-        auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), secs);
-        if (ec != std::errc() || p != v->data() + v->size() || secs < 0)
-            return fail(res, 400, fmt::format("EXECUTIONDURATION '{}' must be a non-negative integer number of seconds", *v));
-        auto j = eng.set_execution_duration(*owner, id, secs);
-        if (refused(res, j)) return;
-        redirect(res, list_url(req) + "/" + id);
-    });
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
+        if (ec != std::errc() || p != v.data() + v.size() || secs < 0)
+            return result<dax::uws::job>(error(fmt::format("EXECUTIONDURATION '{}' must be a non-negative integer number of seconds", v)));
+        return eng.set_execution_duration(owner, id, secs);
+    }));
     server.Get(job + "/destruction", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, iso8601(j.destruction));
     }));
-    server.post(job + "/destruction", [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
-        if (!owner) return;
-        const std::string id = req.matches[1];
-        auto v = value(req, "DESTRUCTION");
-        if (!v) return fail(res, 400, "DESTRUCTION is missing");
-        auto t = parse_iso8601(*v);
-        if (!t) return fail(res, 400, fmt::format("DESTRUCTION '{}' is not an ISO 8601 timestamp", *v));
+    server.post(job + "/destruction", on_update("DESTRUCTION", "DESTRUCTION is missing",
+                                                [&eng](const std::string& owner, const std::string& id, const std::string& v) {
+        auto t = parse_iso8601(v);
+        if (!t) return result<dax::uws::job>(error(fmt::format("DESTRUCTION '{}' is not an ISO 8601 timestamp", v)));
         // UWS 1.1 section 2.2.3.3 lets the service choose the time; one in the past would
         // destroy the job at once, which is what DELETE is for: refused.
-        if (*t < now_ms()) return fail(res, 400, fmt::format("DESTRUCTION {} is in the past", *v));
-        auto j = eng.set_destruction(*owner, id, *t);
-        if (refused(res, j)) return;
-        redirect(res, list_url(req) + "/" + id);
-    });
+        if (*t < now_ms()) return result<dax::uws::job>(error(fmt::format("DESTRUCTION {} is in the past", v)));
+        return eng.set_destruction(owner, id, *t);
+    }));
     server.Get(job + "/quote", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, j.quote ? iso8601(*j.quote) : "");
     }));

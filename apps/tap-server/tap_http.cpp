@@ -1,4 +1,5 @@
 #include "tap_http.hpp"
+#include <dax/ascii.hpp>
 #include "landing_page.hpp"
 #include "../common/replies.hpp"
 #include "../common/stream_reply.hpp"
@@ -17,10 +18,7 @@
 namespace dax::tapserver {
 namespace {
 
-std::string lower(std::string s) {
-    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 
 // FITS is written to a file before it is sent anyway (CFITSIO fixes NAXIS2 at the end), so a
 // failing query still gets its DALI error with the right status.

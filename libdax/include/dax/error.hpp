@@ -82,4 +82,15 @@ private:
     std::variant<T, error> v_;
 };
 
+/// f()'s value, or the dax::error it threw, as a result: where a throwing body meets a
+/// result-returning API.
+template <class F>
+auto capture(F&& f) -> result<decltype(f())> {
+    try {
+        return f();
+    } catch (const error& e) {
+        return e;
+    }
+}
+
 }  // namespace dax

@@ -3,6 +3,7 @@
 // passes share; private to the ADQL module. Names: analyzer_names.cpp; types and result
 // columns: analyzer_types.cpp.
 #include <dax/adql/translate.hpp>
+#include <dax/ascii.hpp>
 
 #include <dax/geometry/sphere.hpp>
 #include "functions.hpp"
@@ -18,14 +19,7 @@ namespace dax::adql::detail {
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-inline bool equal_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-        if (x != y && std::tolower(x) != std::tolower(y)) return false;
-    }
-    return true;
-}
+inline bool equal_ignoring_case(std::string_view a, std::string_view b) { return ascii_iequals(a, b); }
 
 inline bool name_matches(const identifier& id, std::string_view name) {
     if (id.delimited) return id.name == name;

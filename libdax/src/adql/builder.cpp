@@ -445,20 +445,16 @@ private:
             e->args.push_back(value(child<P::ValueExprContext>(t, 1)));
             return e;
         }
-        if (auto* p = as<P::TailBetweenContext>(t)) {
-            auto e = make(expr_kind::between, c);
+        // x [NOT] BETWEEN a AND b and x [NOT] IN (a, ...): x and the listed values.
+        auto with_values = [&](expr_kind kind, auto* p) {
+            auto e = make(kind, c);
             e->negated = p->NOT() != nullptr;
             e->args.push_back(std::move(left));
             for (auto* v : p->valueExpr()) e->args.push_back(value(v));
             return e;
-        }
-        if (auto* p = as<P::TailInListContext>(t)) {
-            auto e = make(expr_kind::in_list, c);
-            e->negated = p->NOT() != nullptr;
-            e->args.push_back(std::move(left));
-            for (auto* v : p->valueExpr()) e->args.push_back(value(v));
-            return e;
-        }
+        };
+        if (auto* p = as<P::TailBetweenContext>(t)) return with_values(expr_kind::between, p);
+        if (auto* p = as<P::TailInListContext>(t)) return with_values(expr_kind::in_list, p);
         if (auto* p = as<P::TailInQueryContext>(t)) {
             auto e = make(expr_kind::in_query, c);
             e->negated = p->NOT() != nullptr;

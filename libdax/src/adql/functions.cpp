@@ -1,4 +1,5 @@
 #include "functions.hpp"
+#include <dax/ascii.hpp>
 
 #include <dax/adql/parser.hpp>
 
@@ -75,11 +76,7 @@ std::string to_upper(std::string_view s) {
     return r;
 }
 
-std::string to_lower(std::string_view s) {
-    std::string r(s);
-    for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return r;
-}
+std::string to_lower(std::string_view s) { return ascii_lower(s); }
 
 const builtin_function* find_builtin(std::string_view upper_name) {
     for (const auto& b : builtins)

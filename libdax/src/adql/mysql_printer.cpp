@@ -50,11 +50,7 @@ protected:
             emit(*e.args[1], 4, true);
             return;
         }
-        out += "LOWER(";
-        emit(*e.args[0]);
-        out += e.negated ? ") NOT LIKE LOWER(" : ") LIKE LOWER(";
-        emit(*e.args[1]);
-        out += ')';
+        ilike_by_folding(e, "LOWER");
     }
 
     void cast(const expr& e) override {

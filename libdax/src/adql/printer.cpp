@@ -422,20 +422,14 @@ void printer::select(const select_core& s) {
         }
     }
     out += " FROM ";
-    for (size_t i = 0; i < s.from.size(); ++i) {
-        if (i) out += ", ";
-        table(*s.from[i]);
-    }
+    list(s.from, [&](const table_ref& t) { table(t); });
     if (s.where) {
         out += " WHERE ";
         emit(*s.where);
     }
     if (!s.group_by.empty()) {
         out += " GROUP BY ";
-        for (size_t i = 0; i < s.group_by.size(); ++i) {
-            if (i) out += ", ";
-            emit(*s.group_by[i]);
-        }
+        list(s.group_by, [&](const adql::expr& g) { emit(g); });
     }
     if (s.having) {
         out += " HAVING ";
@@ -532,6 +526,17 @@ void printer::call(std::string_view name, const adql::expr& e, size_t from) {
 void printer::compare_op(adql::compare_op op) {
     static const char* ops[] = {" = ", " <> ", " < ", " > ", " <= ", " >= "};
     out += ops[static_cast<int>(op)];
+}
+
+void printer::ilike_by_folding(const expr& e, std::string_view lower_fn) {
+    out += lower_fn;
+    out += '(';
+    emit(*e.args[0]);
+    out += e.negated ? ") NOT LIKE " : ") LIKE ";
+    out += lower_fn;
+    out += '(';
+    emit(*e.args[1]);
+    out += ')';
 }
 
 void printer::band_prefix(const lat_band& b) {

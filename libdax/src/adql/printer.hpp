@@ -121,6 +121,16 @@ protected:
         if (b) out += ')';
     }
     void band_prefix(const lat_band& b);
+    /// ILIKE where the dialect has none: `lower_fn(a) [NOT] LIKE lower_fn(b)`.
+    void ilike_by_folding(const expr& e, std::string_view lower_fn);
+    /// A list of items printed by `each`, separated by ", ".
+    template <class Items, class Each>
+    void list(const Items& items, Each each) {
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) out += ", ";
+            each(*items[i]);
+        }
+    }
     static int precedence(const adql::expr& e);
 };
 

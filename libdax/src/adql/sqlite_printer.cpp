@@ -87,11 +87,7 @@ class sqlite_printer final : public printer {
             printer::like(e);
             return;
         }
-        out += "lower(";
-        emit(*e.args[0]);
-        out += e.negated ? ") NOT LIKE lower(" : ") LIKE lower(";
-        emit(*e.args[1]);
-        out += ')';
+        ilike_by_folding(e, "lower");
     }
 
     void restriction(const expr& e, const spatial_restriction& r) override {
@@ -151,30 +147,23 @@ class sqlite_printer final : public printer {
 
     void contains(const expr& a, const expr& b) {
         const expr *x, *y;
-        if (point_coords(a, x, y) && b.kind == expr_kind::function) {
-            const char* fname = nullptr;
-            if (b.fn == function_id::circle && b.args.size() == 3) fname = "dax_pt_in_circle";
-            else if (b.fn == function_id::box && b.args.size() == 4) fname = "dax_pt_in_box";
-            else if (b.fn == function_id::polygon && b.args.size() >= 6 && !is_point_ctor(*b.args[0])) fname = "dax_pt_in_polygon";
-            if (fname) {
-                out += fname;
-                out += '(';
-                emit(*x);
-                out += ", ";
-                emit(*y);
-                out += ", ";
-                args(b);
-                out += ')';
-                return;
-            }
-        }
         if (point_coords(a, x, y)) {
-            out += "dax_pt_in_region(";
+            // A point given as coordinates against a shape: the shape's own test, or the
+            // general one for a region expression.
+            const char* fname = "dax_pt_in_region";
+            if (b.kind == expr_kind::function) {
+                if (b.fn == function_id::circle && b.args.size() == 3) fname = "dax_pt_in_circle";
+                else if (b.fn == function_id::box && b.args.size() == 4) fname = "dax_pt_in_box";
+                else if (b.fn == function_id::polygon && b.args.size() >= 6 && !is_point_ctor(*b.args[0])) fname = "dax_pt_in_polygon";
+            }
+            out += fname;
+            out += '(';
             emit(*x);
             out += ", ";
             emit(*y);
             out += ", ";
-            emit(b);
+            if (fname == std::string_view("dax_pt_in_region")) emit(b);
+            else args(b);
             out += ')';
             return;
         }

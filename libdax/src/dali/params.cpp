@@ -1,4 +1,5 @@
 #include <dax/dali/params.hpp>
+#include <dax/ascii.hpp>
 
 #include <fmt/format.h>
 
@@ -7,17 +8,11 @@
 
 namespace dax::dali {
 namespace {
-std::string lower(std::string_view s) {
-    std::string r(s);
-    for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return r;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
+    return ascii_iequals(a, b);
 }
 
 std::string trim(std::string_view s) {

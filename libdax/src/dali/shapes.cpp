@@ -1,4 +1,5 @@
 #include <dax/dali/shapes.hpp>
+#include <dax/ascii.hpp>
 
 #include <fmt/format.h>
 
@@ -14,11 +15,7 @@ namespace {
 
 bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-std::string lower(std::string_view s) {
-    std::string o(s);
-    for (auto& c : o) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return o;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 
 std::vector<std::string_view> words(std::string_view text) {
     std::vector<std::string_view> w;

@@ -1,4 +1,5 @@
 #include <dax/net/url_fetch.hpp>
+#include <dax/ascii.hpp>
 
 #include <fmt/format.h>
 
@@ -21,11 +22,7 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-bool iequal(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
+constexpr auto iequal = ascii_iequals;
 
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
@@ -266,8 +263,7 @@ result<std::string> fetch_url(std::string_view url, const fetch_policy& policy) 
     if (head.size() < 12 || head.substr(0, 5) != "HTTP/" || head.substr(8, 4) != " 200")
         return refuse(fmt::format("the answer's status is not 200: {}", std::string(head.substr(0, std::min<std::size_t>(head.find('\r'), 40)))));
     std::string body = in.substr(head_end + 4);
-    std::string lower_head(head);
-    std::transform(lower_head.begin(), lower_head.end(), lower_head.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string lower_head = ascii_lower(head);
     if (lower_head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
         std::string plain;
         if (!dechunk(body, plain)) return refuse("malformed chunked answer");

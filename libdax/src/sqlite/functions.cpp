@@ -66,7 +66,7 @@ bool collect_vertices(sqlite3_context* ctx, int argc, sqlite3_value** argv, int 
         if (sqlite3_value_type(argv[i]) == SQLITE_TEXT) {
             auto s = dax::dali::read_shape(text_of(argv[i]));
             if (!s || s->kind != g::shape::kind_t::point) {
-                sqlite3_result_error(ctx, "polygon vertices must be numbers or points", -1);
+                sqlite3_result_error(ctx, "shape arguments must be numbers or points", -1);
                 return false;
             }
             out.push_back(s->numbers[0]);
@@ -83,15 +83,12 @@ void f_point(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     result_text(ctx, g::format_dali({num(argv[0]), num(argv[1])}));
 }
 
+// CIRCLE(point, r) or CIRCLE(lon, lat, r): a DALI point argument counts as its two numbers.
 void f_circle(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     if (any_null(argc, argv)) return sqlite3_result_null(ctx);
     std::vector<double> n;
-    if (argc == 2) {
-        if (!collect_vertices(ctx, 1, argv, 0, n)) return;
-        n.push_back(num(argv[1]));
-    } else {
-        n = {num(argv[0]), num(argv[1]), num(argv[2])};
-    }
+    if (!collect_vertices(ctx, argc, argv, 0, n)) return;
+    if (n.size() != 3) return sqlite3_result_error(ctx, "a circle needs a centre and a radius", -1);
     result_text(ctx, g::format_dali(n));
 }
 
@@ -104,16 +101,12 @@ std::vector<double> box_numbers(double lon, double lat, double w, double h) {
     return n;
 }
 
+// BOX(point, w, h) or BOX(lon, lat, w, h).
 void f_box(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     if (any_null(argc, argv)) return sqlite3_result_null(ctx);
     std::vector<double> c;
-    if (argc == 3) {
-        if (!collect_vertices(ctx, 1, argv, 0, c)) return;
-        c.push_back(num(argv[1]));
-        c.push_back(num(argv[2]));
-    } else {
-        c = {num(argv[0]), num(argv[1]), num(argv[2]), num(argv[3])};
-    }
+    if (!collect_vertices(ctx, argc, argv, 0, c)) return;
+    if (c.size() != 4) return sqlite3_result_error(ctx, "a box needs a centre, a width and a height", -1);
     result_text(ctx, g::format_dali(box_numbers(c[0], c[1], c[2], c[3])));
 }
 

@@ -26,17 +26,8 @@ std::string quote(std::string_view id) { return sql_quoted(id, '`'); }
 using kind = value_kind;
 
 std::string sql_type(const votable::field& f) {
-    using votable::datatype;
-    if (!f.arraysize.empty() || kind_of(f) == kind::shape) return "LONGTEXT";
-    switch (f.type) {
-    case datatype::boolean: return "BOOLEAN";
-    case datatype::unsigned_byte: case datatype::short_: return "SMALLINT";
-    case datatype::int_: return "INT";
-    case datatype::long_: return "BIGINT";
-    case datatype::float_: return "FLOAT";
-    case datatype::double_: return "DOUBLE";
-    default: return "LONGTEXT";
-    }
+    static constexpr sql_type_names names{"BOOLEAN", "SMALLINT", "INT", "BIGINT", "FLOAT", "DOUBLE", "LONGTEXT"};
+    return kind_of(f) == kind::shape ? names.text : sql_type_of(f, names);
 }
 
 struct conninfo {

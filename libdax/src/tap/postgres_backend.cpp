@@ -27,20 +27,10 @@ std::string quote(std::string_view id) { return sql_quoted(id, '"'); }
 using kind = value_kind;
 
 std::string sql_type(const votable::field& f) {
-    using votable::datatype;
     if (f.xtype == "adql:REGION" || f.xtype == "polygon") return "spoly";
     if (f.xtype == "point") return "spoint";
     if (f.xtype == "circle") return "scircle";
-    if (!f.arraysize.empty()) return "text";
-    switch (f.type) {
-    case datatype::boolean: return "boolean";
-    case datatype::unsigned_byte: case datatype::short_: return "smallint";
-    case datatype::int_: return "integer";
-    case datatype::long_: return "bigint";
-    case datatype::float_: return "real";
-    case datatype::double_: return "double precision";
-    default: return "text";
-    }
+    return sql_type_of(f, {"boolean", "smallint", "integer", "bigint", "real", "double precision", "text"});
 }
 
 // DALI numbers -> pgSphere input in degrees.

@@ -1,6 +1,7 @@
 // The TAP query path: parameters (TAP 1.1 section 2.3, DALI 1.1 section 3) -> parsed,
 // resolved query -> the one backend holding its tables -> SQL -> rows in the asked format.
 #include <dax/adql/felis.hpp>
+#include <dax/ascii.hpp>
 #include <dax/adql/parser.hpp>
 #include <dax/adql/translate.hpp>
 #include <dax/fits/fits_writer.hpp>
@@ -25,11 +26,7 @@ namespace {
 
 using dali::iequals;
 using dali::trim;
-std::string lower(std::string_view s) {
-    std::string r(s);
-    for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return r;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 
 // Published tables plus this query's uploads (TAP_UPLOAD.*).
 class layered_catalog final : public adql::catalog {

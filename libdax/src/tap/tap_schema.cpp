@@ -13,60 +13,11 @@
 #include <tuple>
 
 namespace dax::tap {
-namespace {
 
-constexpr const char* tap_schema_felis = R"(
-name: TAP_SCHEMA
-description: Metadata of the tables published by this service (TAP 1.1 section 4).
-tables:
-  - name: schemas
-    description: Schemas published by this service.
-    columns:
-      - {name: schema_name, datatype: string, description: Schema name as used in queries., tap:principal: 1, tap:std: 1, tap:column_index: 1}
-      - {name: utype, datatype: string, description: Schema utype., tap:principal: 1, tap:std: 1, tap:column_index: 2}
-      - {name: description, datatype: string, description: Brief description of the schema., tap:principal: 1, tap:std: 1, tap:column_index: 3}
-      - {name: schema_index, datatype: int, description: Recommended sort order when listing schemas., tap:principal: 1, tap:std: 1, tap:column_index: 4}
-  - name: tables
-    description: Tables published by this service.
-    columns:
-      - {name: schema_name, datatype: string, description: Schema containing the table., tap:principal: 1, tap:std: 1, tap:column_index: 1}
-      - {name: table_name, datatype: string, description: Table name as used in queries (qualified)., tap:principal: 1, tap:std: 1, tap:column_index: 2}
-      - {name: table_type, datatype: string, description: One of table or view., tap:principal: 1, tap:std: 1, tap:column_index: 3}
-      - {name: utype, datatype: string, description: Table utype., tap:principal: 1, tap:std: 1, tap:column_index: 4}
-      - {name: description, datatype: string, description: Brief description of the table., tap:principal: 1, tap:std: 1, tap:column_index: 5}
-      - {name: table_index, datatype: int, description: Recommended sort order when listing tables., tap:principal: 1, tap:std: 1, tap:column_index: 6}
-  - name: columns
-    description: Columns of the published tables.
-    columns:
-      - {name: table_name, datatype: string, description: Table containing the column (qualified)., tap:principal: 1, tap:std: 1, tap:column_index: 1}
-      - {name: column_name, datatype: string, description: Column name as used in queries., tap:principal: 1, tap:std: 1, tap:column_index: 2}
-      - {name: datatype, datatype: string, description: VOTable datatype of the column., tap:principal: 1, tap:std: 1, tap:column_index: 3}
-      - {name: arraysize, datatype: string, description: VOTable arraysize of the column., tap:principal: 1, tap:std: 1, tap:column_index: 4}
-      - {name: xtype, datatype: string, description: VOTable xtype of the column., tap:principal: 1, tap:std: 1, tap:column_index: 5}
-      - {name: size, datatype: int, description: Deprecated length of variable-length columns (use arraysize)., tap:principal: 1, tap:std: 1, tap:column_index: 6}
-      - {name: description, datatype: string, description: Brief description of the column., tap:principal: 1, tap:std: 1, tap:column_index: 7}
-      - {name: utype, datatype: string, description: Column utype., tap:principal: 1, tap:std: 1, tap:column_index: 8}
-      - {name: unit, datatype: string, description: Unit in VO standard format., tap:principal: 1, tap:std: 1, tap:column_index: 9}
-      - {name: ucd, datatype: string, description: UCD of the column., tap:principal: 1, tap:std: 1, tap:column_index: 10}
-      - {name: indexed, datatype: int, description: 1 if the column is indexed., tap:principal: 1, tap:std: 1, tap:column_index: 11}
-      - {name: principal, datatype: int, description: 1 if the column is principal., tap:principal: 1, tap:std: 1, tap:column_index: 12}
-      - {name: std, datatype: int, description: 1 if the column is defined by a standard., tap:principal: 1, tap:std: 1, tap:column_index: 13}
-      - {name: column_index, datatype: int, description: Recommended sort order when listing columns., tap:principal: 1, tap:std: 1, tap:column_index: 14}
-  - name: keys
-    description: Foreign keys between published tables.
-    columns:
-      - {name: key_id, datatype: string, description: Unique key identifier., tap:principal: 1, tap:std: 1, tap:column_index: 1}
-      - {name: from_table, datatype: string, description: Fully qualified table name., tap:principal: 1, tap:std: 1, tap:column_index: 2}
-      - {name: target_table, datatype: string, description: Fully qualified table name., tap:principal: 1, tap:std: 1, tap:column_index: 3}
-      - {name: utype, datatype: string, description: Key utype., tap:principal: 1, tap:std: 1, tap:column_index: 4}
-      - {name: description, datatype: string, description: Brief description of the key., tap:principal: 1, tap:std: 1, tap:column_index: 5}
-  - name: key_columns
-    description: Columns of the foreign keys.
-    columns:
-      - {name: key_id, datatype: string, description: Key identifier from TAP_SCHEMA.keys., tap:principal: 1, tap:std: 1, tap:column_index: 1}
-      - {name: from_column, datatype: string, description: Column in the from_table., tap:principal: 1, tap:std: 1, tap:column_index: 2}
-      - {name: target_column, datatype: string, description: Column in the target_table., tap:principal: 1, tap:std: 1, tap:column_index: 3}
-)";
+/// libdax/schema/tap_schema.yaml, built in (libdax/CMakeLists.txt).
+extern const char* const tap_schema_felis;
+
+namespace {
 
 // Writes rows of text through the CSV writer (so quoting follows RFC 4180).
 class csv_table {

@@ -48,6 +48,20 @@ value_kind kind_of(const votable::field& f) {
     }
 }
 
+const char* sql_type_of(const votable::field& f, const sql_type_names& n) {
+    using votable::datatype;
+    if (!f.arraysize.empty()) return n.text;
+    switch (f.type) {
+    case datatype::boolean: return n.boolean;
+    case datatype::unsigned_byte: case datatype::short_: return n.smallint;
+    case datatype::int_: return n.integer;
+    case datatype::long_: return n.bigint;
+    case datatype::float_: return n.real;
+    case datatype::double_: return n.double_;
+    default: return n.text;
+    }
+}
+
 std::vector<votable::field> table_fields(const adql::table_info& t) {
     std::vector<votable::field> f;
     for (const auto& c : t.columns) f.push_back(to_field(c));

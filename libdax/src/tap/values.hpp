@@ -88,6 +88,13 @@ private:
 enum class value_kind { integer, real, text, real_array, other_array, region, shape };
 value_kind kind_of(const votable::field& f);
 
+/// A dialect's names of the SQL types a scalar datatype maps to.
+struct sql_type_names {
+    const char *boolean, *smallint, *integer, *bigint, *real, *double_, *text;
+};
+/// The SQL type of a column: the dialect's name for a numeric scalar, its text type otherwise.
+const char* sql_type_of(const votable::field& f, const sql_type_names& names);
+
 /// The fields of a published table's columns.
 std::vector<votable::field> table_fields(const adql::table_info& t);
 

@@ -1,4 +1,5 @@
 #include <dax/uws/job.hpp>
+#include <dax/ascii.hpp>
 
 #include <array>
 #include <cctype>
@@ -114,13 +115,8 @@ std::optional<time_point> parse_iso8601(std::string_view s) {
 }
 
 std::optional<std::string> job::parameter(std::string_view name) const {
-    for (const auto& [k, v] : parameters) {
-        if (k.size() != name.size()) continue;
-        bool eq = true;
-        for (size_t i = 0; i < k.size(); ++i)
-            if (std::tolower(static_cast<unsigned char>(k[i])) != std::tolower(static_cast<unsigned char>(name[i]))) eq = false;
-        if (eq) return v;
-    }
+    for (const auto& [k, v] : parameters)
+        if (ascii_iequals(k, name)) return v;
     return std::nullopt;
 }
 

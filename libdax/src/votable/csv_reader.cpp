@@ -1,5 +1,6 @@
 // RFC 4180 CSV -> typed cells. Records may span lines inside quotes; CRLF and LF both end lines.
 #include <dax/votable/csv_reader.hpp>
+#include <dax/ascii.hpp>
 
 #include "cell_codec.hpp"
 
@@ -15,11 +16,7 @@ namespace dax::votable {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string r(s);
-    for (char& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return r;
-}
+std::string lower(std::string_view s) { return ascii_lower(s); }
 
 class csv_reader_impl final : public csv_reader {
 public:
@@ -175,13 +172,7 @@ private:
                 a.push_back(static_cast<unsigned char>(ch == '1'));
                 ++n;
             }
-            if ((!p.shape.variable && n != static_cast<size_t>(p.fixed)) || (p.shape.variable && p.bound && n > static_cast<size_t>(p.bound)))
-                throw error(fmt::format("CSV line {}, column '{}': {} elements for arraysize {}", line_, schema_[col].name, n,
-                                        schema_[col].arraysize));
-            c = cell{};
-            c.data = a.data();
-            c.count = n;
-            return;
+            return array_cell(col, p, a, n, c);
         }
         std::string_view rest = v;
         while (!rest.empty()) {
@@ -208,6 +199,11 @@ private:
         const size_t per = p.type == datatype::float_complex || p.type == datatype::double_complex ? 2 : 1;
         if (n % per) bad(col, v);
         n /= per;
+        array_cell(col, p, a, n, c);
+    }
+
+    // An array of n elements as a cell, once its count fits the column's arraysize.
+    void array_cell(size_t col, const detail::field_plan& p, const std::vector<unsigned char>& a, size_t n, cell& c) const {
         if ((!p.shape.variable && n != static_cast<size_t>(p.fixed)) || (p.shape.variable && p.bound && n > static_cast<size_t>(p.bound)))
             throw error(fmt::format("CSV line {}, column '{}': {} elements for arraysize {}", line_, schema_[col].name, n,
                                     schema_[col].arraysize));
@@ -231,13 +227,11 @@ private:
 }  // namespace
 
 result<std::unique_ptr<csv_reader>> open_csv_reader(std::string_view text, std::span<const field> schema, char separator) {
-    auto r = std::make_unique<csv_reader_impl>(text, schema, separator);
-    try {
+    return capture([&]() -> std::unique_ptr<csv_reader> {
+        auto r = std::make_unique<csv_reader_impl>(text, schema, separator);
         r->read_header();
-    } catch (const error& e) {
-        return e;
-    }
-    return std::unique_ptr<csv_reader>(std::move(r));
+        return r;
+    });
 }
 
 }  // namespace dax::votable

@@ -2,6 +2,7 @@
 // no entity substitution and no DTD at all (a DOCTYPE is refused, so no "billion laughs" and no
 // external entities), limits on size, depth, attribute length, fields, rows and cell size.
 #include <dax/votable/reader.hpp>
+#include <dax/ascii.hpp>
 
 #include "base64.hpp"
 #include "binary_decoder.hpp"
@@ -385,8 +386,7 @@ private:
         if (!p.array) {
             switch (p.type) {
             case datatype::boolean: {
-                std::string l;
-                for (char ch : t) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+                const std::string l = ascii_lower(t);
                 if (l == "t" || l == "true" || l == "1") c = cell::boolean(true);
                 else if (l == "f" || l == "false" || l == "0") c = cell::boolean(false);
                 else if (l != "?") bad_value(col, t);
@@ -498,13 +498,11 @@ private:
 }  // namespace
 
 result<std::unique_ptr<reader>> open_reader(std::string_view document, reader_limits limits) {
-    auto r = std::make_unique<xml_reader>(document, limits);
-    try {
+    return capture([&]() -> std::unique_ptr<reader> {
+        auto r = std::make_unique<xml_reader>(document, limits);
         r->open();
-    } catch (const error& e) {
-        return e;
-    }
-    return std::unique_ptr<reader>(std::move(r));
+        return r;
+    });
 }
 
 }  // namespace dax::votable
