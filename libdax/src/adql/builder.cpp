@@ -507,21 +507,15 @@ private:
                 fail(e->span, "a column name has at most four parts (catalog.schema.table.column)");
             return e;
         }
-        if (auto* p = as<P::LitIntegerContext>(c)) {
-            auto e = make(expr_kind::integer, c);
-            e->text = text(p);
+        // Numbers keep their written text: the printers write them back unchanged.
+        auto number = [&](expr_kind kind) {
+            auto e = make(kind, c);
+            e->text = text(c);
             return e;
-        }
-        if (auto* p = as<P::LitDecimalContext>(c)) {
-            auto e = make(expr_kind::decimal, c);
-            e->text = text(p);
-            return e;
-        }
-        if (auto* p = as<P::LitRealContext>(c)) {
-            auto e = make(expr_kind::real, c);
-            e->text = text(p);
-            return e;
-        }
+        };
+        if (as<P::LitIntegerContext>(c)) return number(expr_kind::integer);
+        if (as<P::LitDecimalContext>(c)) return number(expr_kind::decimal);
+        if (as<P::LitRealContext>(c)) return number(expr_kind::real);
         if (auto* p = as<P::LitStringContext>(c)) {
             auto e = make(expr_kind::string, c);
             std::string raw = text(p);

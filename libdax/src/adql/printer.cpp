@@ -250,14 +250,17 @@ std::string printer::print(const adql::query& q) {
     return std::move(out);
 }
 
-void printer::ident(std::string_view name) {
-    out += '"';
-    for (char c : name) {
-        if (c == '"') out += '"';
+// `s` between two `q`s, each `q` inside doubled: SQL's quoting of names and strings.
+static void quoted(std::string& out, std::string_view s, char q) {
+    out += q;
+    for (char c : s) {
+        if (c == q) out += q;
         out += c;
     }
-    out += '"';
+    out += q;
 }
+
+void printer::ident(std::string_view name) { quoted(out, name, '"'); }
 
 void printer::written_ident(const identifier& id) {
     if (id.delimited) ident(id.name);
@@ -271,14 +274,7 @@ void printer::idents(const std::vector<std::string>& parts) {
     }
 }
 
-void printer::string_literal(std::string_view s) {
-    out += '\'';
-    for (char c : s) {
-        if (c == '\'') out += '\'';
-        out += c;
-    }
-    out += '\'';
-}
+void printer::string_literal(std::string_view s) { quoted(out, s, '\''); }
 
 void printer::number(double v) {
     std::string t = geometry::format_number(v);

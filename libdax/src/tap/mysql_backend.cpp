@@ -175,12 +175,9 @@ public:
 
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
-        MYSQL* c = nullptr;
-        try {
-            const auto fields = table_fields(t);
-            auto reader = votable::open_csv_reader(csv, fields);
-            if (!reader) return reader.err();
-            c = connect();
+        return load_table(t, csv, [&](std::span<const votable::field> fields, votable::csv_reader& reader) {
+            const std::unique_ptr<MYSQL, void (*)(MYSQL*)> conn(connect(), mysql_close);
+            MYSQL* c = conn.get();
             const std::string &schema = db_schema(t), &name = db_table(t);
             const std::string table = quote(schema) + "." + quote(name), staging = quote(schema) + "." + quote(name + "__loading");
             exec(c, "CREATE DATABASE IF NOT EXISTS " + quote(schema));
@@ -198,7 +195,7 @@ public:
                 batch.clear();
                 in_batch = 0;
             };
-            const std::uint64_t rows = load_records(**reader, progress, [&](std::span<const votable::cell> row) {
+            const std::uint64_t rows = load_records(reader, progress, [&](std::span<const votable::cell> row) {
                 batch += in_batch ? ",(" : "(";
                 for (std::size_t i = 0; i < fields.size(); ++i) {
                     if (i) batch += ',';
@@ -218,13 +215,9 @@ public:
                     exec(c, fmt::format("CREATE INDEX {} ON {} ({})", quote(t.columns[i].name + "_idx"), staging, db(t.columns[i])));
             exec(c, "DROP TABLE IF EXISTS " + table);
             exec(c, fmt::format("RENAME TABLE {} TO {}", staging, table));
-            mysql_close(c);
             if (progress) progress(rows);
             return rows;
-        } catch (const std::exception& e) {
-            if (c) mysql_close(c);
-            return error(e.what());
-        }
+        });
     }
 
     bool has_table(const adql::table_info& t) override {

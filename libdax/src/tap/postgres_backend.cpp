@@ -237,12 +237,10 @@ public:
 
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
-        PGconn* c = nullptr;
-        try {
-            const auto fields = table_fields(t);
-            auto reader = votable::open_csv_reader(csv, fields);
-            if (!reader) return reader.err();
-            c = connect();
+        return load_table(t, csv, [&](std::span<const votable::field> fields, votable::csv_reader& reader) {
+            // Closed on any error: the transaction rolls back, nothing is half-loaded.
+            const std::unique_ptr<PGconn, void (*)(PGconn*)> conn(connect(), PQfinish);
+            PGconn* c = conn.get();
             const std::string &schema = db_schema(t), &name = db_table(t);
             const std::string table = quote(schema) + "." + quote(name);
             exec(c, "CREATE EXTENSION IF NOT EXISTS pg_sphere");
@@ -256,7 +254,7 @@ public:
             std::string buf;
             std::uint64_t rows = 0;
             try {
-                rows = load_records(**reader, progress, [&](std::span<const votable::cell> row) {
+                rows = load_records(reader, progress, [&](std::span<const votable::cell> row) {
                     for (std::size_t i = 0; i < fields.size(); ++i) {
                         if (i) buf += '\t';
                         append_copy_value(buf, fields[i], row[i]);
@@ -276,13 +274,9 @@ public:
             index(c, t, fields, schema, name);
             exec(c, "COMMIT");
             exec(c, "ANALYZE " + table);
-            PQfinish(c);
             if (progress) progress(rows);
             return rows;
-        } catch (const std::exception& e) {
-            if (c) PQfinish(c);  // the transaction rolls back: nothing half-loaded
-            return error(e.what());
-        }
+        });
     }
 
     bool has_table(const adql::table_info& t) override {
@@ -357,7 +351,7 @@ private:
         return v;
     }
 
-    void index(PGconn* c, const adql::table_info& t, const std::vector<votable::field>& fields, const std::string& schema,
+    void index(PGconn* c, const adql::table_info& t, std::span<const votable::field> fields, const std::string& schema,
                const std::string& name) {
         auto db = [](const adql::column_info& col) { return quote(db_column(col)); };
         // The translator's cone test is spoint(radians(ra), radians(dec)) <@ shape: index that.

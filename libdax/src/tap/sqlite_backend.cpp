@@ -161,10 +161,7 @@ public:
 
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
-        try {
-            const auto fields = table_fields(t);
-            auto reader = votable::open_csv_reader(csv, fields);
-            if (!reader) return reader.err();
+        return load_table(t, csv, [&](std::span<const votable::field> fields, votable::csv_reader& reader) {
             std::lock_guard lock(write_mutex_);
             sqlite3* db = nullptr;
             sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr);
@@ -186,7 +183,7 @@ public:
             {
                 stmt ins(db, fmt::format("INSERT INTO {} ({}) VALUES ({})", table, cols.names, marks));
                 std::string scratch;
-                rows = load_records(**reader, progress, [&](std::span<const votable::cell> row) {
+                rows = load_records(reader, progress, [&](std::span<const votable::cell> row) {
                     bind_row(ins.s, fields, row, scratch);
                     if (sqlite3_step(ins.s) != SQLITE_DONE) throw error(sqlite3_errmsg(db));
                     sqlite3_reset(ins.s);
@@ -207,11 +204,7 @@ public:
             if (progress) progress(rows);
             ++generation_;  // pooled connections re-attach (a new schema file may exist)
             return rows;
-        } catch (const error& e) {
-            return e;
-        } catch (const std::exception& e) {
-            return error(e.what());
-        }
+        });
     }
 
     bool has_table(const adql::table_info& t) override {

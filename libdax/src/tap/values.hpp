@@ -116,6 +116,22 @@ column_lists column_lists_of(const adql::table_info& t, std::span<const votable:
     return l;
 }
 
+/// The frame of every backend's load_csv: the table's fields, a CSV reader over `csv` (a bad
+/// header is answered at once) and `body(fields, reader)`, any exception it throws an error.
+template <class Body>
+result<std::uint64_t> load_table(const adql::table_info& t, std::string_view csv, Body body) {
+    const auto fields = table_fields(t);
+    auto reader = votable::open_csv_reader(csv, fields);
+    if (!reader) return reader.err();
+    try {
+        return body(std::span<const votable::field>(fields), **reader);
+    } catch (const error& e) {
+        return e;
+    } catch (const std::exception& e) {
+        return error(e.what());
+    }
+}
+
 /// The loop of every backend's load_csv: each record's cells go to `row`, progress is told every
 /// 100,000 rows, and any error (bad data or the database refusing a row) names the record's line.
 template <class Row>

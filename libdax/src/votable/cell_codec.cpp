@@ -2,6 +2,8 @@
 #include <algorithm>
 #include "cell_codec.hpp"
 
+#include <dax/ascii.hpp>
+
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -289,6 +291,13 @@ void tabledata_null_array(output_buffer& out, const field_plan& p) {
         default: out.number(p.null_value.value_or(0)); break;
         }
     }
+}
+
+std::optional<bool> boolean_of(std::string_view text) {
+    const std::string l = ascii_lower(text);
+    if (l == "t" || l == "true" || l == "1") return true;
+    if (l == "f" || l == "false" || l == "0") return false;
+    return std::nullopt;
 }
 
 }  // namespace dax::votable::detail

@@ -5,7 +5,9 @@
 
 #include "output_buffer.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace dax::votable::detail {
 
@@ -27,6 +29,9 @@ std::int64_t default_null(datatype t);
 void tabledata_null_array(output_buffer& out, const field_plan& p);
 
 field_plan plan_for(const field& f);
+
+/// A boolean's text (T, true, 1, F, false, 0 in any case), or nothing if it is none of these.
+std::optional<bool> boolean_of(std::string_view text);
 
 /// Appends the TABLEDATA text of one non-null cell (escaped) to `out`.
 void tabledata_cell(output_buffer& out, const field_plan& p, const cell& c);

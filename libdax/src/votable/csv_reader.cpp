@@ -16,8 +16,6 @@ namespace dax::votable {
 
 namespace {
 
-std::string lower(std::string_view s) { return ascii_lower(s); }
-
 class csv_reader_impl final : public csv_reader {
 public:
     csv_reader_impl(std::string_view text, std::span<const field> schema, char sep)
@@ -29,7 +27,7 @@ public:
         std::vector<std::string> names;
         if (!record(names)) throw error("CSV: no header line");
         for (const auto& n : names) {
-            auto it = std::find_if(schema_.begin(), schema_.end(), [&](const field& f) { return lower(f.name) == lower(n); });
+            auto it = std::find_if(schema_.begin(), schema_.end(), [&](const field& f) { return ascii_iequals(f.name, n); });
             if (it == schema_.end()) throw error(fmt::format("CSV line 1: column '{}' is not in the table", n));
             const size_t idx = static_cast<size_t>(it - schema_.begin());
             if (std::find(map_.begin(), map_.end(), idx) != map_.end())
@@ -137,10 +135,9 @@ private:
         if (!p.array) {
             switch (p.type) {
             case datatype::boolean: {
-                const std::string l = lower(v);
-                if (l == "t" || l == "true" || l == "1") c = cell::boolean(true);
-                else if (l == "f" || l == "false" || l == "0") c = cell::boolean(false);
-                else bad(col, v);
+                const auto b = detail::boolean_of(v);
+                if (!b) bad(col, v);
+                c = cell::boolean(*b);
                 return;
             }
             case datatype::float_: case datatype::double_: c = cell::real(number<double>(col, v)); return;

@@ -386,10 +386,8 @@ private:
         if (!p.array) {
             switch (p.type) {
             case datatype::boolean: {
-                const std::string l = ascii_lower(t);
-                if (l == "t" || l == "true" || l == "1") c = cell::boolean(true);
-                else if (l == "f" || l == "false" || l == "0") c = cell::boolean(false);
-                else if (l != "?") bad_value(col, t);
+                if (const auto b = detail::boolean_of(t)) c = cell::boolean(*b);
+                else if (t != "?") bad_value(col, t);
                 return;
             }
             case datatype::bit:
