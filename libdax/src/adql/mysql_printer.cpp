@@ -112,24 +112,11 @@ protected:
 
     void angular_distance(const expr* c[4]) {
         // Haversine: accurate for small separations, which cone searches and cross-matches use.
-        auto deg = [&](const expr& x) {
-            out += "RADIANS(";
-            emit(x);
-            out += ')';
-        };
-        out += "DEGREES(2 * ASIN(LEAST(1, SQRT(POWER(SIN((";
-        deg(*c[3]);
-        out += " - ";
-        deg(*c[1]);
-        out += ") / 2), 2) + COS(";
-        deg(*c[1]);
-        out += ") * COS(";
-        deg(*c[3]);
-        out += ") * POWER(SIN((";
-        deg(*c[2]);
-        out += " - ";
-        deg(*c[0]);
-        out += ") / 2), 2)))))";
+        const std::string lon1 = printed(*c[0]), lat1 = printed(*c[1]), lon2 = printed(*c[2]), lat2 = printed(*c[3]);
+        out += fmt::format(
+            "DEGREES(2 * ASIN(LEAST(1, SQRT(POWER(SIN((RADIANS({3}) - RADIANS({1})) / 2), 2) + COS(RADIANS({1})) * "
+            "COS(RADIANS({3})) * POWER(SIN((RADIANS({2}) - RADIANS({0})) / 2), 2)))))",
+            lon1, lat1, lon2, lat2);
     }
 
     void unsupported(const expr& e, std::string_view what) {

@@ -22,23 +22,14 @@ class postgres_printer final : public printer {
                 return;
             }
             // Only numeric has the two-argument forms; the result goes back to double precision.
-            out += fmt::format("CAST({}(CAST(", f);
-            emit(*e.args[0]);
-            out += " AS numeric), ";
-            emit(*e.args[1]);
-            out += ") AS double precision)";
+            out += fmt::format("CAST({}(CAST({} AS numeric), {}) AS double precision)", f, printed(*e.args[0]),
+                               printed(*e.args[1]));
             return;
         }
         case function_id::mod:
-            if (e.args[0]->type == value_type::integer && e.args[1]->type == value_type::integer) {
-                call("mod", e);
-                return;
-            }
-            out += "CAST(mod(CAST(";
-            emit(*e.args[0]);
-            out += " AS numeric), CAST(";
-            emit(*e.args[1]);
-            out += " AS numeric)) AS double precision)";
+            if (e.args[0]->type == value_type::integer && e.args[1]->type == value_type::integer) return call("mod", e);
+            out += fmt::format("CAST(mod(CAST({} AS numeric), CAST({} AS numeric)) AS double precision)", printed(*e.args[0]),
+                               printed(*e.args[1]));
             return;
         case function_id::rand:
             out += "random()";

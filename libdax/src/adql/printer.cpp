@@ -524,6 +524,14 @@ void printer::compare_op(adql::compare_op op) {
     out += ops[static_cast<int>(op)];
 }
 
+std::string printer::printed(const adql::expr& e, int parent_prec) {
+    std::string saved;
+    std::swap(out, saved);
+    emit(e, parent_prec);
+    std::swap(out, saved);
+    return saved;
+}
+
 void printer::ilike_by_folding(const expr& e, std::string_view lower_fn) {
     out += lower_fn;
     out += '(';

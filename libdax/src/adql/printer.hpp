@@ -121,6 +121,8 @@ protected:
         if (b) out += ')';
     }
     void band_prefix(const lat_band& b);
+    /// The SQL of `e` as a string (for templates filled with fmt::format).
+    std::string printed(const adql::expr& e, int parent_prec = 0);
     /// ILIKE where the dialect has none: `lower_fn(a) [NOT] LIKE lower_fn(b)`.
     void ilike_by_folding(const expr& e, std::string_view lower_fn);
     /// A list of items printed by `each`, separated by ", ".

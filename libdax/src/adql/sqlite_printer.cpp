@@ -36,17 +36,8 @@ class sqlite_printer final : public printer {
             out += "))";
             return;
         case function_id::truncate:
-            if (e.args.size() == 1) {
-                call("trunc", e);
-                return;
-            }
-            out += "(trunc(";
-            emit(*e.args[0], 7);
-            out += " * power(10, ";
-            emit(*e.args[1]);
-            out += ")) / power(10, ";
-            emit(*e.args[1]);
-            out += "))";
+            if (e.args.size() == 1) return call("trunc", e);
+            out += fmt::format("(trunc({0} * power(10, {1})) / power(10, {1}))", printed(*e.args[0], 7), printed(*e.args[1]));
             return;
         case function_id::round:
             // round(x) in SQLite keeps a REAL; ADQL ROUND rounds half away from zero as SQLite does.

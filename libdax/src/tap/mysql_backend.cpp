@@ -270,12 +270,8 @@ private:
         return fmt::format("query failed: {}", mysql_error(c));
     }
     void load_upload(MYSQL* c, const upload_table& u) {
-        std::string cols;
-        std::vector<votable::field> fields;
-        for (std::size_t i = 0; i < u.table.columns.size(); ++i) {
-            fields.push_back(to_field(u.table.columns[i]));
-            cols += (i ? ", " : "") + quote(u.table.columns[i].name) + " " + sql_type(fields.back());
-        }
+        const auto fields = table_fields(u.table);
+        const std::string cols = column_lists_of(u.table, fields, quote, sql_type).definitions;
         const std::string table = "`TAP_UPLOAD`." + quote(u.table.name);
         exec(c, fmt::format("CREATE TEMPORARY TABLE {} ({})", table, cols));
         std::string batch;

@@ -369,12 +369,8 @@ private:
     }
 
     void load_upload(PGconn* c, const upload_table& u) {
-        std::string cols;
-        std::vector<votable::field> fields;
-        for (std::size_t i = 0; i < u.table.columns.size(); ++i) {
-            fields.push_back(to_field(u.table.columns[i]));
-            cols += (i ? ", " : "") + quote(u.table.columns[i].name) + " " + sql_type(fields.back());
-        }
+        const auto fields = table_fields(u.table);
+        const std::string cols = column_lists_of(u.table, fields, quote, sql_type).definitions;
         const std::string table = "pg_temp." + quote(u.table.name);
         exec(c, fmt::format("CREATE TEMP TABLE {} ({}) ON COMMIT DROP", table, cols));
         pgresult cr(PQexec(c, fmt::format("COPY {} FROM STDIN", table).c_str()));

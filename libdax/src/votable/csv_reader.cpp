@@ -110,16 +110,9 @@ private:
     T number(size_t col, std::string_view s) {
         while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
         while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-        T v{};
-        if constexpr (std::is_floating_point_v<T>) {
-            if (s == "NaN" || s == "nan") return std::numeric_limits<T>::quiet_NaN();
-            if (s == "Inf" || s == "+Inf" || s == "inf") return std::numeric_limits<T>::infinity();
-            if (s == "-Inf" || s == "-inf") return -std::numeric_limits<T>::infinity();
-            if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-        }
-        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (s.empty() || ec != std::errc() || p != s.data() + s.size()) bad(col, s);
-        return v;
+        const auto v = detail::number_of<T>(s, false);
+        if (!v) bad(col, s);
+        return *v;
     }
 
     void convert(size_t col, const std::string& v) {

@@ -340,23 +340,9 @@ private:
     template <class T>
     T number(size_t col, std::string_view s) {
         s = trim(s);
-        T v{};
-        if constexpr (std::is_floating_point_v<T>) {
-            if (s == "NaN" || s == "nan") return std::numeric_limits<T>::quiet_NaN();
-            if (s == "+Inf" || s == "Inf" || s == "inf") return std::numeric_limits<T>::infinity();
-            if (s == "-Inf" || s == "-inf") return -std::numeric_limits<T>::infinity();
-            if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-        }
-        if constexpr (std::is_integral_v<T>) {
-            if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-                auto [p, ec] = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
-                if (ec != std::errc() || p != s.data() + s.size()) bad_value(col, s);
-                return v;
-            }
-        }
-        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (ec != std::errc() || p != s.data() + s.size() || s.empty()) bad_value(col, s);
-        return v;
+        const auto v = detail::number_of<T>(s, true);
+        if (!v) bad_value(col, s);
+        return *v;
     }
 
     std::vector<std::string_view> words(std::string_view s) {
