@@ -21,17 +21,13 @@ namespace fs = std::filesystem;
 using namespace dax::adql;
 using clk = std::chrono::steady_clock;
 
-int main(int argc, char** argv) {
-    const int reps = argc > 1 ? std::atoi(argv[1]) : 100;
-    memory_catalog cat;
-    if (!load_felis_file(DAX_SOURCE_DIR "/tests/adql/catalog.yaml", cat)) return 1;
-    for (const char* sig : {"ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER", "ivo_nocasematch(a VARCHAR, b VARCHAR) -> INTEGER"})
-        cat.add_function(parse_function_signature(sig));
+struct item {
+    std::string adql;
+    bool syntax_only;
+};
 
-    struct item {
-        std::string adql;
-        bool syntax_only;
-    };
+// The valid queries of the case files, then larger realistic queries and typical TAP requests.
+std::vector<item> benchmark_queries(const memory_catalog& cat) {
     std::vector<item> queries;
     std::vector<std::string> files;
     for (const auto& e : fs::directory_iterator(DAX_SOURCE_DIR "/tests/adql/cases"))
@@ -66,6 +62,49 @@ int main(int argc, char** argv) {
              "WITH bright AS (SELECT id, ra, dec FROM demo.stars WHERE mag_g < 12) SELECT b.id, g.z FROM bright AS b JOIN demo.galaxies AS g ON b.id = g.star_id",
          })
         queries.push_back({q, false});
+    return queries;
+}
+
+// Two threads, the same total work split in halves; each thread warms its own DFA cache
+// before the clock starts. Answers queries per second.
+template <class Run>
+double two_thread_rate(const std::vector<item>& queries, int reps, Run run_one, size_t& sink) {
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    clk::time_point t1;
+    auto worker = [&](int half) {
+        size_t s = 0;
+        for (const auto& q : queries) run_one(q);
+        ready.fetch_add(1);
+        while (!go.load()) std::this_thread::yield();
+        for (int r = half; r < reps; r += 2)
+            for (const auto& q : queries) s += run_one(q);
+        return s;
+    };
+    size_t other = 0;
+    std::thread th([&] { other = worker(1); });
+    std::thread starter([&] {
+        while (ready.load() < 2) std::this_thread::yield();
+        t1 = clk::now();
+        go.store(true);
+    });
+    sink += worker(0);
+    th.join();
+    starter.join();
+    sink += other;
+    const double two_s = std::chrono::duration<double>(clk::now() - t1).count();
+    return (static_cast<double>(queries.size()) * reps) / two_s;
+
+}
+
+int main(int argc, char** argv) {
+    const int reps = argc > 1 ? std::atoi(argv[1]) : 100;
+    memory_catalog cat;
+    if (!load_felis_file(DAX_SOURCE_DIR "/tests/adql/catalog.yaml", cat)) return 1;
+    for (const char* sig : {"ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER", "ivo_nocasematch(a VARCHAR, b VARCHAR) -> INTEGER"})
+        cat.add_function(parse_function_signature(sig));
+
+    const std::vector<item> queries = benchmark_queries(cat);
     std::printf("queries: %zu (valid case-file queries, 12 typical TAP requests, 2 larger ones), %d repetitions each\n",
                 queries.size(), reps);
     for (const auto& q : queries)
@@ -100,33 +139,7 @@ int main(int argc, char** argv) {
     std::printf("single thread: median %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us, %.0f queries/s\n", pct(0.5), pct(0.9),
                 pct(0.99), us.back(), us.size() / single_s);
 
-    // Two threads, the same total work split in halves; each thread warms its own DFA cache
-    // before the clock starts.
-    std::atomic<int> ready{0};
-    std::atomic<bool> go{false};
-    clk::time_point t1;
-    auto worker = [&](int half) {
-        size_t s = 0;
-        for (const auto& q : queries) run_one(q);
-        ready.fetch_add(1);
-        while (!go.load()) std::this_thread::yield();
-        for (int r = half; r < reps; r += 2)
-            for (const auto& q : queries) s += run_one(q);
-        return s;
-    };
-    size_t other = 0;
-    std::thread th([&] { other = worker(1); });
-    std::thread starter([&] {
-        while (ready.load() < 2) std::this_thread::yield();
-        t1 = clk::now();
-        go.store(true);
-    });
-    sink += worker(0);
-    th.join();
-    starter.join();
-    sink += other;
-    double two_s = std::chrono::duration<double>(clk::now() - t1).count();
-    double two_qps = (static_cast<double>(queries.size()) * reps) / two_s;
+    const double two_qps = two_thread_rate(queries, reps, run_one, sink);
     std::printf("two threads: %.0f queries/s, %.2fx one thread\n", two_qps, two_qps / (us.size() / single_s));
 
     struct rusage ru;

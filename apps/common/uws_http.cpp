@@ -73,35 +73,51 @@ void redirect(httplib::Response& res, const std::string& url) {
     res.set_header("Location", url);
 }
 
-}  // namespace
+// What every handler of one UWS binding needs.
+struct uws_routes {
+    engine& eng;
+    result_store& results;
+    std::shared_ptr<uws_binding> shared;
+    std::function<std::optional<std::string>(const httplib::Request&, httplib::Response&)> who;
+    std::function<std::string(const httplib::Request&)> list_url;
+    std::string base, job;  // the job list's path and one job's path pattern
+};
 
-void add_uws_routes(server& server, engine& eng, result_store& results, uws_binding b) {
-    auto shared = std::make_shared<uws_binding>(std::move(b));
-    // Resolves the caller; answers 401 itself when refused.
-    auto who = [shared](const httplib::Request& req, httplib::Response& res) -> std::optional<std::string> {
-        if (!shared->identity) return std::string();
-        auto id = shared->identity(req);
-        if (!id) {
-            res.set_header("WWW-Authenticate", "Bearer");
-            fail(res, 401, "authentication required");
-        }
-        return id;
+// A GET handler for a sub-resource of one job: resolves the caller and the job (401/404).
+auto on_job(const uws_routes& r, std::function<void(const dax::uws::job&, const httplib::Request&, httplib::Response&)> f) {
+    return [&eng = r.eng, who = r.who, f](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        auto j = eng.get(*owner, std::string(req.matches[1]));
+        if (refused(res, j)) return;
+        f(*j, req, res);
     };
-    auto list_url = [shared](const httplib::Request& req) { return origin(req, shared->public_url) + shared->base; };
-    const std::string base = shared->base;
-    const std::string job = base + "/([a-z2-7]{1,64})";
-    // A GET handler for a sub-resource of one job: resolves the caller and the job (401/404).
-    auto on_job = [&eng, who](std::function<void(const dax::uws::job&, const httplib::Request&, httplib::Response&)> f) {
-        return [&eng, who, f](const httplib::Request& req, httplib::Response& res) {
-            auto owner = who(req, res);
-            if (!owner) return;
-            auto j = eng.get(*owner, std::string(req.matches[1]));
-            if (refused(res, j)) return;
-            f(*j, req, res);
-        };
-    };
+}
 
-    // Job list: GET (PHASE repeatable, AFTER, LAST; VISIBILITY extension) and POST (create).
+// A POST that sets one value of the caller's job (UWS 1.1 section 2.2.3), then sends the
+// client back to the job; `apply` answers the updated job or why not.
+template <class Apply>
+auto on_update(const uws_routes& r, const char* name, const char* missing, Apply apply) {
+    return [who = r.who, list_url = r.list_url, name, missing, apply](const httplib::Request& req, httplib::Response& res) {
+        auto owner = who(req, res);
+        if (!owner) return;
+        const std::string id = req.matches[1];
+        auto v = value(req, name);
+        if (!v) return fail(res, 400, missing);
+        auto j = apply(*owner, id, *v);
+        if (refused(res, j)) return;
+        redirect(res, list_url(req) + "/" + id);
+    };
+}
+
+// The job list: GET (PHASE repeatable, AFTER, LAST; VISIBILITY extension) and POST (create).
+void add_job_list_routes(server& server, const uws_routes& r) {
+    auto& eng = r.eng;
+    auto who = r.who;
+    auto list_url = r.list_url;
+    auto shared = r.shared;
+    const std::string& base = r.base;
+    const std::string& job = r.job;
     server.Get(base, [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
@@ -168,7 +184,15 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         redirect(res, list_url(req) + "/" + j->id);
     });
 
-    // One job.
+}
+
+// One job: GET (with WAIT), DELETE, and POST (ACTION=DELETE or parameters).
+void add_job_routes(server& server, const uws_routes& r) {
+    auto& eng = r.eng;
+    auto who = r.who;
+    auto list_url = r.list_url;
+    auto shared = r.shared;
+    const std::string& job = r.job;
     auto waiting = std::make_shared<std::atomic<std::size_t>>(0);
     server.Get(job, [&eng, who, list_url, waiting, shared](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
@@ -210,20 +234,6 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         redirect(res, list_url(req));
     };
     server.Delete(job, remove);
-    // A POST that sets one value of the caller's job (UWS 1.1 section 2.2.3), then sends the
-    // client back to the job; `apply` answers the updated job or why not.
-    auto on_update = [who, list_url](const char* name, const char* missing, auto apply) {
-        return [who, list_url, name, missing, apply](const httplib::Request& req, httplib::Response& res) {
-            auto owner = who(req, res);
-            if (!owner) return;
-            const std::string id = req.matches[1];
-            auto v = value(req, name);
-            if (!v) return fail(res, 400, missing);
-            auto j = apply(*owner, id, *v);
-            if (refused(res, j)) return;
-            redirect(res, list_url(req) + "/" + id);
-        };
-    };
     // Parameters update a PENDING job (UWS 1.1 section 2.2.3.5), posted to the job or to
     // its parameters list.
     auto add_parameters = [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
@@ -247,31 +257,37 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
     });
     server.post(job + "/parameters", add_parameters);
 
+}
+
+// The sub-resources of a job a client sets (UWS 1.1 section 2.2.3).
+void add_job_state_routes(server& server, const uws_routes& r) {
+    auto& eng = r.eng;
+    const std::string& job = r.job;
     // Extension: the history visibility flag of a job. Clients set normal or user-hidden;
     // system-hidden is for the service's own use.
-    server.Get(job + "/visibility", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+    server.Get(job + "/visibility", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, j.visibility);
     }));
-    server.post(job + "/visibility", on_update("VISIBILITY", "VISIBILITY must be normal or user-hidden",
+    server.post(job + "/visibility", on_update(r, "VISIBILITY", "VISIBILITY must be normal or user-hidden",
                                                [&eng](const std::string& owner, const std::string& id, const std::string& v) {
         if (v != "normal" && v != "user-hidden") return result<dax::uws::job>(error("VISIBILITY must be normal or user-hidden"));
         return eng.set_visibility(owner, id, v);
     }));
 
     // Sub-resources.
-    server.Get(job + "/phase", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+    server.Get(job + "/phase", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, std::string(phase_name(j.ph)));
     }));
-    server.post(job + "/phase", on_update("PHASE", "PHASE is missing: give RUN or ABORT",
+    server.post(job + "/phase", on_update(r, "PHASE", "PHASE is missing: give RUN or ABORT",
                                           [&eng](const std::string& owner, const std::string& id, const std::string& p) {
         if (upper(p) == "RUN") return eng.run(owner, id);
         if (upper(p) == "ABORT") return eng.abort(owner, id);
         return result<dax::uws::job>(error(fmt::format("PHASE={} is not supported: give RUN or ABORT", p)));
     }));
-    server.Get(job + "/executionduration", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+    server.Get(job + "/executionduration", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, std::to_string(j.execution_duration));
     }));
-    server.post(job + "/executionduration", on_update("EXECUTIONDURATION", "EXECUTIONDURATION is missing",
+    server.post(job + "/executionduration", on_update(r, "EXECUTIONDURATION", "EXECUTIONDURATION is missing",
                                                       [&eng](const std::string& owner, const std::string& id, const std::string& v) {
         long long secs = 0;
         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
@@ -279,10 +295,10 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
             return result<dax::uws::job>(error(fmt::format("EXECUTIONDURATION '{}' must be a non-negative integer number of seconds", v)));
         return eng.set_execution_duration(owner, id, secs);
     }));
-    server.Get(job + "/destruction", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+    server.Get(job + "/destruction", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, iso8601(j.destruction));
     }));
-    server.post(job + "/destruction", on_update("DESTRUCTION", "DESTRUCTION is missing",
+    server.post(job + "/destruction", on_update(r, "DESTRUCTION", "DESTRUCTION is missing",
                                                 [&eng](const std::string& owner, const std::string& id, const std::string& v) {
         auto t = parse_iso8601(v);
         if (!t) return result<dax::uws::job>(error(fmt::format("DESTRUCTION '{}' is not an ISO 8601 timestamp", v)));
@@ -291,23 +307,32 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         if (*t < now_ms()) return result<dax::uws::job>(error(fmt::format("DESTRUCTION {} is in the past", v)));
         return eng.set_destruction(owner, id, *t);
     }));
-    server.Get(job + "/quote", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+}
+
+// The read-only sub-resources of a job and its results.
+void add_job_info_routes(server& server, const uws_routes& r) {
+    auto& eng = r.eng;
+    auto who = r.who;
+    auto list_url = r.list_url;
+    const std::string& job = r.job;
+    auto& results = r.results;
+    server.Get(job + "/quote", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, j.quote ? iso8601(*j.quote) : "");
     }));
-    server.Get(job + "/owner", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+    server.Get(job + "/owner", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, j.owner);
     }));
-    server.Get(job + "/error", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+    server.Get(job + "/error", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         if (!j.error) return fail(res, 404, fmt::format("job {} has no error", j.id));
         // A DALI error document: what TAP clients read at /error.
         votable::string_sink s;
         votable::write_error_document(s, j.error->detail.empty() ? j.error->message : j.error->detail);
         res.set_content(s.out, "application/x-votable+xml");
     }));
-    server.Get(job + "/parameters", on_job([](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
+    server.Get(job + "/parameters", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         res.set_content(parameters_xml(j), "text/xml; charset=utf-8");
     }));
-    server.Get(job + "/results", on_job([list_url](const dax::uws::job& j, const httplib::Request& req, httplib::Response& res) {
+    server.Get(job + "/results", on_job(r, [list_url](const dax::uws::job& j, const httplib::Request& req, httplib::Response& res) {
         res.set_content(results_xml(j, list_url(req) + "/" + j.id), "text/xml; charset=utf-8");
     }));
     server.Get(job + "/results/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})",
@@ -323,13 +348,43 @@ void add_uws_routes(server& server, engine& eng, result_store& results, uws_bind
         serve_file(res, path, it->mime_type.empty() ? "application/octet-stream" : it->mime_type);
     });
 
-    // Other methods: 405 with Allow (UWS 1.1 section 2.2 names GET, POST and DELETE only).
+}
+
+// Other methods: 405 with Allow (UWS 1.1 section 2.2 names GET, POST and DELETE only).
+void refuse_other_methods(server& server, const uws_routes& r) {
+    const std::string& base = r.base;
+    const std::string& job = r.job;
     server.refuse_methods(base, "GET, POST");
     server.refuse_methods(job, "GET, POST, DELETE");
     for (const char* sub : {"/phase", "/executionduration", "/destruction", "/parameters", "/visibility"})
         server.refuse_methods(job + sub, "GET, POST");
     for (const char* sub : {"/quote", "/owner", "/error", "/results", "/results/([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})"})
         server.refuse_methods(job + sub, "GET");
+}
+
+}  // namespace
+
+void add_uws_routes(server& server, engine& eng, result_store& results, uws_binding b) {
+    auto shared = std::make_shared<uws_binding>(std::move(b));
+    // Resolves the caller; answers 401 itself when refused.
+    auto who = [shared](const httplib::Request& req, httplib::Response& res) -> std::optional<std::string> {
+        if (!shared->identity) return std::string();
+        auto id = shared->identity(req);
+        if (!id) {
+            res.set_header("WWW-Authenticate", "Bearer");
+            fail(res, 401, "authentication required");
+        }
+        return id;
+    };
+    auto list_url = [shared](const httplib::Request& req) { return origin(req, shared->public_url) + shared->base; };
+    const std::string base = shared->base;
+    const std::string job = base + "/([a-z2-7]{1,64})";
+    const uws_routes r{eng, results, shared, who, list_url, base, job};
+    add_job_list_routes(server, r);
+    add_job_routes(server, r);
+    add_job_state_routes(server, r);
+    add_job_info_routes(server, r);
+    refuse_other_methods(server, r);
 }
 
 }  // namespace dax::http

@@ -2,8 +2,9 @@
 // RAII owner; every CFITSIO status becomes a dax::error naming the call.
 #include <dax/fits/fits_writer.hpp>
 
-#include "../votable/binary_decoder.hpp"
-#include "../votable/cell_codec.hpp"
+#include <dax/votable/row_spool.hpp>
+
+#include "fits_file.hpp"
 
 #include <fitsio.h>
 #include <fmt/format.h>
@@ -11,6 +12,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -23,19 +26,7 @@ using votable::cell;
 using votable::datatype;
 using votable::field;
 
-void check(int status, const char* what) {
-    if (status == 0) return;
-    char text[FLEN_STATUS];
-    fits_get_errstatus(status, text);
-    throw error(fmt::format("FITS: {} failed: {}", what, text));
-}
-
-struct file_closer {
-    void operator()(fitsfile* f) const {
-        int status = 0;
-        fits_close_file(f, &status);
-    }
-};
+using detail::check;
 
 struct column {
     datatype type;
@@ -74,6 +65,54 @@ char tform_code(datatype t) {
     return 'D';
 }
 
+// CFITSIO's logical of a VOTable boolean character: 1 true, 0 false, 2 null.
+char cfitsio_logical(char x) { return x == 'T' || x == 't' || x == '1' ? 1 : x == 'F' || x == 'f' || x == '0' ? 0 : 2; }
+
+// A column's layout and TFORM. Strings get one fixed width: the longest value written
+// (`max_text`), as FITS needs every width in the header before the first row.
+column column_of(const field& fd, long max_text, std::string& form) {
+    column c;
+    c.type = fd.type;
+    c.shape = votable::parse_arraysize(fd.arraysize);
+    c.text = fd.type == datatype::char_ || fd.type == datatype::unicode_char;
+    c.variable = c.shape.variable;
+    c.repeat = c.shape.scalar() ? 1 : static_cast<long>(c.shape.fixed_elements());
+    if (c.variable && !c.shape.dims.empty()) c.bound = static_cast<long>(c.shape.dims.back());
+    c.name = fd.name;
+    c.unit = fd.unit;
+    c.ucd = fd.ucd;
+    c.description = fd.description;
+    c.utype = fd.utype;
+    c.xtype = fd.xtype;
+    if (c.text) {
+        if (c.variable || c.type == datatype::unicode_char) {
+            long w = std::max(1L, max_text);
+            if (c.bound) w = std::min(w, c.bound);
+            c.variable = false;
+            c.repeat = w;
+        }
+        form = fmt::format("{}A", c.repeat);
+    } else if (c.variable) {
+        form = fmt::format("1P{}", tform_code(fd.type));
+    } else {
+        form = fmt::format("{}{}", c.repeat, tform_code(fd.type));
+    }
+    switch (fd.type) {
+    case datatype::unsigned_byte: c.cfitsio_type = TBYTE; c.null = fd.null_value.value_or(255); break;
+    case datatype::short_: c.cfitsio_type = TSHORT; c.null = fd.null_value.value_or(std::numeric_limits<short>::min()); break;
+    case datatype::int_: c.cfitsio_type = TINT; c.null = fd.null_value.value_or(std::numeric_limits<int>::min()); break;
+    case datatype::long_: c.cfitsio_type = TLONGLONG; c.null = fd.null_value.value_or(std::numeric_limits<long long>::min()); break;
+    case datatype::float_: c.cfitsio_type = TFLOAT; break;
+    case datatype::double_: c.cfitsio_type = TDOUBLE; break;
+    case datatype::float_complex: c.cfitsio_type = TCOMPLEX; break;
+    case datatype::double_complex: c.cfitsio_type = TDBLCOMPLEX; break;
+    case datatype::boolean: c.cfitsio_type = TLOGICAL; break;
+    case datatype::bit: c.cfitsio_type = TBIT; break;
+    default: c.cfitsio_type = TSTRING; break;
+    }
+    return c;
+}
+
 class fits_writer final : public votable::table_writer {
 public:
     explicit fits_writer(std::string path) : path_(std::move(path)) {}
@@ -85,93 +124,36 @@ public:
         if (fields.empty()) throw error("a table needs at least one column");
         if (spool_) throw error("table_writer::begin called twice");
         fields_.assign(fields.begin(), fields.end());
-        plans_.clear();
-        for (const auto& f : fields_) plans_.push_back(votable::detail::plan_for(f));
         max_text_.assign(fields_.size(), 0);
-        spool_.reset(std::tmpfile());
-        if (!spool_) throw error("FITS: cannot create a temporary spool file");
+        spool_ = std::make_unique<votable::row_spool>(fields_);
     }
 
     void row(std::span<const cell> cells) override {
         if (!spool_) throw error("table_writer::row called before begin");
-        if (cells.size() != plans_.size())
-            throw error(fmt::format("a row has {} cells for {} columns", cells.size(), plans_.size()));
-        row_.assign((cells.size() + 7) / 8, '\0');
-        for (size_t i = 0; i < cells.size(); ++i) {
-            if (cells[i].null) row_[i / 8] = static_cast<char>(row_[i / 8] | (0x80 >> (i % 8)));
-            votable::detail::binary_cell(row_, plans_[i], cells[i]);
-            if (plans_[i].text && !cells[i].null) max_text_[i] = std::max(max_text_[i], static_cast<long>(cells[i].s.size()));
-        }
-        if (std::fwrite(row_.data(), 1, row_.size(), spool_.get()) != row_.size())
-            throw error("FITS: cannot write the temporary spool file");
-        ++spooled_;
+        spool_->write(cells);
+        for (size_t i = 0; i < cells.size(); ++i)
+            if (!cells[i].null && (fields_[i].type == datatype::char_ || fields_[i].type == datatype::unicode_char))
+                max_text_[i] = std::max(max_text_[i], static_cast<long>(cells[i].s.size()));
     }
 
     void finish(bool overflow) override { close(overflow ? "OVERFLOW" : "OK", ""); }
     void abort(std::string_view message) override { close("ERROR", message); }
-    std::uint64_t rows() const override { return spooled_; }
+    std::uint64_t rows() const override { return spool_ ? spool_->rows() : 0; }
 
 private:
-    struct spool_closer {
-        void operator()(std::FILE* f) const { std::fclose(f); }
-    };
-
     void create_table(std::span<const field> fields) {
+        file_ = detail::create_file(path_);
+        fitsfile* f = file_.get();
         int status = 0;
-        fitsfile* f = nullptr;
-        const std::string name = "!" + path_;  // '!' replaces an existing file
-        fits_create_file(&f, name.c_str(), &status);
-        check(status, "creating the file");
-        file_.reset(f);
         fits_create_img(f, BYTE_IMG, 0, nullptr, &status);
         check(status, "writing the primary HDU");
         std::vector<std::string> ttype, tform, tunit;
         for (const auto& fd : fields) {
-            column c;
-            c.type = fd.type;
-            c.shape = votable::parse_arraysize(fd.arraysize);
-            c.text = fd.type == datatype::char_ || fd.type == datatype::unicode_char;
-            c.variable = c.shape.variable;
-            c.repeat = c.shape.scalar() ? 1 : static_cast<long>(c.shape.fixed_elements());
-            if (c.variable && !c.shape.dims.empty()) c.bound = static_cast<long>(c.shape.dims.back());
-            c.name = fd.name;
-            c.unit = fd.unit;
-            c.ucd = fd.ucd;
-            c.description = fd.description;
-            c.utype = fd.utype;
-            c.xtype = fd.xtype;
             std::string form;
-            if (c.text) {
-                // One fixed width per column: the longest value written (strings are ASCII).
-                if (c.variable || c.type == datatype::unicode_char) {
-                    long w = std::max(1L, max_text_[cols_.size()]);
-                    if (c.bound) w = std::min(w, c.bound);
-                    c.variable = false;
-                    c.repeat = w;
-                }
-                form = fmt::format("{}A", c.repeat);
-            } else if (c.variable) {
-                form = fmt::format("1P{}", tform_code(fd.type));
-            } else {
-                form = fmt::format("{}{}", c.repeat, tform_code(fd.type));
-            }
-            switch (fd.type) {
-            case datatype::unsigned_byte: c.cfitsio_type = TBYTE; c.null = fd.null_value.value_or(255); break;
-            case datatype::short_: c.cfitsio_type = TSHORT; c.null = fd.null_value.value_or(std::numeric_limits<short>::min()); break;
-            case datatype::int_: c.cfitsio_type = TINT; c.null = fd.null_value.value_or(std::numeric_limits<int>::min()); break;
-            case datatype::long_: c.cfitsio_type = TLONGLONG; c.null = fd.null_value.value_or(std::numeric_limits<long long>::min()); break;
-            case datatype::float_: c.cfitsio_type = TFLOAT; break;
-            case datatype::double_: c.cfitsio_type = TDOUBLE; break;
-            case datatype::float_complex: c.cfitsio_type = TCOMPLEX; break;
-            case datatype::double_complex: c.cfitsio_type = TDBLCOMPLEX; break;
-            case datatype::boolean: c.cfitsio_type = TLOGICAL; break;
-            case datatype::bit: c.cfitsio_type = TBIT; break;
-            default: c.cfitsio_type = TSTRING; break;
-            }
+            cols_.push_back(column_of(fd, max_text_[cols_.size()], form));
             ttype.push_back(fd.name);
             tform.push_back(form);
             tunit.push_back(fd.unit);
-            cols_.push_back(std::move(c));
         }
         std::vector<char*> tt, tf, tu;
         for (size_t i = 0; i < fields.size(); ++i) {
@@ -181,11 +163,9 @@ private:
         }
         fits_create_tbl(f, BINARY_TBL, 0, static_cast<int>(fields.size()), tt.data(), tf.data(), tu.data(), "RESULTS", &status);
         check(status, "creating the binary table");
-        for (size_t i = 0; i < fields.size(); ++i) {
-            const auto& fd = fields[i];
+        for (size_t i = 0; i < cols_.size(); ++i) {
             const auto& c = cols_[i];
             const int n = static_cast<int>(i) + 1;
-            (void)fd;
             if (!c.text && c.cfitsio_type != TFLOAT && c.cfitsio_type != TDOUBLE && c.cfitsio_type != TCOMPLEX &&
                 c.cfitsio_type != TDBLCOMPLEX && c.cfitsio_type != TLOGICAL && c.cfitsio_type != TBIT) {
                 const std::string k = fmt::format("TNULL{}", n);
@@ -212,51 +192,58 @@ private:
     // strings are written row by row.
     void buffer(size_t i, const cell& c) {
         column& col = cols_[i];
-        fitsfile* f = file_.get();
-        int status = 0;
         const long long row = static_cast<long long>(rows_) + 1;
         const int n = static_cast<int>(i) + 1;
-        if (col.text) {
-            // FITS strings are printable ASCII (FITS 4.0 section 7.3.3.1): other bytes become '?'.
-            std::string s;
-            if (!c.null) {
-                s.reserve(c.s.size());
-                for (char ch : c.s) {
-                    const unsigned char u = static_cast<unsigned char>(ch);
-                    if (u >= 0x80 && u < 0xC0) continue;  // UTF-8 continuation: one '?' per character
-                    s.push_back(u < 0x20 || u > 0x7E ? '?' : ch);
-                }
+        if (col.text) return write_text(col, n, row, c);
+        if (col.variable) return write_array(col, n, row, c);
+        buffer_fixed(col, c);
+    }
+
+    void write_text(column& col, int n, long long row, const cell& c) {
+        fitsfile* f = file_.get();
+        int status = 0;
+        // FITS strings are printable ASCII (FITS 4.0 section 7.3.3.1): other bytes become '?'.
+        std::string s;
+        if (!c.null) {
+            s.reserve(c.s.size());
+            for (char ch : c.s) {
+                const unsigned char u = static_cast<unsigned char>(ch);
+                if (u >= 0x80 && u < 0xC0) continue;  // UTF-8 continuation: one '?' per character
+                s.push_back(u < 0x20 || u > 0x7E ? '?' : ch);
             }
-            if (!col.variable && static_cast<long>(s.size()) > col.repeat) s.resize(static_cast<size_t>(col.repeat));
-            if (col.variable && col.bound && static_cast<long>(s.size()) > col.bound) s.resize(static_cast<size_t>(col.bound));
-            col.max_length = std::max(col.max_length, static_cast<long>(s.size()));
-            char* p = s.data();
-            fits_write_col_str(f, n, row, 1, 1, &p, &status);
-            check(status, "writing a string cell");
-            return;
         }
-        if (col.variable) {
-            const long count = c.null ? 0 : static_cast<long>(c.count);
-            if (count == 0) {
-                // An empty descriptor: write zero elements.
-                fits_write_descript(f, n, row, 0, 0, &status);
-            } else if (col.cfitsio_type == TBIT) {
-                std::vector<char> bits(static_cast<const char*>(c.data), static_cast<const char*>(c.data) + count);
-                fits_write_col_bit(f, n, row, 1, count, bits.data(), &status);
-            } else if (col.cfitsio_type == TLOGICAL) {
-                std::vector<char> l(static_cast<size_t>(count));
-                for (long k = 0; k < count; ++k) {
-                    const char v = static_cast<const char*>(c.data)[k];
-                    l[static_cast<size_t>(k)] = v == 'T' || v == 't' || v == '1' ? 1 : v == 'F' || v == 'f' || v == '0' ? 0 : 2;
-                }
-                char nul = 2;
-                fits_write_colnull(f, TLOGICAL, n, row, 1, count, l.data(), &nul, &status);
-            } else {
-                fits_write_col(f, col.cfitsio_type, n, row, 1, count, const_cast<void*>(c.data), &status);
+        if (!col.variable && static_cast<long>(s.size()) > col.repeat) s.resize(static_cast<size_t>(col.repeat));
+        if (col.variable && col.bound && static_cast<long>(s.size()) > col.bound) s.resize(static_cast<size_t>(col.bound));
+        col.max_length = std::max(col.max_length, static_cast<long>(s.size()));
+        char* p = s.data();
+        fits_write_col_str(f, n, row, 1, 1, &p, &status);
+        check(status, "writing a string cell");
+    }
+
+    void write_array(const column& col, int n, long long row, const cell& c) {
+        fitsfile* f = file_.get();
+        int status = 0;
+        const long count = c.null ? 0 : static_cast<long>(c.count);
+        if (count == 0) {
+            // An empty descriptor: write zero elements.
+            fits_write_descript(f, n, row, 0, 0, &status);
+        } else if (col.cfitsio_type == TBIT) {
+            std::vector<char> bits(static_cast<const char*>(c.data), static_cast<const char*>(c.data) + count);
+            fits_write_col_bit(f, n, row, 1, count, bits.data(), &status);
+        } else if (col.cfitsio_type == TLOGICAL) {
+            std::vector<char> l(static_cast<size_t>(count));
+            for (long k = 0; k < count; ++k) {
+                l[static_cast<size_t>(k)] = cfitsio_logical(static_cast<const char*>(c.data)[k]);
             }
-            check(status, "writing an array cell");
-            return;
+            char nul = 2;
+            fits_write_colnull(f, TLOGICAL, n, row, 1, count, l.data(), &nul, &status);
+        } else {
+            fits_write_col(f, col.cfitsio_type, n, row, 1, count, const_cast<void*>(c.data), &status);
         }
+        check(status, "writing an array cell");
+    }
+
+    void buffer_fixed(column& col, const cell& c) {
         const long r = col.repeat;
         const size_t base = static_cast<size_t>(block_) * static_cast<size_t>(r);
         auto fill = [&](auto& vec, auto null_v, auto get) {
@@ -302,10 +289,7 @@ private:
                 char v = 2;
                 if (!c.null) {
                     if (!arr) v = c.i ? 1 : 0;
-                    else if (static_cast<size_t>(k) < c.count) {
-                        const char x = static_cast<const char*>(c.data)[k];
-                        v = x == 'T' || x == 't' || x == '1' ? 1 : x == 'F' || x == 'f' || x == '0' ? 0 : 2;
-                    }
+                    else if (static_cast<size_t>(k) < c.count) v = cfitsio_logical(static_cast<const char*>(c.data)[k]);
                 }
                 col.logicals[base + static_cast<size_t>(k)] = v;
             }
@@ -365,13 +349,13 @@ private:
     }
 
     void close(const char* status_word, std::string_view message) {
-        if (!spool_) {
-            if (std::string_view(status_word) == "ERROR") return;  // nothing was begun
-            throw error("table_writer::finish called before begin");
+        if (!spool_ || closed_) {
+            if (std::string_view(status_word) == "ERROR") return;  // nothing was begun, or already ended
+            throw error(closed_ ? "table_writer::finish called twice" : "table_writer::finish called before begin");
         }
+        closed_ = true;
         create_table(fields_);
-        replay_spool();
-        spool_.reset();
+        spool_->replay([this](std::span<const cell> cells) { write_row(cells); });
         flush_block();
         int status = 0;
         fitsfile* f = file_.get();
@@ -395,49 +379,16 @@ private:
             fits_write_key_longstr(f, "QERRMSG", m.c_str(), "error after the rows above", &status);
         }
         check(status, "writing the status keywords");
-        fits_close_file(file_.release(), &status);  // CFITSIO fixes NAXIS2 and PCOUNT here
-        check(status, "closing the file");
-    }
-
-    // Decodes the spooled rows and writes them into the FITS table, block by block.
-    void replay_spool() {
-        std::FILE* sp = spool_.get();
-        if (std::fflush(sp) != 0 || std::fseek(sp, 0, SEEK_SET) != 0) throw error("FITS: cannot read back the spool file");
-        std::vector<unsigned char> buf;
-        size_t start = 0;
-        std::vector<cell> cells;
-        votable::detail::cell_storage store;
-        std::uint64_t done = 0;
-        unsigned char chunk[1 << 16];
-        bool eof = false;
-        while (done < spooled_) {
-            const unsigned char* p = buf.data() + start;
-            const unsigned char* next =
-                votable::detail::decode_binary_row(p, buf.data() + buf.size(), plans_, true, cells, store, SIZE_MAX);
-            if (!next) {
-                if (eof) throw error("FITS: the spool file ends inside a row");
-                buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(start));
-                start = 0;
-                const size_t n = std::fread(chunk, 1, sizeof chunk, sp);
-                if (n == 0) eof = true;
-                buf.insert(buf.end(), chunk, chunk + n);
-                continue;
-            }
-            start = static_cast<size_t>(next - buf.data());
-            write_row(cells);
-            ++done;
-        }
+        detail::close_file(file_);
     }
 
     std::string path_;
-    std::unique_ptr<fitsfile, file_closer> file_;
+    detail::file_ptr file_;
     std::vector<column> cols_;
     std::vector<field> fields_;
-    std::vector<votable::detail::field_plan> plans_;
     std::vector<long> max_text_;
-    std::unique_ptr<std::FILE, spool_closer> spool_;
-    std::string row_;
-    std::uint64_t spooled_ = 0;
+    std::unique_ptr<votable::row_spool> spool_;
+    bool closed_ = false;
     long block_ = 0;
     std::uint64_t rows_ = 0;
 };
@@ -447,5 +398,50 @@ private:
 std::unique_ptr<votable::table_writer> make_fits_writer(const std::string& path) {
     return std::make_unique<fits_writer>(path);
 }
+
+namespace {
+
+// The sink form: the FITS file is built in a private temporary file (CFITSIO fixes the header
+// at the end) and copied to the sink once finished.
+class fits_sink_writer final : public votable::table_writer {
+public:
+    explicit fits_sink_writer(sink& out) : out_(out) {
+        const char* dir = std::getenv("TMPDIR");
+        std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/dax-fits-XXXXXX";
+        const int fd = ::mkstemp(tmpl.data());
+        if (fd < 0) throw error("FITS: cannot create a temporary file");
+        ::close(fd);
+        path_ = tmpl;
+        inner_ = std::make_unique<fits_writer>(path_);
+    }
+    ~fits_sink_writer() override { std::remove(path_.c_str()); }
+    void begin(std::span<const field> fields) override { inner_->begin(fields); }
+    void row(std::span<const cell> cells) override { inner_->row(cells); }
+    void finish(bool overflow) override {
+        inner_->finish(overflow);
+        copy_out();
+    }
+    void abort(std::string_view message) override {
+        inner_->abort(message);
+        copy_out();
+    }
+    std::uint64_t rows() const override { return inner_->rows(); }
+
+private:
+    void copy_out() {
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(path_.c_str(), "rb"), std::fclose);
+        if (!in) return;  // nothing was begun: no file
+        char buf[1 << 16];
+        while (const std::size_t n = std::fread(buf, 1, sizeof buf, in.get())) out_.write(buf, n);
+        out_.flush();
+    }
+    sink& out_;
+    std::string path_;
+    std::unique_ptr<fits_writer> inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<votable::table_writer> make_fits_writer(sink& out) { return std::make_unique<fits_sink_writer>(out); }
 
 }  // namespace dax::fits

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace dax::net {
 namespace {
@@ -188,6 +189,56 @@ bool address_allowed(const std::string& host, const std::string& address, const 
     return false;
 }
 
+namespace {
+
+// Every address the name has must be acceptable (a name may mix public and internal ones);
+// the connection goes to the checked address (`target`), so a second resolution cannot change
+// it. Answers why not, or nothing.
+std::string refused_address(const addrinfo* found, const std::string& host, const fetch_policy& policy, const addrinfo*& target) {
+    for (const addrinfo* ai = found; ai; ai = ai->ai_next) {
+        char text[INET6_ADDRSTRLEN] = "";
+        const void* raw = ai->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
+                                                   : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
+        ::inet_ntop(ai->ai_family, raw, text, sizeof text);
+        addr16 a;
+        if (!to_addr16(text, a)) return "unknown address family";
+        if (internal_address(a) && !address_allowed(host, text, policy.allow))
+            return fmt::format("{} is an internal address (allow it with upload_url_allow)", text);
+        if (!target) target = ai;
+    }
+    return "";
+}
+
+// The body of a whole HTTP/1.0 answer (status 200, chunked or not), or why it is refused.
+std::optional<std::string> answer_body(const std::string& in, std::size_t max_head, const fetch_policy& policy, std::string& why) {
+    const auto head_end = in.find("\r\n\r\n");
+    if (head_end == std::string::npos || head_end > max_head) {
+        why = "no valid HTTP answer";
+        return std::nullopt;
+    }
+    const std::string_view head(in.data(), head_end);
+    if (head.size() < 12 || head.substr(0, 5) != "HTTP/" || head.substr(8, 4) != " 200") {
+        why = fmt::format("the answer's status is not 200: {}", std::string(head.substr(0, std::min<std::size_t>(head.find('\r'), 40))));
+        return std::nullopt;
+    }
+    std::string body = in.substr(head_end + 4);
+    if (ascii_lower(head).find("\r\ntransfer-encoding: chunked") != std::string::npos) {
+        std::string plain;
+        if (!dechunk(body, plain)) {
+            why = "malformed chunked answer";
+            return std::nullopt;
+        }
+        body = std::move(plain);
+    }
+    if (body.size() > policy.max_bytes) {
+        why = "the answer is larger than the upload limit";
+        return std::nullopt;
+    }
+    return body;
+}
+
+}  // namespace
+
 result<std::string> fetch_url(std::string_view url, const fetch_policy& policy) {
     auto u = parse_http_url(url);
     if (!u) return u.err();
@@ -208,20 +259,8 @@ result<std::string> fetch_url(std::string_view url, const fetch_policy& policy) 
     addrinfo* found = nullptr;
     if (::getaddrinfo(u->host.c_str(), u->port.c_str(), &hints, &found) != 0 || !found) return refuse("name not resolved");
     std::unique_ptr<addrinfo, void (*)(addrinfo*)> list(found, ::freeaddrinfo);
-    // Every address the name has must be acceptable (a name may mix public and internal ones);
-    // the connection goes to the checked address, so a second resolution cannot change it.
     const addrinfo* target = nullptr;
-    for (const addrinfo* ai = found; ai; ai = ai->ai_next) {
-        char text[INET6_ADDRSTRLEN] = "";
-        const void* raw = ai->ai_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
-                                                   : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
-        ::inet_ntop(ai->ai_family, raw, text, sizeof text);
-        addr16 a;
-        if (!to_addr16(text, a)) return refuse("unknown address family");
-        if (internal_address(a) && !address_allowed(u->host, text, policy.allow))
-            return refuse(fmt::format("{} is an internal address (allow it with upload_url_allow)", text));
-        if (!target) target = ai;
-    }
+    if (auto why = refused_address(found, u->host, policy, target); !why.empty()) return refuse(why);
     fd_closer s{::socket(target->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     if (s.fd < 0) return refuse("no socket");
     if (::connect(s.fd, target->ai_addr, target->ai_addrlen) != 0 && errno != EINPROGRESS) return refuse("connect failed");
@@ -257,20 +296,10 @@ result<std::string> fetch_url(std::string_view url, const fetch_policy& policy) 
         in.append(buf, static_cast<std::size_t>(n));
         if (in.size() > policy.max_bytes + max_head) return refuse("the answer is larger than the upload limit");
     }
-    const auto head_end = in.find("\r\n\r\n");
-    if (head_end == std::string::npos || head_end > max_head) return refuse("no valid HTTP answer");
-    const std::string_view head(in.data(), head_end);
-    if (head.size() < 12 || head.substr(0, 5) != "HTTP/" || head.substr(8, 4) != " 200")
-        return refuse(fmt::format("the answer's status is not 200: {}", std::string(head.substr(0, std::min<std::size_t>(head.find('\r'), 40)))));
-    std::string body = in.substr(head_end + 4);
-    const std::string lower_head = ascii_lower(head);
-    if (lower_head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
-        std::string plain;
-        if (!dechunk(body, plain)) return refuse("malformed chunked answer");
-        body = std::move(plain);
-    }
-    if (body.size() > policy.max_bytes) return refuse("the answer is larger than the upload limit");
-    return body;
+    std::string why;
+    auto body = answer_body(in, max_head, policy, why);
+    if (!body) return refuse(why);
+    return std::move(*body);
 }
 
 }  // namespace dax::net

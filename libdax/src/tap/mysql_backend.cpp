@@ -60,6 +60,61 @@ public:
     }
     adql::dialect dialect() const override { return adql::dialect::mysql; }
 
+    // Watches `cancelled` while a query runs and sends KILL QUERY for thread `tid` from a second
+    // connection when it is set; stops watching when destroyed.
+    class query_killer {
+    public:
+        query_killer(mysql_backend& b, unsigned long tid, const std::atomic<bool>* cancelled) {
+            if (!cancelled) return;
+            watcher_ = std::thread([this, &b, tid, cancelled] {
+                while (!done_.load()) {
+                    if (cancelled->load()) {
+                        try {
+                            MYSQL* k = b.connect();
+                            mysql_query(k, fmt::format("KILL QUERY {}", tid).c_str());
+                            mysql_close(k);
+                        } catch (const std::exception&) {
+                        }
+                        return;
+                    }
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                }
+            });
+        }
+        ~query_killer() {
+            done_ = true;
+            if (watcher_.joinable()) watcher_.join();
+        }
+
+    private:
+        std::atomic<bool> done_{false};
+        std::thread watcher_;
+    };
+
+    // One row of text values (MySQL's text protocol) into cells.
+    static void decode_row(MYSQL_ROW row, const unsigned long* len, std::span<const kind> kinds, std::vector<votable::cell>& cells,
+                           std::vector<std::vector<double>>& arrays) {
+        for (std::size_t i = 0; i < kinds.size(); ++i) {
+            votable::cell& cl = cells[i];
+            cl = votable::cell{};
+            if (!row[i]) {
+                cl.null = true;
+                continue;
+            }
+            const std::string_view v(row[i], len[i]);
+            switch (kinds[i]) {
+            case kind::integer: std::from_chars(v.data(), v.data() + v.size(), cl.i); break;
+            case kind::real: cl.d = std::strtod(row[i], nullptr); break;
+            case kind::shape: case kind::real_array:
+                dali::scan_numbers(v, arrays[i]);
+                cl.data = arrays[i].data();
+                cl.count = arrays[i].size();
+                break;
+            case kind::text: case kind::region: case kind::other_array: cl.s = v; break;
+            }
+        }
+    }
+
     std::uint64_t run(const std::string& sql, std::span<const votable::field> fields, votable::table_writer& out,
                       const run_limits& limits, std::span<const upload_table> uploads) override {
         connection_pool<MYSQL>::lease lease(pool_, [uploads](MYSQL* c) {
@@ -78,33 +133,7 @@ public:
             prefix = fmt::format("SET STATEMENT max_statement_time = {:.3f} FOR ", std::max(0.001, left));
         }
         // ABORT: KILL QUERY from a second connection while this one waits for rows.
-        std::atomic<bool> done{false};
-        std::thread watcher;
-        if (limits.cancelled) {
-            const unsigned long tid = mysql_thread_id(c);
-            watcher = std::thread([this, tid, &done, &limits] {
-                while (!done.load()) {
-                    if (limits.cancelled->load()) {
-                        try {
-                            MYSQL* k = connect();
-                            mysql_query(k, fmt::format("KILL QUERY {}", tid).c_str());
-                            mysql_close(k);
-                        } catch (const std::exception&) {
-                        }
-                        return;
-                    }
-                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                }
-            });
-        }
-        struct join_watcher {
-            std::atomic<bool>& done;
-            std::thread& t;
-            ~join_watcher() {
-                done = true;
-                if (t.joinable()) t.join();
-            }
-        } jw{done, watcher};
+        const query_killer killer(*this, mysql_thread_id(c), limits.cancelled);
         const std::string stmt = prefix + sql;
         if (mysql_real_query(c, stmt.data(), stmt.size()) != 0) throw error(message(c, limits));
         MYSQL_RES* res = mysql_use_result(c);
@@ -123,26 +152,7 @@ public:
         try {
             while (MYSQL_ROW row = mysql_fetch_row(res)) {
                 if (!rs.accept()) continue;  // the MAXREC+1st row: drained, not written
-                const unsigned long* len = mysql_fetch_lengths(res);
-                for (std::size_t i = 0; i < fields.size(); ++i) {
-                    votable::cell& cl = cells[i];
-                    cl = votable::cell{};
-                    if (!row[i]) {
-                        cl.null = true;
-                        continue;
-                    }
-                    const std::string_view v(row[i], len[i]);
-                    switch (kinds[i]) {
-                    case kind::integer: std::from_chars(v.data(), v.data() + v.size(), cl.i); break;
-                    case kind::real: cl.d = std::strtod(row[i], nullptr); break;
-                    case kind::shape: case kind::real_array:
-                        dali::scan_numbers(v, arrays[i]);
-                        cl.data = arrays[i].data();
-                        cl.count = arrays[i].size();
-                        break;
-                    case kind::text: case kind::region: case kind::other_array: cl.s = v; break;
-                    }
-                }
+                decode_row(row, mysql_fetch_lengths(res), kinds, cells, arrays);
                 rs.write(cells);
             }
             if (mysql_errno(c)) throw error(message(c, limits));

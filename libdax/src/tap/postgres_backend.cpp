@@ -116,11 +116,8 @@ public:
     adql::dialect dialect() const override { return adql::dialect::postgres; }
     std::string upload_schema() const override { return "pg_temp"; }
 
-    std::uint64_t run(const std::string& sql, std::span<const votable::field> fields, votable::table_writer& out,
-                      const run_limits& limits, std::span<const upload_table> uploads) override {
-        connection_pool<PGconn>::lease lease(pool_, [](PGconn* c) { pgresult r(PQexec(c, "ROLLBACK")); });
-        PGconn* c = lease.get();
-        bool& healthy = lease.healthy;  // false: the connection is in an unknown state, dropped
+    // A read-only transaction with the uploads as temporary tables and the time limit left.
+    void begin_transaction(PGconn* c, const run_limits& limits, std::span<const upload_table> uploads) {
         degrees(c);
         if (uploads.empty()) {
             exec(c, "BEGIN READ ONLY");
@@ -133,6 +130,11 @@ public:
         if (limits.deadline != std::chrono::steady_clock::time_point::max())
             exec(c, fmt::format("SET LOCAL statement_timeout = {}",
                                 std::max<long long>(1, std::chrono::duration_cast<std::chrono::milliseconds>(left).count())));
+    }
+
+    // Sends the query as a binary COPY and waits until its rows begin.
+    void start_copy(PGconn* c, const std::string& sql, std::span<const votable::field> fields, const run_limits& limits,
+                    bool& healthy) {
         if (!PQsendQuery(c, copy_statement(sql, fields).c_str())) {
             healthy = false;
             throw error(fmt::format("query failed: {}", PQerrorMessage(c)));
@@ -157,6 +159,15 @@ public:
             throw error(m);
         }
         PQclear(first);
+    }
+
+    std::uint64_t run(const std::string& sql, std::span<const votable::field> fields, votable::table_writer& out,
+                      const run_limits& limits, std::span<const upload_table> uploads) override {
+        connection_pool<PGconn>::lease lease(pool_, [](PGconn* c) { pgresult r(PQexec(c, "ROLLBACK")); });
+        PGconn* c = lease.get();
+        bool& healthy = lease.healthy;  // false: the connection is in an unknown state, dropped
+        begin_transaction(c, limits, uploads);
+        start_copy(c, sql, fields, limits, healthy);
         std::vector<kind> kinds;
         for (const auto& f : fields) kinds.push_back(kind_of(f));
         std::vector<votable::cell> cells(fields.size());

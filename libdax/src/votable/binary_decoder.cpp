@@ -76,6 +76,59 @@ bool all_null(const field_plan& pl, const std::vector<unsigned char>& a, size_t 
     return true;
 }
 
+namespace {
+
+// A char (NUL-terminated if shorter) or unicodeChar (UCS-2, to UTF-8) string of n characters.
+std::string_view decode_text(const unsigned char* p, datatype type, size_t n, std::string& s) {
+    s.clear();
+    if (type == datatype::char_) {
+        size_t len = n;
+        for (size_t k = 0; k < n; ++k)
+            if (p[k] == 0) { len = k; break; }  // NUL ends a fixed-width string
+        s.assign(reinterpret_cast<const char*>(p), len);
+        return s;
+    }
+    for (size_t k = 0; k < n; ++k) {
+        const char32_t u = be<std::uint16_t>(p + 2 * k);
+        if (u == 0) break;
+        if (u < 0x80) s.push_back(static_cast<char>(u));
+        else if (u < 0x800) {
+            s.push_back(static_cast<char>(0xC0 | (u >> 6)));
+            s.push_back(static_cast<char>(0x80 | (u & 0x3F)));
+        } else {
+            s.push_back(static_cast<char>(0xE0 | (u >> 12)));
+            s.push_back(static_cast<char>(0x80 | ((u >> 6) & 0x3F)));
+            s.push_back(static_cast<char>(0x80 | (u & 0x3F)));
+        }
+    }
+    return s;
+}
+
+// One scalar; in BINARY (no null mask) an integer equal to the declared null is null.
+void decode_scalar(const unsigned char* p, const field_plan& pl, bool binary2, cell& c) {
+    switch (pl.type) {
+    case datatype::boolean:
+        c.i = p[0] == 'T' || p[0] == 't' || p[0] == '1';
+        if (p[0] == '?' || p[0] == ' ' || p[0] == 0) c.null = true;
+        break;
+    case datatype::bit: c.i = (p[0] & 0x80) != 0; break;
+    case datatype::unsigned_byte: c.i = p[0]; break;
+    case datatype::short_: c.i = be<std::int16_t>(p); break;
+    case datatype::int_: c.i = be<std::int32_t>(p); break;
+    case datatype::long_: c.i = be<std::int64_t>(p); break;
+    case datatype::float_: c.d = be_float(p); break;
+    case datatype::double_: c.d = be_double(p); break;
+    case datatype::float_complex: c.d = be_float(p); c.im = be_float(p + 4); break;
+    case datatype::double_complex: c.d = be_double(p); c.im = be_double(p + 8); break;
+    default: break;
+    }
+    if (!binary2 && pl.null_value && (pl.type == datatype::unsigned_byte || pl.type == datatype::short_ ||
+                                      pl.type == datatype::int_ || pl.type == datatype::long_))
+        c.null = c.i == *pl.null_value;
+}
+
+}  // namespace
+
 const unsigned char* decode_binary_row(const unsigned char* p, const unsigned char* end,
                                        const std::vector<field_plan>& plans, bool binary2,
                                        std::vector<cell>& cells, cell_storage& store, std::size_t max_cell_bytes) {
@@ -111,49 +164,9 @@ const unsigned char* decode_binary_row(const unsigned char* p, const unsigned ch
         if (bytes > max_cell_bytes) throw error(fmt::format("BINARY stream: a cell of {} bytes exceeds the limit", bytes));
         if (!need(bytes)) return nullptr;
         if (pl.text) {
-            std::string& s = store.text[i];
-            s.clear();
-            if (pl.type == datatype::char_) {
-                size_t len = n;
-                for (size_t k = 0; k < n; ++k)
-                    if (p[k] == 0) { len = k; break; }  // NUL ends a fixed-width string
-                s.assign(reinterpret_cast<const char*>(p), len);
-            } else {
-                for (size_t k = 0; k < n; ++k) {
-                    const char32_t u = be<std::uint16_t>(p + 2 * k);
-                    if (u == 0) break;
-                    if (u < 0x80) s.push_back(static_cast<char>(u));
-                    else if (u < 0x800) {
-                        s.push_back(static_cast<char>(0xC0 | (u >> 6)));
-                        s.push_back(static_cast<char>(0x80 | (u & 0x3F)));
-                    } else {
-                        s.push_back(static_cast<char>(0xE0 | (u >> 12)));
-                        s.push_back(static_cast<char>(0x80 | ((u >> 6) & 0x3F)));
-                        s.push_back(static_cast<char>(0x80 | (u & 0x3F)));
-                    }
-                }
-            }
-            c.s = s;
+            c.s = decode_text(p, pl.type, n, store.text[i]);
         } else if (!pl.array) {
-            switch (pl.type) {
-            case datatype::boolean:
-                c.i = p[0] == 'T' || p[0] == 't' || p[0] == '1';
-                if (p[0] == '?' || p[0] == ' ' || p[0] == 0) c.null = true;
-                break;
-            case datatype::bit: c.i = (p[0] & 0x80) != 0; break;
-            case datatype::unsigned_byte: c.i = p[0]; break;
-            case datatype::short_: c.i = be<std::int16_t>(p); break;
-            case datatype::int_: c.i = be<std::int32_t>(p); break;
-            case datatype::long_: c.i = be<std::int64_t>(p); break;
-            case datatype::float_: c.d = be_float(p); break;
-            case datatype::double_: c.d = be_double(p); break;
-            case datatype::float_complex: c.d = be_float(p); c.im = be_float(p + 4); break;
-            case datatype::double_complex: c.d = be_double(p); c.im = be_double(p + 8); break;
-            default: break;
-            }
-            if (!binary2 && pl.null_value && (pl.type == datatype::unsigned_byte || pl.type == datatype::short_ ||
-                                              pl.type == datatype::int_ || pl.type == datatype::long_))
-                c.null = c.i == *pl.null_value;
+            decode_scalar(p, pl, binary2, c);
         } else {
             auto& a = store.array[i];
             if (pl.type == datatype::bit) {

@@ -358,6 +358,39 @@ private:
         return w;
     }
 
+    void parse_td_scalar(size_t col, const field_plan& p, std::string_view t, cell& c) {
+        switch (p.type) {
+        case datatype::boolean: {
+            if (const auto b = detail::boolean_of(t)) c = cell::boolean(*b);
+            else if (t != "?") bad_value(col, t);
+            return;
+        }
+        case datatype::bit:
+            if (t != "0" && t != "1") bad_value(col, t);
+            c = cell::integer(t == "1");
+            return;
+        case datatype::float_: case datatype::double_: {
+            c = cell::real(number<double>(col, t));
+            return;
+        }
+        case datatype::float_complex: case datatype::double_complex: {
+            auto w = words(t);
+            if (w.size() != 2) bad_value(col, t);
+            c = cell::complex(number<double>(col, w[0]), number<double>(col, w[1]));
+            return;
+        }
+        default: {
+            const std::int64_t v = number<std::int64_t>(col, t);
+            if (p.type == datatype::unsigned_byte && (v < 0 || v > 255)) bad_value(col, t);
+            if (p.type == datatype::short_ && (v < -32768 || v > 32767)) bad_value(col, t);
+            if (p.type == datatype::int_ && (v < INT32_MIN || v > INT32_MAX)) bad_value(col, t);
+            c = cell::integer(v);
+            if (p.null_value && v == *p.null_value) c.null = true;
+            return;
+        }
+        }
+    }
+
     void parse_td(size_t col, const std::string& text) {
         const field_plan& p = plans_[col];
         cell& c = cells_[col];
@@ -369,38 +402,7 @@ private:
         }
         const std::string_view t = trim(text);
         if (t.empty()) return;  // null
-        if (!p.array) {
-            switch (p.type) {
-            case datatype::boolean: {
-                if (const auto b = detail::boolean_of(t)) c = cell::boolean(*b);
-                else if (t != "?") bad_value(col, t);
-                return;
-            }
-            case datatype::bit:
-                if (t != "0" && t != "1") bad_value(col, t);
-                c = cell::integer(t == "1");
-                return;
-            case datatype::float_: case datatype::double_: {
-                c = cell::real(number<double>(col, t));
-                return;
-            }
-            case datatype::float_complex: case datatype::double_complex: {
-                auto w = words(t);
-                if (w.size() != 2) bad_value(col, t);
-                c = cell::complex(number<double>(col, w[0]), number<double>(col, w[1]));
-                return;
-            }
-            default: {
-                const std::int64_t v = number<std::int64_t>(col, t);
-                if (p.type == datatype::unsigned_byte && (v < 0 || v > 255)) bad_value(col, t);
-                if (p.type == datatype::short_ && (v < -32768 || v > 32767)) bad_value(col, t);
-                if (p.type == datatype::int_ && (v < INT32_MIN || v > INT32_MAX)) bad_value(col, t);
-                c = cell::integer(v);
-                if (p.null_value && v == *p.null_value) c.null = true;
-                return;
-            }
-            }
-        }
+        if (!p.array) return parse_td_scalar(col, p, t, c);
         // Arrays: whitespace-separated values (bits may be packed: "0101").
         std::vector<std::string_view> w;
         if (p.type == datatype::bit) {

@@ -14,5 +14,7 @@ namespace dax::fits {
 /// nulls to TNULLn (integers), NaN (floating point) or empty strings. The header keyword
 /// QSTATUS says OK, OVERFLOW or ERROR (with the message in QERRMSG) as the VOTable INFO would.
 std::unique_ptr<votable::table_writer> make_fits_writer(const std::string& path);
+/// The same, written to `out` once finished (built in a temporary file under $TMPDIR).
+std::unique_ptr<votable::table_writer> make_fits_writer(sink& out);
 
 }  // namespace dax::fits
