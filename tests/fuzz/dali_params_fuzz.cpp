@@ -115,6 +115,21 @@ const char* const x_votable =
     R"(<TR><TD>2</TD><TD></TD><TD>89.9</TD><TD></TD><TD></TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>)";
 const char* const c_csv = "id,ra,dec,name\n1,10.5,-3.25,alpha\n2,,89.9,\"b, c\"\n";
 
+// The DALI value parsers SIA and SODA use (POS, CIRCLE, POLYGON, BAND, TIME): an accepted
+// shape has finite numbers in range (infinite ends only in intervals).
+void check_shape_parsers(const tap::parameters& params) {
+    for (const auto& [name, value] : params) {
+        for (auto shape : {dali::parse_pos(value), dali::parse_circle(value), dali::parse_polygon(value), dali::parse_region(value)}) {
+            if (!shape) continue;
+            for (double v : shape->numbers)
+                if (!std::isfinite(v)) __builtin_trap();
+            volatile bool on_sphere = shape->sphere().has_value();
+            (void)on_sphere;
+        }
+        if (auto i = dali::parse_time_interval(value); i && !(i->lo <= i->hi)) __builtin_trap();
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -149,18 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return error("UPLOAD URI '" + std::string(uri) + "' is not fetched by the fuzzer");
     };
 
-    // The DALI value parsers SIA and SODA use (POS, CIRCLE, POLYGON, BAND, TIME): an accepted
-    // shape has finite numbers in range (infinite ends only in intervals).
-    for (const auto& [name, value] : params) {
-        for (auto shape : {dali::parse_pos(value), dali::parse_circle(value), dali::parse_polygon(value), dali::parse_region(value)}) {
-            if (!shape) continue;
-            for (double v : shape->numbers)
-                if (!std::isfinite(v)) __builtin_trap();
-            volatile bool on_sphere = shape->sphere().has_value();
-            (void)on_sphere;
-        }
-        if (auto i = dali::parse_time_interval(value); i && !(i->lo <= i->hi)) __builtin_trap();
-    }
+    check_shape_parsers(params);
 
     static const bool verbose = dax_fuzz::env_on("DAX_FUZZ_VERBOSE");  // verdicts, for triage
     auto q = svc.prepare(params, fetch);
