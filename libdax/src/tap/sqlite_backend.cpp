@@ -19,20 +19,6 @@
 namespace dax::tap {
 namespace fs = std::filesystem;
 
-votable::field to_field(const adql::column_info& c) {
-    votable::field f;
-    f.name = c.name;
-    f.type = votable::datatype_from_name(c.datatype).value_or(votable::datatype::char_);
-    f.arraysize = c.arraysize;
-    if (f.type == votable::datatype::char_ && f.arraysize.empty() && c.datatype != "char") f.arraysize = "*";
-    f.xtype = c.xtype;
-    f.unit = c.unit;
-    f.ucd = c.ucd;
-    f.utype = c.utype;
-    f.description = c.description;
-    return f;
-}
-
 namespace {
 
 std::string quote(std::string_view id) { return sql_quoted(id, '"'); }

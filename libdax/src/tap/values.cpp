@@ -62,6 +62,22 @@ const char* sql_type_of(const votable::field& f, const sql_type_names& n) {
     }
 }
 
+// A catalog column as a result field: a char without arraysize is a string unless the
+// catalog said "char" (one character), as TAP_SCHEMA's "varchar"-like types arrive.
+votable::field to_field(const adql::column_info& c) {
+    votable::field f;
+    f.name = c.name;
+    f.type = votable::datatype_from_name(c.datatype).value_or(votable::datatype::char_);
+    f.arraysize = c.arraysize;
+    if (f.type == votable::datatype::char_ && f.arraysize.empty() && c.datatype != "char") f.arraysize = "*";
+    f.xtype = c.xtype;
+    f.unit = c.unit;
+    f.ucd = c.ucd;
+    f.utype = c.utype;
+    f.description = c.description;
+    return f;
+}
+
 std::vector<votable::field> table_fields(const adql::table_info& t) {
     std::vector<votable::field> f;
     for (const auto& c : t.columns) f.push_back(to_field(c));
