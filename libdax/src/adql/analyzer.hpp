@@ -139,6 +139,8 @@ private:
     // -- FROM --
 
     void add_table(scope& sc, table_ref& t);
+    void add_join(scope& sc, table_ref& t);
+    void add_named_table(scope& sc, table_ref& t);
 
     // -- SELECT --
 
@@ -165,6 +167,11 @@ private:
     void infer(adql::expr& e);
 
     void infer_function(adql::expr& e);
+    void infer_udf(adql::expr& e);
+    void infer_scalar_function(adql::expr& e);
+    void infer_geometry_function(adql::expr& e);
+    /// Every argument of the built-in function call `e` must be a number.
+    void need_numbers(const adql::expr& e);
 
     // -- result metadata --
 

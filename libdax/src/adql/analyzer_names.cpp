@@ -61,29 +61,7 @@ std::vector<const column_info*> analyzer::set(set_expr& s, scope* outer, scope*&
 
 void analyzer::add_table(scope& sc, table_ref& t) {
     switch (t.kind) {
-    case table_ref::kind_t::join: {
-        size_t before = sc.vars.size();
-        add_table(sc, *t.left);
-        size_t mid = sc.vars.size();
-        add_table(sc, *t.right);
-        for (const auto& u : t.using_columns) {
-            bool l = false, r = false;
-            for (size_t i = before; i < sc.vars.size(); ++i)
-                for (const auto* c : sc.vars[i].columns)
-                    if (name_matches(u, c->name)) (i < mid ? l : r) = true;
-            if (cat_ && (!l || !r)) err(u.span, fmt::format("USING column '{}' is not in both joined tables", u.name));
-            sc.merged.insert(to_lower(u.name));
-        }
-        if (t.natural) {
-            for (size_t i = before; i < mid; ++i)
-                for (const auto* c : sc.vars[i].columns)
-                    for (size_t j = mid; j < sc.vars.size(); ++j)
-                        for (const auto* d : sc.vars[j].columns)
-                            if (equal_ignoring_case(c->name, d->name)) sc.merged.insert(to_lower(c->name));
-        }
-        if (t.on) expr(*t.on, sc);
-        return;
-    }
+    case table_ref::kind_t::join: add_join(sc, t); return;
     case table_ref::kind_t::derived: {
         auto cols = analyze(*t.sub, nullptr);
         range_var v;
@@ -95,8 +73,36 @@ void analyzer::add_table(scope& sc, table_ref& t) {
         sc.vars.push_back(std::move(v));
         return;
     }
-    case table_ref::kind_t::table: break;
+    case table_ref::kind_t::table: add_named_table(sc, t); return;
     }
+}
+
+// Both sides' range variables, then the columns USING and NATURAL merge, then ON.
+void analyzer::add_join(scope& sc, table_ref& t) {
+    size_t before = sc.vars.size();
+    add_table(sc, *t.left);
+    size_t mid = sc.vars.size();
+    add_table(sc, *t.right);
+    for (const auto& u : t.using_columns) {
+        bool l = false, r = false;
+        for (size_t i = before; i < sc.vars.size(); ++i)
+            for (const auto* c : sc.vars[i].columns)
+                if (name_matches(u, c->name)) (i < mid ? l : r) = true;
+        if (cat_ && (!l || !r)) err(u.span, fmt::format("USING column '{}' is not in both joined tables", u.name));
+        sc.merged.insert(to_lower(u.name));
+    }
+    if (t.natural) {
+        for (size_t i = before; i < mid; ++i)
+            for (const auto* c : sc.vars[i].columns)
+                for (size_t j = mid; j < sc.vars.size(); ++j)
+                    for (const auto* d : sc.vars[j].columns)
+                        if (equal_ignoring_case(c->name, d->name)) sc.merged.insert(to_lower(c->name));
+    }
+    if (t.on) expr(*t.on, sc);
+}
+
+// A table by name: a common table expression, else (with a catalog) a catalog table.
+void analyzer::add_named_table(scope& sc, table_ref& t) {
     range_var v;
     v.aliased = t.alias.has_value();
     v.corr = t.alias ? *t.alias : t.name.back();

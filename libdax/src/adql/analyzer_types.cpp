@@ -98,43 +98,51 @@ void analyzer::infer(adql::expr& e) {
 }
 
 void analyzer::infer_function(adql::expr& e) {
+    if (e.fn == function_id::udf) infer_udf(e);
+    else if (is_geometry_function(e.fn)) infer_geometry_function(e);
+    else infer_scalar_function(e);
+}
+
+void analyzer::need_numbers(const adql::expr& e) {
+    for (auto& x : e.args) need(*x, numeric_or_unknown(x->type), "numbers", detail::builtin_name(e.fn));
+}
+
+// A user-defined function has the type the catalog declares for it; unknown without a catalog.
+void analyzer::infer_udf(adql::expr& e) {
+    std::string rt;
+    if (cat_)
+        if (const function_info* f = cat_->function_named(to_lower(e.text))) rt = to_upper(f->return_type);
+    e.type = rt.empty() ? value_type::unknown
+           : rt.find("INT") != std::string::npos ? value_type::integer
+           : rt == "REAL" || rt.find("DOUBLE") != std::string::npos || rt == "FLOAT" ? value_type::real
+           : rt == "POINT" ? value_type::point : rt == "CIRCLE" ? value_type::circle
+           : rt == "POLYGON" ? value_type::polygon : rt == "REGION" ? value_type::region
+           : rt.find("CHAR") != std::string::npos ? value_type::string : value_type::unknown;
+}
+
+// Mathematical and string functions, COALESCE, NULLIF and IN_UNIT.
+void analyzer::infer_scalar_function(adql::expr& e) {
     auto& a = e.args;
-    const std::string_view fname = detail::builtin_name(e.fn);
-    auto all_numeric = [&]() {
-        for (auto& x : a) need(*x, numeric_or_unknown(x->type), "numbers", fname);
-    };
     switch (e.fn) {
-    case function_id::udf: {
-        std::string rt;
-        if (cat_)
-            if (const function_info* f = cat_->function_named(to_lower(e.text))) rt = to_upper(f->return_type);
-        e.type = rt.empty() ? value_type::unknown
-               : rt.find("INT") != std::string::npos ? value_type::integer
-               : rt == "REAL" || rt.find("DOUBLE") != std::string::npos || rt == "FLOAT" ? value_type::real
-               : rt == "POINT" ? value_type::point : rt == "CIRCLE" ? value_type::circle
-               : rt == "POLYGON" ? value_type::polygon : rt == "REGION" ? value_type::region
-               : rt.find("CHAR") != std::string::npos ? value_type::string : value_type::unknown;
-        return;
-    }
-    case function_id::abs: all_numeric(); e.type = a[0]->type == value_type::integer ? value_type::integer : value_type::real; e.unit = a[0]->unit; return;
+    case function_id::abs: need_numbers(e); e.type = a[0]->type == value_type::integer ? value_type::integer : value_type::real; e.unit = a[0]->unit; return;
     case function_id::ceiling: case function_id::floor: case function_id::round: case function_id::truncate:
-        all_numeric();
+        need_numbers(e);
         e.type = value_type::real;
         e.unit = a[0]->unit;
         return;
-    case function_id::mod: all_numeric(); e.type = a[0]->type == value_type::integer && a[1]->type == value_type::integer ? value_type::integer : value_type::real; return;
-    case function_id::degrees: all_numeric(); e.type = value_type::real; e.unit = "deg"; return;
-    case function_id::radians: all_numeric(); e.type = value_type::real; e.unit = "rad"; return;
+    case function_id::mod: need_numbers(e); e.type = a[0]->type == value_type::integer && a[1]->type == value_type::integer ? value_type::integer : value_type::real; return;
+    case function_id::degrees: need_numbers(e); e.type = value_type::real; e.unit = "deg"; return;
+    case function_id::radians: need_numbers(e); e.type = value_type::real; e.unit = "rad"; return;
     case function_id::exp: case function_id::log: case function_id::log10: case function_id::pi:
     case function_id::power: case function_id::rand: case function_id::sqrt: case function_id::acos:
     case function_id::asin: case function_id::atan: case function_id::atan2: case function_id::cos:
     case function_id::cot: case function_id::sin: case function_id::tan:
-        all_numeric();
+        need_numbers(e);
         e.type = value_type::real;
         if (e.fn == function_id::acos || e.fn == function_id::asin || e.fn == function_id::atan || e.fn == function_id::atan2) e.unit = "rad";
         return;
     case function_id::lower: case function_id::upper:
-        need(*a[0], a[0]->type == value_type::unknown || a[0]->type == value_type::string, "a string", fname);
+        need(*a[0], a[0]->type == value_type::unknown || a[0]->type == value_type::string, "a string", detail::builtin_name(e.fn));
         e.type = value_type::string;
         return;
     case function_id::coalesce: case function_id::nullif:
@@ -155,8 +163,16 @@ void analyzer::infer_function(adql::expr& e) {
         }
         return;
     }
+    default: return;  // UDFs and geometry: infer_udf, infer_geometry_function
+    }
+}
+
+void analyzer::infer_geometry_function(adql::expr& e) {
+    auto& a = e.args;
+    const std::string_view fname = detail::builtin_name(e.fn);
+    switch (e.fn) {
     case function_id::point:
-        all_numeric();
+        need_numbers(e);
         e.type = value_type::point;
         return;
     case function_id::circle:
@@ -164,7 +180,7 @@ void analyzer::infer_function(adql::expr& e) {
             need(*a[0], point_or_unknown(a[0]->type), "a POINT as centre", "CIRCLE");
             need(*a[1], numeric_or_unknown(a[1]->type), "a number as radius", "CIRCLE");
         } else {
-            all_numeric();
+            need_numbers(e);
         }
         e.type = value_type::circle;
         return;
@@ -173,7 +189,7 @@ void analyzer::infer_function(adql::expr& e) {
             need(*a[0], point_or_unknown(a[0]->type), "a POINT as centre", "BOX");
             for (size_t i = 1; i < 3; ++i) need(*a[i], numeric_or_unknown(a[i]->type), "numbers as sizes", "BOX");
         } else {
-            all_numeric();
+            need_numbers(e);
         }
         e.type = value_type::polygon;
         return;
@@ -184,7 +200,7 @@ void analyzer::infer_function(adql::expr& e) {
         } else {
             if (a.size() % 2 != 0 || a.size() < 6)
                 err(e.span, fmt::format("POLYGON takes at least 3 vertices as pairs of coordinates or as POINTs, got {} values", a.size()));
-            all_numeric();
+            need_numbers(e);
         }
         e.type = value_type::polygon;
         return;
@@ -198,7 +214,7 @@ void analyzer::infer_function(adql::expr& e) {
         if (a.size() == 2) {
             for (auto& x : a) need(*x, point_or_unknown(x->type), "POINTs", "DISTANCE");
         } else {
-            all_numeric();
+            need_numbers(e);
         }
         e.type = value_type::real;
         e.unit = "deg";
@@ -221,6 +237,7 @@ void analyzer::infer_function(adql::expr& e) {
         need(*a[0], geometry_or_unknown(a[0]->type), "a geometry", "COORDSYS");
         e.type = value_type::string;
         return;
+    default: return;  // not a geometry function: infer_scalar_function
     }
 }
 

@@ -90,6 +90,17 @@ std::string_view builtin_name(function_id id) {
     return "";
 }
 
+bool is_geometry_function(function_id id) {
+    switch (id) {
+    case function_id::point: case function_id::circle: case function_id::box: case function_id::polygon:
+    case function_id::region: case function_id::contains: case function_id::intersects:
+    case function_id::distance: case function_id::area: case function_id::centroid:
+    case function_id::coord1: case function_id::coord2: case function_id::coordsys:
+        return true;
+    default: return false;
+    }
+}
+
 bool find_aggregate(std::string_view n, aggregate_id& out) {
     if (n == "COUNT") out = aggregate_id::count;
     else if (n == "AVG") out = aggregate_id::avg;

@@ -17,6 +17,8 @@ struct builtin_function {
 const builtin_function* find_builtin(std::string_view upper_name);
 /// The canonical name of a built-in function.
 std::string_view builtin_name(function_id id);
+/// POINT ... COORDSYS: the geometry functions, which each dialect maps to its own.
+bool is_geometry_function(function_id id);
 /// The aggregate called `upper_name` (COUNT, AVG, MIN, MAX, SUM), if any.
 bool find_aggregate(std::string_view upper_name, aggregate_id& out);
 std::string_view aggregate_name(aggregate_id id);

@@ -1,6 +1,7 @@
 #pragma once
 // Printers from the AST: a baseline SQL printer with hooks that each dialect (and ADQL itself)
-// overrides. Geometry helpers shared by the dialects are declared here too.
+// overrides. Geometry helpers shared by the dialects are declared here too; they are defined in
+// spatial_restriction.cpp.
 #include <dax/adql/ast.hpp>
 #include <dax/adql/translate.hpp>
 
@@ -106,6 +107,11 @@ protected:
     void select(const select_core& s);
     void table(const table_ref& t);
     void emit(const adql::expr& e, int parent_prec = 0, bool right = false);
+    /// emit's halves, inside any brackets: names, literals, calls and CASE; then operators,
+    /// whose operands are bracketed against precedence `p`.
+    void emit_term(const adql::expr& e);
+    void case_expression(const adql::expr& e);
+    void emit_operation(const adql::expr& e, int p);
     void args(const adql::expr& e, size_t from = 0, std::string_view sep = ", ");
     void call(std::string_view name, const adql::expr& e, size_t from = 0);
     void idents(const std::vector<std::string>& parts);
