@@ -112,12 +112,7 @@ auto on_update(const uws_routes& r, const char* name, const char* missing, Apply
 
 // The job list: GET (PHASE repeatable, AFTER, LAST; VISIBILITY extension) and POST (create).
 void add_job_list_routes(server& server, const uws_routes& r) {
-    auto& eng = r.eng;
-    auto who = r.who;
-    auto list_url = r.list_url;
-    auto shared = r.shared;
-    const std::string& base = r.base;
-    const std::string& job = r.job;
+    const auto& [eng, results, shared, who, list_url, base, job] = r;
     server.Get(base, [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
@@ -188,11 +183,7 @@ void add_job_list_routes(server& server, const uws_routes& r) {
 
 // One job: GET (with WAIT), DELETE, and POST (ACTION=DELETE or parameters).
 void add_job_routes(server& server, const uws_routes& r) {
-    auto& eng = r.eng;
-    auto who = r.who;
-    auto list_url = r.list_url;
-    auto shared = r.shared;
-    const std::string& job = r.job;
+    const auto& [eng, results, shared, who, list_url, base, job] = r;
     auto waiting = std::make_shared<std::atomic<std::size_t>>(0);
     server.Get(job, [&eng, who, list_url, waiting, shared](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
@@ -261,8 +252,7 @@ void add_job_routes(server& server, const uws_routes& r) {
 
 // The sub-resources of a job a client sets (UWS 1.1 section 2.2.3).
 void add_job_state_routes(server& server, const uws_routes& r) {
-    auto& eng = r.eng;
-    const std::string& job = r.job;
+    const auto& [eng, results, shared, who, list_url, base, job] = r;
     // Extension: the history visibility flag of a job. Clients set normal or user-hidden;
     // system-hidden is for the service's own use.
     server.Get(job + "/visibility", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
@@ -311,11 +301,7 @@ void add_job_state_routes(server& server, const uws_routes& r) {
 
 // The read-only sub-resources of a job and its results.
 void add_job_info_routes(server& server, const uws_routes& r) {
-    auto& eng = r.eng;
-    auto who = r.who;
-    auto list_url = r.list_url;
-    const std::string& job = r.job;
-    auto& results = r.results;
+    const auto& [eng, results, shared, who, list_url, base, job] = r;
     server.Get(job + "/quote", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, j.quote ? iso8601(*j.quote) : "");
     }));
@@ -352,8 +338,7 @@ void add_job_info_routes(server& server, const uws_routes& r) {
 
 // Other methods: 405 with Allow (UWS 1.1 section 2.2 names GET, POST and DELETE only).
 void refuse_other_methods(server& server, const uws_routes& r) {
-    const std::string& base = r.base;
-    const std::string& job = r.job;
+    const auto& [eng, results, shared, who, list_url, base, job] = r;
     server.refuse_methods(base, "GET, POST");
     server.refuse_methods(job, "GET, POST, DELETE");
     for (const char* sub : {"/phase", "/executionduration", "/destruction", "/parameters", "/visibility"})
