@@ -1,0 +1,179 @@
+// WCSLIB behind dax::image::sky_wcs. wcspih parses the whole header (FITS WCS papers I-IV, SIP,
+// TPV, distortion papers); wcsp2s/wcss2p convert. A wcsprm is not shared between threads.
+#include <dax/image/wcs.hpp>
+
+#include <wcslib/wcs.h>
+#include <wcslib/wcsfix.h>
+#include <wcslib/wcshdr.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <string>
+
+namespace dax::image {
+
+namespace g = dax::geometry;
+
+struct sky_wcs::impl {
+    int nwcs = 0;
+    wcsprm* all = nullptr;  // every WCS of the header; `w` is the primary one
+    wcsprm* w = nullptr;
+    std::vector<double> pix, img, world;  // scratch, one coordinate
+    std::vector<double> phi, theta;
+    std::mutex m;  // WCSLIB's structures are written during conversion
+    ~impl() {
+        if (all) wcsvfree(&nwcs, &all);
+    }
+};
+
+namespace {
+
+std::string wcs_message(const wcsprm* w, int status, const char* what) {
+    if (w && w->err && w->err->msg[0]) return fmt::format("WCS: {}: {}", what, w->err->msg);
+    return fmt::format("WCS: {}: WCSLIB status {} ({})", what, status, status > 0 && status < 14 ? wcs_errmsg[status] : "");
+}
+
+}  // namespace
+
+result<sky_wcs> sky_wcs::from_header(std::string_view cards, std::span<const long> shape) {
+    if (shape.size() < 2) return error("WCS: the image needs at least two pixel axes");
+    auto p = std::make_unique<impl>();
+    std::string header(cards);  // wcspih writes into its input
+    const int nkeys = static_cast<int>(header.size() / 80);
+    int nreject = 0;
+    const int st = wcspih(header.data(), nkeys, WCSHDR_all, 0, &nreject, &p->nwcs, &p->all);
+    if (st != 0) return error(fmt::format("WCS: the header cannot be read (WCSLIB status {})", st));
+    // The primary description (no alternate letter); wcspih returns it first when present.
+    for (int i = 0; i < p->nwcs && !p->w; ++i)
+        if (p->all[i].alt[0] == ' ' || p->all[i].alt[0] == '\0') p->w = &p->all[i];
+    if (!p->w) return error("WCS: the header has no primary WCS (CTYPEn, CRVALn, ...)");
+    wcsprm* w = p->w;
+    // Fix non-standard but common forms (DATE-OBS formats, units, -SIP in CTYPE, ...).
+    int stat[NWCSFIX];
+    std::vector<int> naxis(shape.begin(), shape.end());
+    wcsfix(7, naxis.data(), w, stat);
+    if (const int s = wcsset(w); s != 0) return error(wcs_message(w, s, "the WCS is not valid"));
+    if (w->lng < 0 || w->lat < 0) return error("WCS: the header has no celestial axes (RA/DEC, GLON/GLAT, ...)");
+    if (std::min(w->lng, w->lat) != 0 || std::max(w->lng, w->lat) != 1)
+        return error("WCS: the celestial axes must be the first two pixel axes");
+    const auto n = static_cast<std::size_t>(w->naxis);
+    p->pix.assign(n, 1.0);
+    p->img.assign(n, 0.0);
+    p->world.assign(n, 0.0);
+    p->phi.assign(1, 0.0);
+    p->theta.assign(1, 0.0);
+    return sky_wcs(std::move(p), shape[0], shape[1]);
+}
+
+sky_wcs::sky_wcs(std::unique_ptr<impl> p, long nx, long ny) : impl_(std::move(p)), nx_(nx), ny_(ny) {}
+sky_wcs::sky_wcs(sky_wcs&&) noexcept = default;
+sky_wcs& sky_wcs::operator=(sky_wcs&&) noexcept = default;
+sky_wcs::~sky_wcs() = default;
+
+std::optional<g::lonlat> sky_wcs::to_sky(double x, double y) const {
+    impl& s = *impl_;
+    std::lock_guard lock(s.m);
+    std::fill(s.pix.begin(), s.pix.end(), 1.0);
+    s.pix[0] = x;
+    s.pix[1] = y;
+    int stat = 0;
+    if (wcsp2s(s.w, 1, s.w->naxis, s.pix.data(), s.img.data(), s.phi.data(), s.theta.data(), s.world.data(), &stat) != 0 || stat)
+        return std::nullopt;
+    const double lon = s.world[static_cast<std::size_t>(s.w->lng)], lat = s.world[static_cast<std::size_t>(s.w->lat)];
+    if (!std::isfinite(lon) || !std::isfinite(lat)) return std::nullopt;
+    return g::lonlat{std::fmod(std::fmod(lon, 360.0) + 360.0, 360.0), lat};
+}
+
+std::optional<std::array<double, 2>> sky_wcs::to_pixel(g::lonlat p) const {
+    impl& s = *impl_;
+    std::lock_guard lock(s.m);
+    // Non-celestial world coordinates: those of pixel 1 on every other axis.
+    std::fill(s.pix.begin(), s.pix.end(), 1.0);
+    int stat = 0;
+    if (wcsp2s(s.w, 1, s.w->naxis, s.pix.data(), s.img.data(), s.phi.data(), s.theta.data(), s.world.data(), &stat) != 0)
+        return std::nullopt;
+    s.world[static_cast<std::size_t>(s.w->lng)] = p.lon;
+    s.world[static_cast<std::size_t>(s.w->lat)] = p.lat;
+    if (wcss2p(s.w, 1, s.w->naxis, s.world.data(), s.phi.data(), s.theta.data(), s.img.data(), s.pix.data(), &stat) != 0 || stat)
+        return std::nullopt;
+    return std::array<double, 2>{s.pix[0], s.pix[1]};
+}
+
+g::lonlat sky_wcs::centre() const {
+    return to_sky((static_cast<double>(nx_) + 1) / 2, (static_cast<double>(ny_) + 1) / 2).value_or(g::lonlat{});
+}
+
+double sky_wcs::pixel_scale() const {
+    // The linear part at the reference pixel (CDi_j, or PCi_j x CDELTi): the square root of its
+    // determinant on the celestial axes. Intermediate world coordinates are in degrees.
+    const wcsprm* w = impl_->w;
+    const int n = w->naxis;
+    const double* m = w->lin.piximg;
+    const double det = m[w->lng * n + 0] * m[w->lat * n + 1] - m[w->lng * n + 1] * m[w->lat * n + 0];
+    return std::sqrt(std::fabs(det));
+}
+
+namespace {
+
+// Keeps sample k of [first, last] when it leaves the great circle through the kept neighbours
+// by more than `tol` degrees (Douglas-Peucker on the sphere).
+void simplify(const std::vector<g::lonlat>& pts, std::size_t first, std::size_t last, double tol, std::vector<bool>& keep) {
+    if (last <= first + 1) return;
+    const g::vec3 a = g::to_vec(pts[first].lon, pts[first].lat), b = g::to_vec(pts[last].lon, pts[last].lat);
+    double worst = -1;
+    std::size_t at = first;
+    for (std::size_t k = first + 1; k < last; ++k) {
+        const double d = g::distance_to_arc_deg(g::to_vec(pts[k].lon, pts[k].lat), a, b);
+        if (d > worst) worst = d, at = k;
+    }
+    if (worst <= tol) return;
+    keep[at] = true;
+    simplify(pts, first, at, tol, keep);
+    simplify(pts, at, last, tol, keep);
+}
+
+}  // namespace
+
+std::vector<g::lonlat> sky_wcs::footprint(double tolerance_px) const {
+    const double x0 = 0.5, y0 = 0.5, x1 = static_cast<double>(nx_) + 0.5, y1 = static_cast<double>(ny_) + 0.5;
+    // Corners in the order (1,1) -> (1,N) -> (N,N) -> (N,1): counter-clockwise on the sky for
+    // the usual East-left orientation; reversed below otherwise.
+    const std::array<std::array<double, 2>, 5> corner = {{{x0, y0}, {x0, y1}, {x1, y1}, {x1, y0}, {x0, y0}}};
+    const int samples = 64;  // per edge: 16 px apart on a 1,000-pixel side
+    const double tol = tolerance_px * pixel_scale();
+    std::vector<g::lonlat> out;
+    for (int e = 0; e < 4; ++e) {
+        std::vector<g::lonlat> pts;
+        for (int k = 0; k <= samples; ++k) {
+            const double t = static_cast<double>(k) / samples;
+            const double x = corner[e][0] + t * (corner[e + 1][0] - corner[e][0]);
+            const double y = corner[e][1] + t * (corner[e + 1][1] - corner[e][1]);
+            if (auto s = to_sky(x, y)) pts.push_back(*s);
+        }
+        if (pts.size() < 2) continue;
+        std::vector<bool> keep(pts.size(), false);
+        keep.front() = true;
+        simplify(pts, 0, pts.size() - 1, tol, keep);
+        for (std::size_t k = 0; k + 1 < pts.size(); ++k)  // the edge's end is the next edge's start
+            if (keep[k]) out.push_back(pts[k]);
+    }
+    if (out.size() >= 3) {
+        // Orientation: the sum of the edges' cross products points outward for a
+        // counter-clockwise polygon (seen from outside the sphere).
+        g::vec3 sum;
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            const auto& a = out[i];
+            const auto& b = out[(i + 1) % out.size()];
+            const g::vec3 c = g::cross(g::to_vec(a.lon, a.lat), g::to_vec(b.lon, b.lat));
+            sum = {sum.x + c.x, sum.y + c.y, sum.z + c.z};
+        }
+        const auto mid = centre();
+        if (g::dot(sum, g::to_vec(mid.lon, mid.lat)) < 0) std::reverse(out.begin() + 1, out.end());
+    }
+    return out;
+}
+
+}  // namespace dax::image
