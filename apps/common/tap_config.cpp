@@ -11,6 +11,33 @@ namespace dax::tapserver {
 using http::read;
 using http::read_seconds;
 
+namespace {
+
+// images: the ObsCore description of ingested FITS files (README, "Images").
+void read_images(const YAML::Node& root, const std::string& path, image::ingest_settings& s) {
+    const auto n = root["images"];
+    if (!n) return;
+    read(n, "collection", s.collection);
+    read(n, "did_template", s.did_template);
+    read(n, "authority", s.authority);
+    read(n, "access_url", s.access_url_template);
+    read(n, "calib_level", s.calib_level);
+    read(n, "facility", s.facility);
+    read(n, "instrument", s.instrument);
+    if (const auto b = n["bands"]) {
+        s.bands.clear();
+        for (const auto& kv : b) {
+            const auto v = kv.second.as<std::vector<double>>();
+            if (v.size() != 2 || !(v[0] < v[1]))
+                throw YAML::Exception(kv.second.Mark(), fmt::format("{}: images.bands.{} must be [em_min, em_max] in metres",
+                                                                    path, kv.first.as<std::string>()));
+            s.bands[kv.first.as<std::string>()] = {v[0], v[1]};
+        }
+    }
+}
+
+}  // namespace
+
 result<server_config> load_config(const std::string& path, server_config c) {
     try {
         const YAML::Node root = YAML::LoadFile(path);
@@ -67,6 +94,7 @@ result<server_config> load_config(const std::string& path, server_config c) {
                 }
             }
         }
+        read_images(root, path, c.images);
         if (const auto s = root["schemas"]) {
             for (const auto& e : s) {
                 const std::string file = e["felis"] ? e["felis"].as<std::string>() : "";

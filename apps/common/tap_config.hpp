@@ -4,6 +4,7 @@
 #include "settings.hpp"
 
 #include <dax/error.hpp>
+#include <dax/image/obscore.hpp>
 #include <dax/tap/service.hpp>
 
 #include <chrono>
@@ -28,6 +29,7 @@ struct server_config {
     tap::service_config service;          ///< its data_dir is common.data_dir
     job_quotas quotas;
     std::vector<std::string> schema_files;  ///< Felis files (with backends in service.schemas)
+    image::ingest_settings images;          ///< how dax-admin ingest-images describes files
 };
 
 /// Reads a config file over the defaults; errors name the key.

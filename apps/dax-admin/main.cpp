@@ -6,9 +6,16 @@
 //     creates the table described in the Felis file on its backend (replacing it), loads the
 //     CSV (header = column names; empty = NULL) in one transaction with progress, and indexes
 //     the columns marked tap:indexed. Bad rows stop the load with their line number.
+//   dax-admin ingest-images [--config FILE] [--data-dir D] [--collection NAME] [--did-template T]
+//                           [--authority A] [--access-url T] [--store FILE] DIR_OR_FILE...
+//     describes FITS images (plain, multi-extension, tile-compressed) as ivoa.ObsCore rows,
+//     merged by obs_publisher_did (re-ingesting updates), and records each file in the image
+//     store (default DATA_DIR/images.sqlite). Unreadable files are named with the reason; the
+//     others are still ingested (exit status 1).
 //   dax-admin demo-csv stars|obscore
 //     writes the demo data (identical to shared/peers/data/gen_data.py) as CSV to stdout.
 #include "../common/tap_config.hpp"
+#include "ingest_images.hpp"
 
 #include <dax/tap/demo_data.hpp>
 #include <dax/uws/engine.hpp>
@@ -18,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -27,6 +35,8 @@ namespace {
 int usage(int code) {
     std::cerr << "usage: dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--history-days N]\n"
                  "       dax-admin load [--config FILE] [--data-dir D] --schema FELIS.yaml [--backend NAME] --table S.T --csv FILE\n"
+                 "       dax-admin ingest-images [--config FILE] [--data-dir D] [--collection NAME] [--did-template T]\n"
+                 "                               [--authority A] [--access-url T] [--store FILE] DIR_OR_FILE...\n"
                  "       dax-admin demo-csv stars|obscore\n";
     return code;
 }
@@ -91,6 +101,43 @@ int load(int argc, char** argv) {
               << " under schemas: in the tap-server config\n";
     return 0;
 }
+int ingest(int argc, char** argv) {
+    std::string config, data_dir, store;
+    dax::tapserver::server_config cfg;
+    std::vector<std::string> inputs;
+    std::vector<std::pair<std::string, std::string>> overrides;
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a.rfind("--", 0) != 0) {
+            inputs.push_back(a);
+            continue;
+        }
+        if (i + 1 >= argc) return usage(2);
+        const std::string v = argv[++i];
+        if (a == "--config") config = v;
+        else if (a == "--data-dir") data_dir = v;
+        else if (a == "--store") store = v;
+        else if (a == "--collection" || a == "--did-template" || a == "--authority" || a == "--access-url") overrides.emplace_back(a, v);
+        else return usage(2);
+    }
+    if (inputs.empty()) return usage(2);
+    if (!config.empty()) {
+        auto c = dax::tapserver::load_config(config, cfg);
+        if (!c) { std::cerr << "dax-admin: " << c.err().what() << "\n"; return 2; }
+        cfg = std::move(*c);
+    }
+    if (!data_dir.empty()) cfg.common.data_dir = cfg.service.data_dir = data_dir;
+    for (const auto& [k, v] : overrides) {
+        if (k == "--collection") cfg.images.collection = v;
+        else if (k == "--did-template") cfg.images.did_template = v;
+        else if (k == "--authority") cfg.images.authority = v;
+        else cfg.images.access_url_template = v;
+    }
+    std::filesystem::create_directories(cfg.service.data_dir);
+    if (store.empty()) store = cfg.service.data_dir + "/images.sqlite";
+    return dax::admin::ingest_images(std::move(cfg), inputs, store);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,6 +145,7 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     if (cmd == "--help" || cmd == "-h") return usage(0);
     if (cmd == "load") return load(argc, argv);
+    if (cmd == "ingest-images") return ingest(argc, argv);
     if (cmd == "demo-csv") {
         const std::string what = argc > 2 ? argv[2] : "";
         if (what != "stars" && what != "obscore") return usage(2);

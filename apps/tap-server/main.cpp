@@ -2,11 +2,11 @@
 // ivoa.ObsCore, TAP_SCHEMA) from an embedded SQLite database created on first run.
 //   tap-server [--host H] [--port P] [--data-dir D] [--config FILE]
 #include "../common/bootstrap.hpp"
+#include "../common/demo.hpp"
 #include "../common/replies.hpp"
 #include "../common/tap_config.hpp"
 #include "tap_http.hpp"
 
-#include <dax/tap/demo_data.hpp>
 #include <dax/tap/query_task.hpp>
 #include <dax/uws/engine.hpp>
 
@@ -20,23 +20,6 @@ namespace {
 const char* const usage =
     "usage: tap-server [--host H] [--port P] [--data-dir D] [--config FILE]\n"
     "Serves http://H:P/tap (default 127.0.0.1:8080); see the README for the config file.\n";
-
-// Creates the demo tables on first run (the same bytes as shared/peers/data/gen_data.py).
-bool ensure_demo(tap::service& svc) {
-    const std::pair<const char*, std::string (*)()> demo[] = {{"demo.stars", [] { return tap::demo_stars_csv(); }},
-                                                             {"ivoa.ObsCore", [] { return tap::demo_obscore_csv(); }}};
-    for (const auto& [table, make] : demo) {
-        if (svc.has_data(table)) continue;
-        std::cout << "creating the demo table " << table << " ..." << std::flush;
-        auto r = svc.load_csv(table, make());
-        if (!r) {
-            std::cerr << "\ntap-server: " << r.err().what() << "\n";
-            return false;
-        }
-        std::cout << " " << *r << " rows" << std::endl;
-    }
-    return true;
-}
 
 // The configuration: the file, then the command line over it.
 std::optional<tapserver::server_config> configure(const http::command_line& cl) {
@@ -54,8 +37,7 @@ std::optional<tapserver::server_config> configure(const http::command_line& cl) 
     if (cl.port) self.port = cl.port;
     if (!cl.data_dir.empty()) cfg.common.data_dir = cfg.service.data_dir = cl.data_dir;
     if (cfg.results_dir.empty()) cfg.results_dir = cfg.service.data_dir + "/results";
-    if (cfg.demo)
-        for (auto& s : tap::demo_schemas()) cfg.service.schemas.insert(cfg.service.schemas.begin(), {s, cfg.demo_backend});
+    http::add_demo_schemas(cfg);
     // Form bodies up to the query size, multipart bodies up to the uploads, plus room for the rest.
     cfg.common.http.max_body_bytes = cfg.service.lim.query.max_bytes * 3 + cfg.service.lim.max_upload_bytes + (1 << 20);
     return cfg;
@@ -116,7 +98,7 @@ int main(int argc, char** argv) {
         std::cerr << "tap-server: " << svc.err().what() << "\n";
         return 1;
     }
-    if (cfg->demo && !ensure_demo(**svc)) return 1;
+    if (cfg->demo && !http::ensure_demo(**svc, "tap-server")) return 1;
 
     auto store = uws::open_sqlite_job_store(cfg->service.data_dir + "/tap-jobs.db");
     auto results = uws::open_directory_result_store(cfg->results_dir);

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 #include <string>
 #include <vector>
@@ -117,6 +118,19 @@ TEST_CASE("fits: a missing file is not found and a text file is refused") {
     std::ofstream(path) << "this is not FITS\n";
     auto text = dax::fits::read_headers(path);
     CHECK_FALSE(text);
+    // A file cut inside its data (the headers whole) is refused.
+    const std::string whole = temp_path("dax_whole.fits"), cut = temp_path("dax_cut.fits");
+    write_sample(whole);
+    {
+        std::ifstream in(whole, std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::ofstream(cut, std::ios::binary) << bytes.substr(0, 2880 + 400);
+    }
+    auto truncated = dax::fits::read_headers(cut);
+    REQUIRE_FALSE(truncated);
+    CHECK(std::string(truncated.err().what()).find("truncated") != std::string::npos);
+    std::remove(whole.c_str());
+    std::remove(cut.c_str());
     // CFITSIO's extended file names are not read: a "[1]" suffix is part of the name.
     auto ext = dax::fits::read_headers(path + "[1]");
     REQUIRE_FALSE(ext);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <filesystem>
 #include <cstdlib>
 #include <limits>
 
@@ -100,12 +101,20 @@ result<std::vector<hdu>> read_headers(const std::string& path) {
         int count = 0, status = 0;
         fits_get_num_hdus(f.get(), &count, &status);
         check(status, "counting the HDUs");
+        std::error_code ec;
+        const auto size = static_cast<long long>(std::filesystem::file_size(path, ec));
         std::vector<hdu> out;
         for (int i = 1; i <= count; ++i) {
             int type = 0;
             fits_movabs_hdu(f.get(), i, &type, &status);
             check(status, "moving to an HDU");
             out.push_back(read_hdu(f.get(), i - 1));
+            // A file cut short keeps whole headers: its size must hold every HDU's data.
+            LONGLONG head = 0, data = 0, end = 0;
+            fits_get_hduaddrll(f.get(), &head, &data, &end, &status);
+            check(status, "reading the HDU's size");
+            if (!ec && end > size)
+                throw error(fmt::format("the file is truncated: HDU {} ends at byte {}, the file has {}", i - 1, end, size));
         }
         return out;
     });

@@ -27,7 +27,7 @@ struct ingest_settings {
     std::map<std::string, std::pair<double, double>, std::less<>> bands = default_bands();
     int calib_level = 2;
     std::string facility, instrument;  ///< when a header has no TELESCOP / INSTRUME
-    double footprint_tolerance_px = 0.01;
+    double footprint_tolerance_px = 0.1;  ///< how far (pixels) a footprint edge may cut a bent pixel edge
 
     static std::map<std::string, std::pair<double, double>, std::less<>> default_bands();
 };

@@ -36,7 +36,7 @@ public:
     /// becomes a vertex only where the edge leaves the great circle through its neighbours by
     /// more than `tolerance_px` pixels, so a plain TAN image has its four corners and a SIP or
     /// non-TAN edge as many vertices as its curve needs.
-    std::vector<geometry::lonlat> footprint(double tolerance_px = 0.01) const;
+    std::vector<geometry::lonlat> footprint(double tolerance_px = 0.1) const;
     /// The sky position of the centre of the pixel grid.
     geometry::lonlat centre() const;
     /// The side of a pixel at the reference pixel (square root of its area), in degrees.
