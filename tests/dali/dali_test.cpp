@@ -68,7 +68,12 @@ TEST_CASE("dali: SIA and SODA POS") {
     CHECK(r->kind == shape::kind_t::range);
     CHECK(r->numbers == std::vector<double>{10, 20, -90, 90});
     CHECK(parse_pos("RANGE -Inf +Inf 0 5")->numbers == std::vector<double>{0, 360, 0, 5});
-    CHECK_FALSE(parse_pos("RANGE 20 10 0 5"));  // lon1 > lon2
+    // lon1 > lon2 crosses longitude 0: the range 355..365 (= 5).
+    CHECK(parse_pos("RANGE 355 5 0 5")->numbers == std::vector<double>{355, 365, 0, 5});
+    auto wrap = parse_pos("RANGE 355 5 0 5")->sphere();
+    REQUIRE(wrap);
+    CHECK(geometry::point_in_polygon(geometry::to_vec(0, 2.5), wrap->poly));
+    CHECK_FALSE(geometry::point_in_polygon(geometry::to_vec(180, 2.5), wrap->poly));
     CHECK_FALSE(parse_pos("RANGE +Inf 10 0 5"));
     CHECK(parse_pos("POLYGON 0 0 10 0 10 10")->kind == shape::kind_t::polygon);
     CHECK_FALSE(parse_pos("BOX 1 2 3 4"));

@@ -100,14 +100,17 @@ result<shape> polygon_of(std::vector<double> n, bool strict = true) {
 result<shape> range_of(std::vector<double> n) {
     if (n.size() != 4) return error(fmt::format("a RANGE has 4 values (lon1 lon2 lat1 lat2), not {}", n.size()));
     const double inf = std::numeric_limits<double>::infinity();
-    const double lon1 = std::isinf(n[0]) ? 0 : n[0], lon2 = std::isinf(n[1]) ? 360 : n[1];
+    const double lon1 = std::isinf(n[0]) ? 0 : n[0];
+    double lon2 = std::isinf(n[1]) ? 360 : n[1];
     const double lat1 = std::isinf(n[2]) ? -90 : n[2], lat2 = std::isinf(n[3]) ? 90 : n[3];
     if ((n[0] == inf) || (n[1] == -inf) || (n[2] == inf) || (n[3] == -inf))
         return error("RANGE: a lower end cannot be +Inf nor an upper end -Inf");
     if (auto e = check_lonlat(lon1, lat1)) return *e;
     if (auto e = check_lonlat(lon2, lat2)) return *e;
-    if (lon1 > lon2) return error("RANGE: lon1 is greater than lon2");
     if (lat1 > lat2) return error("RANGE: lat1 is greater than lat2");
+    // lon1 > lon2 crosses longitude 0 (RANGE 355 5 ...): kept as lon2 + 360, so lon1 <= lon2
+    // always and longitudes up to 720 stand for their value minus 360.
+    if (lon1 > lon2) lon2 += 360;
     return shape{shape::kind_t::range, {lon1, lon2, lat1, lat2}};
 }
 
@@ -161,7 +164,7 @@ std::optional<geometry::shape> shape::sphere() const {
             if (std::fabs(lat) == 90) return v.insert(v.end(), {0.0, lat}), void();
             for (int i = 0; i <= steps; ++i) {
                 const double f = static_cast<double>(eastward ? i : steps - i) / steps;
-                v.insert(v.end(), {n[0] + f * (n[1] - n[0]), lat});
+                v.insert(v.end(), {std::fmod(n[0] + f * (n[1] - n[0]), 360.0), lat});
             }
         };
         edge(n[2], true);

@@ -413,6 +413,7 @@ std::uint64_t service::run(const prepared_query& q, votable::sink& out, const ru
     l.max_rows = q.maxrec;
     votable::result_info info;
     info.query = q.adql;
+    info.trailing_resources = q.trailing_resources;
     const std::string& f = q.format->name;
     if (f == "fits") {
         // CFITSIO writes files: spool, then copy into the sink.

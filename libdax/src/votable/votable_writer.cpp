@@ -270,9 +270,10 @@ void write_text_error(sink& out, std::string_view message) {
 }
 
 std::string service_descriptor(std::string_view id, std::string_view access_url, std::string_view standard_id,
-                               const std::vector<service_param>& params) {
+                               const std::vector<service_param>& params, std::string_view name) {
     std::string r = "<RESOURCE type=\"meta\" utype=\"adhoc:service\"";
     if (!id.empty()) r += " ID=\"" + xml_escape(id) + "\"";
+    if (!name.empty()) r += " name=\"" + xml_escape(name) + "\"";
     r += ">\n";
     if (!standard_id.empty()) r += "<PARAM name=\"standardID\" datatype=\"char\" arraysize=\"*\" value=\"" + xml_escape(standard_id) + "\"/>\n";
     r += "<PARAM name=\"accessURL\" datatype=\"char\" arraysize=\"*\" value=\"" + xml_escape(access_url) + "\"/>\n";
@@ -283,7 +284,11 @@ std::string service_descriptor(std::string_view id, std::string_view access_url,
             if (!p.arraysize.empty()) r += " arraysize=\"" + xml_escape(p.arraysize) + "\"";
             if (!p.ucd.empty()) r += " ucd=\"" + xml_escape(p.ucd) + "\"";
             if (!p.ref.empty()) r += " ref=\"" + xml_escape(p.ref) + "\"";
-            r += " value=\"" + xml_escape(p.value) + "\"/>\n";
+            if (!p.unit.empty()) r += " unit=\"" + xml_escape(p.unit) + "\"";
+            if (!p.xtype.empty()) r += " xtype=\"" + xml_escape(p.xtype) + "\"";
+            r += " value=\"" + xml_escape(p.value) + "\"";
+            if (p.description.empty()) r += "/>\n";
+            else r += "><DESCRIPTION>" + xml_escape(p.description) + "</DESCRIPTION></PARAM>\n";
         }
         r += "</GROUP>\n";
     }

@@ -31,7 +31,8 @@ result<shape> parse_circle(std::string_view text);
 /// consecutive vertices equal or antipodal.
 result<shape> parse_polygon(std::string_view text);
 /// SIA 2.0 section 2.1 / SODA 1.0 section 3.3 POS: "CIRCLE lon lat r", "RANGE lon1 lon2 lat1 lat2"
-/// (-Inf / +Inf for open ends) or "POLYGON lon1 lat1 ...", the keyword in any case.
+/// (-Inf / +Inf for open ends; lon1 > lon2 crosses longitude 0 and is kept as lon2 + 360) or
+/// "POLYGON lon1 lat1 ...", the keyword in any case.
 result<shape> parse_pos(std::string_view text);
 /// ADQL 2.1 section 4.2.8 REGION: STC-S ("POSITION", "CIRCLE", "POLYGON", "BOX" with
 /// ICRS-compatible frame words; no conversions are done) or a DALI value, told by its count.

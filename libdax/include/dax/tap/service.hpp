@@ -65,6 +65,8 @@ struct query_request {
     const output_format* format = nullptr;  ///< nullptr: votable (BINARY2)
     std::int64_t maxrec = -1;               ///< negative: the service's default_maxrec; at most hard_maxrec
     std::vector<upload_table> uploads;
+    /// VOTable RESOURCEs after the results (service descriptors, SIA's self-description).
+    std::vector<std::string> trailing_resources;
 };
 
 /// A checked query, translated for the one backend that runs it.

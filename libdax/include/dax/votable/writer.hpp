@@ -68,8 +68,10 @@ void write_text_error(sink& out, std::string_view message);
 /// A service descriptor RESOURCE (DataLink 1.1 section 4): `type="meta" utype="adhoc:service"`.
 struct service_param {
     std::string name, datatype = "char", arraysize = "*", value, ref, ucd;
+    std::string unit, xtype, description;
 };
+/// `name`, if given, is the RESOURCE's name (SIA 2.0's self-description is name="this").
 std::string service_descriptor(std::string_view id, std::string_view access_url, std::string_view standard_id,
-                               const std::vector<service_param>& params);
+                               const std::vector<service_param>& params, std::string_view name = {});
 
 }  // namespace dax::votable
