@@ -55,6 +55,11 @@ for (ra0, dec0, rad) in [(10, 10, 3.6), (200, -45, 5), (0.5, 89, 2), (359.5, 0, 
     got = set(int(x) for x in got["id"])
     # Stars within 1e-9 deg of the edge may go either way.
     check(len(got ^ expect) <= 1 and len(expect) > 0, "cone (%s,%s,%s): %d rows, brute force %d" % (ra0, dec0, rad, len(got), len(expect)))
+    # The same cone through Simple Cone Search 1.03 (pyvo's SCSService).
+    scs = pyvo.dal.SCSService(URL + "/scs/demo.stars?").search(pos=(ra0, dec0), radius=rad, verbosity=3)
+    got_scs = set(int(x) for x in scs.to_table()["id"])
+    check(got_scs == got and scs.fieldname_with_ucd("POS_EQ_RA_MAIN") == "ra",
+          "SCS cone (%s,%s,%s): %d rows, as the TAP query" % (ra0, dec0, rad, len(got_scs)))
 
 # --- ObsCore: (10, 10) lies in four of the grid fields
 region_q = "SELECT obs_id, s_region FROM ivoa.ObsCore WHERE 1 = CONTAINS(POINT('ICRS', 10, 10), s_region)"
@@ -153,6 +158,18 @@ u = sync("SELECT COUNT(*) AS n FROM TAP_UPLOAD.byurl", UPLOAD="byurl," + r.url)
 check(u.status_code == 200 and int(parse_single_table(io.BytesIO(u.content)).array["n"][0]) == 3, "upload by http URL")
 
 # --- errors: DALI error documents with the right status, and the server keeps serving
+# --- Simple Cone Search: errors as SCS 1.03 says, the capability listed
+for params, word in [({"RA": 10, "DEC": 100, "SR": 1}, "DEC"), ({"RA": 10, "SR": 1}, "DEC"), ({"RA": "x", "DEC": 0, "SR": 1}, "RA"),
+                     ({"RA": 10, "DEC": 0, "SR": -1}, "SR"), ({"RA": 10, "DEC": 0, "SR": 1, "VERB": 7}, "VERB")]:
+    r = requests.get(URL + "/scs/demo.stars", params=params, timeout=60)
+    check(r.status_code == 200 and '<INFO name="Error"' in r.text and word in r.text, "SCS %s: an Error INFO naming %s" % (params, word))
+r = requests.get(URL + "/scs/demo.nothing", params={"RA": 1, "DEC": 1, "SR": 1}, timeout=60)
+check(r.status_code == 404 and '<INFO name="Error"' in r.text, "SCS on an unknown table: 404 with an Error INFO")
+r = requests.get(URL + "/scs/demo.stars", params={"RA": 10, "DEC": 10, "SR": 3, "MAXREC": 5}, timeout=60)
+check(r.text.count("<TR>") == 5 and 'value="OVERFLOW"' in r.text, "SCS MAXREC=5: five rows and OVERFLOW")
+check("ivo://ivoa.net/std/ConeSearch" in requests.get(URL + "/capabilities", timeout=60).text, "capabilities list the cone search")
+
+
 def error_of(resp):
     vt = parse_single_table(io.BytesIO(resp.content)) if False else None
     from astropy.io.votable import parse

@@ -34,7 +34,7 @@ expr_ptr join(expr_kind k, std::vector<expr_ptr> terms) {
 
 expr_ptr column(std::string_view name) {
     auto e = node(expr_kind::column);
-    e->name.push_back({std::string(name), !is_regular_identifier(name), {}});
+    e->name.push_back({std::string(name), !is_regular_identifier(name) || is_reserved_word(name), {}});
     return e;
 }
 

@@ -2,6 +2,7 @@
 // availability, and DALI 1.1 examples.
 #include <dax/dali/vosi.hpp>
 #include <dax/tap/service.hpp>
+#include <dax/tap/cone_search.hpp>
 #include <dax/tap/tap_schema.hpp>
 
 #include <fmt/format.h>
@@ -139,6 +140,9 @@ std::string service::capabilities_xml(const std::string& base) const {
                    l.upload_urls ? "    <uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-http\"/>\n" : "");
     std::vector<dali::capability> caps = {tap};
     for (auto& c : dali::vosi_capabilities(base, true, true)) caps.push_back(std::move(c));
+    // Simple Cone Search 1.03 on each table with main position columns (tap-server /scs/...).
+    for (const auto& t : cone_search_tables(*this))
+        caps.push_back({"ivo://ivoa.net/std/ConeSearch", base + "/scs/" + t + "?", "base", "role=\"std\" version=\"1.03\"", "", ""});
     return dali::capabilities_document(caps, " xmlns:tr=\"http://www.ivoa.net/xml/TAPRegExt/v1.0\"");
 }
 
