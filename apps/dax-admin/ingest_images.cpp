@@ -4,7 +4,7 @@
 // dataset's file for the services that serve pixels.
 #include "ingest_images.hpp"
 
-#include "../common/demo.hpp"
+#include "../common/catalog_setup.hpp"
 
 #include <dax/image/store.hpp>
 #include <dax/votable/csv_reader.hpp>

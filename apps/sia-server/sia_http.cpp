@@ -1,7 +1,7 @@
 #include "sia_http.hpp"
 
 #include "../common/replies.hpp"
-#include "../common/stream_reply.hpp"
+#include "../common/query_reply.hpp"
 
 #include <dax/adql/build.hpp>
 #include <dax/adql/parser.hpp>
@@ -55,21 +55,12 @@ void add_sia_routes(http::server& server, const tap::service& svc, const sia_bin
     auto base_url = [b](const httplib::Request& req) { return http::origin(req, b.public_url) + b.base; };
     auto running = std::make_shared<std::atomic<std::size_t>>(0);
     auto query = [&svc, b, base_url, running](const httplib::Request& req, httplib::Response& res) {
-        if (b.identity && !b.identity(req))
-            return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
-        auto guard = std::make_shared<http::in_flight>(*running, svc.lim().queries_in_flight);
-        if (!guard->ok())
-            return http::reply_error(res, error(error_kind::overloaded, "too many queries in flight; retry shortly")
-                                              .with_retry_after(std::chrono::seconds(1)));
+        auto guard = http::admit(req, res, *running, svc.lim().queries_in_flight, b.identity);
+        if (!guard) return;
         auto q = prepare(svc, http::request_parameters(req), b, base_url(req) + "/query");
         if (!q) return http::reply_error(res, q.err());
-        auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
-        const auto deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
-        http::stream_reply(res, shared->format->mime, deadline, [&svc, shared, guard, deadline](dax::sink& out) {
-            tap::run_limits l;
-            l.deadline = deadline;
-            svc.run(*shared, out, l);
-        });
+        const std::string mime = q->format->mime;
+        http::stream_query(svc, res, std::move(*q), guard, mime);
     };
     server.Get(base + "/query", query);
     server.post(base + "/query", query);

@@ -2,7 +2,7 @@
 // ivoa.ObsCore, TAP_SCHEMA) from an embedded SQLite database created on first run.
 //   tap-server [--host H] [--port P] [--data-dir D] [--config FILE]
 #include "../common/bootstrap.hpp"
-#include "../common/demo.hpp"
+#include "../common/catalog_setup.hpp"
 #include "../common/replies.hpp"
 #include "../common/tap_config.hpp"
 #include "tap_http.hpp"
@@ -21,25 +21,13 @@ const char* const usage =
     "usage: tap-server [--host H] [--port P] [--data-dir D] [--config FILE]\n"
     "Serves http://H:P/tap (default 127.0.0.1:8080); see the README for the config file.\n";
 
-// The configuration: the file, then the command line over it.
-std::optional<tapserver::server_config> configure(const http::command_line& cl) {
-    tapserver::server_config cfg;
-    if (!cl.config_file.empty()) {
-        auto c = tapserver::load_config(cl.config_file, cfg);
-        if (!c) {
-            std::cerr << "tap-server: " << c.err().what() << "\n";
-            return std::nullopt;
-        }
-        cfg = std::move(*c);
-    }
-    auto& self = cfg.common.of("tap");
-    if (!cl.host.empty()) self.host = cl.host;
-    if (cl.port) self.port = cl.port;
-    if (!cl.data_dir.empty()) cfg.common.data_dir = cfg.service.data_dir = cl.data_dir;
-    if (cfg.results_dir.empty()) cfg.results_dir = cfg.service.data_dir + "/results";
-    http::add_demo_schemas(cfg);
+// The configuration: the file, then the command line over it, then what only TAP needs.
+std::optional<tapserver::server_config> configure(int argc, char** argv, int& exit_code) {
+    auto cfg = http::configure(argc, argv, usage, "tap-server", "tap", exit_code);
+    if (!cfg) return cfg;
+    if (cfg->results_dir.empty()) cfg->results_dir = cfg->service.data_dir + "/results";
     // Form bodies up to the query size, multipart bodies up to the uploads, plus room for the rest.
-    cfg.common.http.max_body_bytes = cfg.service.lim.query.max_bytes * 3 + cfg.service.lim.max_upload_bytes + (1 << 20);
+    cfg->common.http.max_body_bytes = cfg->service.lim.query.max_bytes * 3 + cfg->service.lim.max_upload_bytes + (1 << 20);
     return cfg;
 }
 
@@ -81,36 +69,25 @@ bool serve_tap(const tapserver::server_config& cfg, const http::access& access, 
 }  // namespace
 
 int main(int argc, char** argv) {
-    http::prepare_process();
     int exit_code = 0;
-    auto cl = http::parse_command_line(argc, argv, usage, exit_code);
-    if (!cl) return exit_code;
-    auto cfg = configure(*cl);
-    if (!cfg) return 2;
-    std::filesystem::create_directories(cfg->service.data_dir);
-    auto access = http::access::open(cfg->common.auth);
-    if (!access) {
-        std::cerr << "tap-server: " << access.err().what() << "\n";
-        return 2;
-    }
-    auto svc = tap::service::open(cfg->service);
-    if (!svc) {
-        std::cerr << "tap-server: " << svc.err().what() << "\n";
-        return 1;
-    }
-    if (cfg->demo && !http::ensure_demo(**svc, "tap-server")) return 1;
+    auto cfg = configure(argc, argv, exit_code);
+    if (!cfg) return exit_code;
+    auto cat = http::open_catalog(*cfg, "tap-server", exit_code);
+    if (!cat) return exit_code;
+    auto& svc = cat->service;
+    const auto& access = cat->access_control;
 
     auto store = uws::open_sqlite_job_store(cfg->service.data_dir + "/tap-jobs.db");
     auto results = uws::open_directory_result_store(cfg->results_dir);
     auto uploads = uws::open_directory_result_store(cfg->service.data_dir + "/uploads");
     uws::task_registry tasks;
-    tasks.add("tap-query", tap::query_task(**svc));
+    tasks.add("tap-query", tap::query_task(*svc));
     uws::engine engine(*store, *results, tasks, engine_settings(*cfg));
     engine.set_input_store(*uploads);
     engine.start();
 
     const auto& self = cfg->common.of("tap");
-    if (!serve_tap(*cfg, *access, **svc, engine, *results)) {
+    if (!serve_tap(*cfg, access, *svc, engine, *results)) {
         std::cerr << "tap-server: cannot listen on " << self.host << ":" << self.port << "\n";
         return 1;
     }

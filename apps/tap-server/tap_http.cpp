@@ -2,7 +2,7 @@
 #include <dax/ascii.hpp>
 #include "landing_page.hpp"
 #include "../common/replies.hpp"
-#include "../common/stream_reply.hpp"
+#include "../common/query_reply.hpp"
 #include <dax/tap/cone_search.hpp>
 #include <dax/tap/query_task.hpp>
 #include <dax/dali/errors.hpp>
@@ -52,13 +52,8 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
 
     auto fetching = std::make_shared<std::atomic<std::size_t>>(0);
     auto sync = [&svc, b, running, fetching](const httplib::Request& req, httplib::Response& res) {
-        if (b.identity && !b.identity(req))
-            return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
-        // The limit comes before any work on the query (parsing, uploads) is done.
-        auto guard = std::make_shared<http::in_flight>(*running, svc.lim().queries_in_flight);
-        if (!guard->ok())
-            return http::reply_error(res, error(error_kind::overloaded, "too many queries in flight; retry shortly or use /async")
-                                              .with_retry_after(std::chrono::seconds(1)));
+        auto guard = http::admit(req, res, *running, svc.lim().queries_in_flight, b.identity);
+        if (!guard) return;
         const auto params = http::request_parameters(req);
         const auto upload = tap::parameter(params, "UPLOAD");
         const bool by_url = upload && upload->find("://") != std::string::npos;
@@ -75,36 +70,21 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
         auto q = svc.prepare(params, fetch);
         if (!q) return http::reply_error(res, q.err());
         if (q->format->name == "fits") return sync_fits(svc, *q, res);
-        auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
-        const auto deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
-        http::stream_reply(res, shared->format->mime, deadline, [&svc, shared, guard, deadline](dax::sink& out) {
-            tap::run_limits l;
-            l.deadline = deadline;
-            svc.run(*shared, out, l);
-        });
+        const std::string mime = q->format->mime;
+        http::stream_query(svc, res, std::move(*q), guard, mime);
     };
     // Simple Cone Search 1.03 on any table with main position columns; its errors are VOTables
     // with INFO name="Error" and status 200, as SCS 1.03 section 3.4 says (an unknown table: 404).
     auto cone = [&svc, b, running](const httplib::Request& req, httplib::Response& res) {
-        if (b.identity && !b.identity(req))
-            return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
-        auto guard = std::make_shared<http::in_flight>(*running, svc.lim().queries_in_flight);
-        if (!guard->ok())
-            return http::reply_error(res, error(error_kind::overloaded, "too many queries in flight; retry shortly")
-                                              .with_retry_after(std::chrono::seconds(1)));
+        auto guard = http::admit(req, res, *running, svc.lim().queries_in_flight, b.identity);
+        if (!guard) return;
         auto q = tap::prepare_cone_search(svc, std::string(req.matches[1]), http::request_parameters(req));
         if (!q) {
             res.status = q.err().kind() == error_kind::usage ? 200 : dali::http_status(q.err().kind());
             return res.set_content(tap::cone_search_error(q.err().what()), "text/xml; charset=utf-8");
         }
         q->format = tap::find_output_format("votable/td");  // SCS 1.03 clients read TABLEDATA
-        auto shared = std::make_shared<tap::prepared_query>(std::move(*q));
-        const auto deadline = std::chrono::steady_clock::now() + svc.lim().sync_timeout;
-        http::stream_reply(res, "text/xml; charset=utf-8", deadline, [&svc, shared, guard, deadline](dax::sink& out) {
-            tap::run_limits l;
-            l.deadline = deadline;
-            svc.run(*shared, out, l);
-        });
+        http::stream_query(svc, res, std::move(*q), guard, "text/xml; charset=utf-8");
     };
     const std::string scs = base + "/scs/([A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_]*)";
     server.Get(scs, cone);

@@ -1,0 +1,37 @@
+#pragma once
+// Setting up a server over the catalogue (tap-server, sia-server, dax-admin): its configuration,
+// the catalogue service, and the demo every server serves with no configuration: demo.stars and
+// ivoa.ObsCore (the same bytes as shared/peers/data/gen_data.py) in the embedded SQLite database.
+#include "auth.hpp"
+#include "bootstrap.hpp"
+#include "tap_config.hpp"
+
+#include <dax/tap/service.hpp>
+
+#include <memory>
+#include <optional>
+
+namespace dax::http {
+
+/// A catalogue server's start: the process set-up, its command line (`usage` on --help or a bad
+/// argument), the config file (errors on stderr, prefixed by `program`), the command line over
+/// it for `service` ("tap", "sia"), and the demo schemas when the config keeps the demo.
+/// Nothing, with the exit status in `exit_code`, when the server is not to run.
+std::optional<tapserver::server_config> configure(int argc, char** argv, const char* usage, const char* program,
+                                                  const char* service, int& exit_code);
+
+/// What a catalogue server runs on: its access control and the open catalogue service.
+struct catalog {
+    access access_control;
+    std::unique_ptr<tap::service> service;
+};
+/// Creates the data directory, reads the auth settings, opens the service and creates the demo
+/// tables if needed; nothing (reason on stderr, exit status in `exit_code`) on failure.
+std::optional<catalog> open_catalog(const tapserver::server_config& cfg, const char* program, int& exit_code);
+
+/// Publishes the demo schemas (before the configured ones) when cfg.demo is set.
+void add_demo_schemas(tapserver::server_config& cfg);
+/// Creates the demo tables on first run; false (with the reason on stderr) if that failed.
+bool ensure_demo(tap::service& svc, const char* program);
+
+}  // namespace dax::http
