@@ -112,9 +112,8 @@ auto on_update(const uws_routes& r, const char* name, const char* missing, Apply
 
 // The job list: GET (PHASE repeatable, AFTER, LAST; VISIBILITY extension) and POST (create).
 void add_job_list_routes(server& server, const uws_routes& r) {
-    const auto& [eng, results, shared, who, list_url, base, job] = r;
-    server.Get(base, [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
+    server.Get(r.base, [r](const httplib::Request& req, httplib::Response& res) {
+        auto owner = r.who(req, res);
         if (!owner) return;
         job_filter f;
         for (const auto& p : values(req, "PHASE")) {
@@ -139,11 +138,11 @@ void add_job_list_routes(server& server, const uws_routes& r) {
                 return fail(res, 400, "VISIBILITY must be normal, user-hidden or system-hidden");
             f.visibility.push_back(v);
         }
-        res.set_content(job_list_xml(eng.list(*owner, f), list_url(req)), "text/xml; charset=utf-8");
+        res.set_content(job_list_xml(r.eng.list(*owner, f), r.list_url(req)), "text/xml; charset=utf-8");
     });
 
-    server.post(base, [&eng, who, list_url, shared](const httplib::Request& req, httplib::Response& res) {
-        auto owner = who(req, res);
+    server.post(r.base, [r](const httplib::Request& req, httplib::Response& res) {
+        auto owner = r.who(req, res);
         if (!owner) return;
         std::vector<std::pair<std::string, std::string>> ps, inputs;
         bool run = false;
@@ -166,24 +165,28 @@ void add_job_list_routes(server& server, const uws_routes& r) {
             } else if (u == "RERUN") {
                 // Extension: a new job with the parameters of one of the caller's jobs (also an
                 // ARCHIVED one: the history keeps the parameters after the results expire).
-                auto old = eng.get(*owner, v);
+                auto old = r.eng.get(*owner, v);
                 if (refused(res, old)) return;
                 for (const auto& p : old->parameters) ps.push_back(p);
-                for (auto& in : eng.inputs(*owner, v)) inputs.push_back(std::move(in));  // its uploads, while kept
+                for (auto& in : r.eng.inputs(*owner, v)) inputs.push_back(std::move(in));  // its uploads, while kept
             } else {
                 ps.push_back({k, v});
             }
         }
-        auto j = eng.create(*owner, shared->task, std::move(ps), run_id, run, std::move(inputs));
+        auto j = r.eng.create(*owner, r.shared->task, std::move(ps), run_id, run, std::move(inputs));
         if (refused(res, j)) return;
-        redirect(res, list_url(req) + "/" + j->id);
+        redirect(res, r.list_url(req) + "/" + j->id);
     });
 
 }
 
 // One job: GET (with WAIT), DELETE, and POST (ACTION=DELETE or parameters).
 void add_job_routes(server& server, const uws_routes& r) {
-    const auto& [eng, results, shared, who, list_url, base, job] = r;
+    auto& eng = r.eng;
+    const auto& shared = r.shared;
+    const auto& who = r.who;
+    const auto& list_url = r.list_url;
+    const std::string& job = r.job;
     auto waiting = std::make_shared<std::atomic<std::size_t>>(0);
     server.Get(job, [&eng, who, list_url, waiting, shared](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
@@ -252,7 +255,8 @@ void add_job_routes(server& server, const uws_routes& r) {
 
 // The sub-resources of a job a client sets (UWS 1.1 section 2.2.3).
 void add_job_state_routes(server& server, const uws_routes& r) {
-    const auto& [eng, results, shared, who, list_url, base, job] = r;
+    auto& eng = r.eng;
+    const std::string& job = r.job;
     // Extension: the history visibility flag of a job. Clients set normal or user-hidden;
     // system-hidden is for the service's own use.
     server.Get(job + "/visibility", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
@@ -301,7 +305,11 @@ void add_job_state_routes(server& server, const uws_routes& r) {
 
 // The read-only sub-resources of a job and its results.
 void add_job_info_routes(server& server, const uws_routes& r) {
-    const auto& [eng, results, shared, who, list_url, base, job] = r;
+    auto& eng = r.eng;
+    auto& results = r.results;
+    const auto& who = r.who;
+    const auto& list_url = r.list_url;
+    const std::string& job = r.job;
     server.Get(job + "/quote", on_job(r, [](const dax::uws::job& j, const httplib::Request&, httplib::Response& res) {
         text(res, 200, j.quote ? iso8601(*j.quote) : "");
     }));
@@ -338,7 +346,8 @@ void add_job_info_routes(server& server, const uws_routes& r) {
 
 // Other methods: 405 with Allow (UWS 1.1 section 2.2 names GET, POST and DELETE only).
 void refuse_other_methods(server& server, const uws_routes& r) {
-    const auto& [eng, results, shared, who, list_url, base, job] = r;
+    const std::string& base = r.base;
+    const std::string& job = r.job;
     server.refuse_methods(base, "GET, POST");
     server.refuse_methods(job, "GET, POST, DELETE");
     for (const char* sub : {"/phase", "/executionduration", "/destruction", "/parameters", "/visibility"})
