@@ -1,0 +1,43 @@
+-- ivoa.obscore as a view over an archive's own metadata (a made-up table archive.frames).
+CREATE EXTENSION IF NOT EXISTS pg_sphere;
+CREATE SCHEMA IF NOT EXISTS ivoa;
+CREATE OR REPLACE VIEW ivoa."ObsCore" AS
+SELECT 'image'::text                        AS dataproduct_type,
+       NULL::text                           AS dataproduct_subtype,
+       2::smallint                          AS calib_level,
+       'archive'::text                      AS obs_collection,
+       f.frame_id::text                     AS obs_id,
+       f.title                              AS obs_title,
+       'ivo://example.org/archive?' || f.frame_id AS obs_publisher_did,
+       NULL::text                           AS obs_creator_did,
+       f.url                                AS access_url,
+       'image/fits'::text                   AS access_format,
+       f.size_kb::bigint                    AS access_estsize,
+       f.object                             AS target_name,
+       NULL::text                           AS target_class,
+       f.ra_centre                          AS s_ra,
+       f.dec_centre                         AS s_dec,
+       f.fov_deg                            AS s_fov,
+       spoly(format('{(%sd,%sd),(%sd,%sd),(%sd,%sd),(%sd,%sd)}', f.ra1, f.dec1, f.ra2, f.dec2, f.ra3, f.dec3, f.ra4, f.dec4))
+                                            AS s_region,
+       f.seeing_arcsec                      AS s_resolution,
+       f.mjd_start                          AS t_min,
+       f.mjd_end                            AS t_max,
+       f.exptime_s                          AS t_exptime,
+       NULL::double precision               AS t_resolution,
+       f.wl_min_m                           AS em_min,
+       f.wl_max_m                           AS em_max,
+       NULL::double precision               AS em_res_power,
+       'phot.count'::text                   AS o_ucd,
+       NULL::text                           AS pol_states,
+       f.telescope                          AS facility_name,
+       f.camera                             AS instrument_name,
+       f.naxis1::bigint                     AS s_xel1,
+       f.naxis2::bigint                     AS s_xel2,
+       1::bigint                            AS t_xel,
+       1::bigint                            AS em_xel,
+       1::bigint                            AS pol_xel,
+       f.pixscale_arcsec                    AS s_pixel_scale,
+       'em.wl'::text                        AS em_ucd,
+       NULL::text                           AS preview
+FROM archive.frames AS f;
