@@ -33,9 +33,9 @@ for i in range(n + 50):
     body = r.read()
     if i >= 50:
         t.append(time.perf_counter() - a)
-    rows = body.count(b"<TR>")
+    rows = body.count(b"<TR>") if b"<TR>" in body else "binary, not counted:"
 t.sort()
-print("%-28s median %.3f ms, p90 %.3f ms, min %.3f ms (%d rows, %d requests)" % (label, t[len(t) // 2] * 1e3, t[len(t) * 9 // 10] * 1e3, t[0] * 1e3, rows, n))
+print("%-28s median %.3f ms, p90 %.3f ms, min %.3f ms (%s rows, %d requests)" % (label, t[len(t) // 2] * 1e3, t[len(t) * 9 // 10] * 1e3, t[0] * 1e3, rows, n))
 PY
 }
 wrk_rate() {  # wrk_rate LABEL URL

@@ -266,10 +266,31 @@ std::optional<bool> contains(const shape& a, const shape& b) {
     return std::nullopt;
 }
 
+namespace {
+
+// The cap (centre, radius in degrees) around a circle or polygon.
+std::pair<vec3, double> cap_of(const shape& s) {
+    if (s.kind == shape::kind_t::polygon) return {s.poly.cap_center, s.poly.cap_radius_deg};
+    return {s.center, s.kind == shape::kind_t::circle ? s.radius : 0.0};
+}
+
+// True when the shapes' caps are certainly apart (a margin keeps touching shapes for the exact
+// test): a dot product and a cosine instead of the edge tests, for the many rows a query misses.
+bool caps_apart(const shape& a, const shape& b) {
+    const auto [ca, ra] = cap_of(a);
+    const auto [cb, rb] = cap_of(b);
+    const double reach = ra + rb + 1e-7;
+    if (reach >= 180) return false;
+    return dot(ca, cb) < std::cos(reach * pi / 180);
+}
+
+}  // namespace
+
 std::optional<bool> intersects(const shape& a, const shape& b) {
     using k = shape::kind_t;
     if (a.kind == k::point) return contains(a, b);
     if (b.kind == k::point) return contains(b, a);
+    if (caps_apart(a, b)) return false;
     if (a.kind == k::circle && b.kind == k::circle)
         return distance_deg(a.center, b.center) <= a.radius + b.radius;
     if (a.kind == k::polygon && b.kind == k::polygon) {

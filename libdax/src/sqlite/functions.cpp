@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace dax::sqlite {
@@ -34,30 +35,23 @@ std::string text_of(sqlite3_value* v) {
     return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_value_bytes(v)) : std::string();
 }
 
-// A parsed geometry argument, cached with sqlite3_set_auxdata while the argument is constant.
-struct cached_shape {
-    std::string text;
-    g::shape shape;
-};
-
 const g::shape* shape_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
+    // Shapes repeat: a constant argument on every row, a column's values (s_region) from query
+    // to query. Parsed shapes are kept per thread by their text, at most 4,096 (never evicted,
+    // so a pointer stays valid; beyond that a shape is parsed each time into a scratch slot).
+    thread_local std::unordered_map<std::string, g::shape> parsed;
+    thread_local g::shape scratch[3];
     std::string t = text_of(argv[i]);
-    auto* c = static_cast<cached_shape*>(sqlite3_get_auxdata(ctx, i));
-    if (c && c->text == t) return &c->shape;
+    if (auto it = parsed.find(t); it != parsed.end()) return &it->second;
     auto s = dax::dali::read_shape(t);
     if (!s) {
         std::string msg = "not a DALI point, circle or polygon: '" + t.substr(0, 60) + "'";
         sqlite3_result_error(ctx, msg.c_str(), -1);
         return nullptr;
     }
-    auto* fresh = new cached_shape{t, std::move(*s)};
-    sqlite3_set_auxdata(ctx, i, fresh, [](void* p) { delete static_cast<cached_shape*>(p); });
-    // set_auxdata may destroy it at once when the argument is not constant; re-read.
-    auto* kept = static_cast<cached_shape*>(sqlite3_get_auxdata(ctx, i));
-    if (kept) return &kept->shape;
-    thread_local g::shape scratch;
-    scratch = dax::dali::read_shape(t).value();
-    return &scratch;
+    if (parsed.size() < 4096) return &parsed.emplace(std::move(t), std::move(*s)).first->second;
+    scratch[i % 3] = std::move(*s);
+    return &scratch[i % 3];
 }
 
 // Collects numbers from arguments [from, argc): plain numbers, or DALI points (text).
