@@ -10,6 +10,8 @@
 #include <dax/votable/csv_reader.hpp>
 #include <dax/votable/writer.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -57,7 +59,27 @@ struct table_text {
     std::vector<std::vector<std::string>> rows;
 };
 
+// The whole table is read and loaded again: refused (nothing changed) when it holds more rows
+// than one query may return, so that no row is ever dropped.
+result<std::int64_t> obscore_rows(const tap::service& svc) {
+    if (!svc.has_data("ivoa.ObsCore")) return std::int64_t{0};
+    tap::query_request r;
+    r.adql = "SELECT COUNT(*) AS n FROM ivoa.ObsCore";
+    r.format = tap::find_output_format("csv");
+    auto q = svc.prepare_query(r);
+    if (!q) return q.err();
+    string_sink out;
+    svc.run(*q, out, {});
+    const auto nl = out.out.find('\n');
+    return std::stoll(out.out.substr(nl == std::string::npos ? 0 : nl + 1));
+}
+
 result<table_text> current_obscore(const tap::service& svc) {
+    auto count = obscore_rows(svc);
+    if (!count) return count.err();
+    if (*count >= svc.lim().hard_maxrec)
+        return error(fmt::format("the table has {} rows, more than limits.hard_maxrec ({}) lets one query read: raise it for "
+                                 "the ingest", *count, svc.lim().hard_maxrec));
     tap::query_request r;
     r.adql = "SELECT * FROM ivoa.ObsCore";
     r.format = tap::find_output_format("csv");
@@ -81,6 +103,8 @@ result<table_text> current_obscore(const tap::service& svc) {
         for (const auto& c : (*reader)->row()) row.emplace_back(c.null ? std::string() : std::string(c.s));
         t.rows.push_back(std::move(row));
     }
+    if (static_cast<std::int64_t>(t.rows.size()) != *count)
+        return error(fmt::format("read {} of the table's {} rows; nothing was changed", t.rows.size(), *count));
     return t;
 }
 
@@ -115,9 +139,22 @@ std::string merged_csv(const table_text& t, const std::vector<image::dataset>& d
     return out.out;
 }
 
+int ingest(tapserver::server_config cfg, const std::vector<std::string>& inputs, const std::string& store_path);
+
 }  // namespace
 
 int ingest_images(tapserver::server_config cfg, const std::vector<std::string>& inputs, const std::string& store_path) {
+    try {
+        return ingest(std::move(cfg), inputs, store_path);
+    } catch (const std::exception& e) {
+        std::cerr << "dax-admin: " << e.what() << "\n";
+        return 2;
+    }
+}
+
+namespace {
+int ingest(tapserver::server_config cfg, const std::vector<std::string>& inputs, const std::string& store_path) {
+    image::image_store store(store_path);  // checked before anything changes
     http::add_demo_schemas(cfg);
     auto svc = tap::service::open(cfg.service);
     if (!svc) {
@@ -128,11 +165,14 @@ int ingest_images(tapserver::server_config cfg, const std::vector<std::string>& 
     std::vector<std::pair<std::string, std::string>> failed;
     const auto files = input_files(inputs, failed);
     std::vector<image::dataset> ds;
+    std::map<std::string, std::string> by_did;  // one file per DID in a batch
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < files.size(); ++i) {
         auto d = image::describe_fits(files[i], cfg.images);
-        if (d) ds.push_back(std::move(*d));
-        else failed.emplace_back(files[i], d.err().what());
+        if (!d) failed.emplace_back(files[i], d.err().what());
+        else if (auto [at, fresh] = by_did.emplace(d->did, files[i]); !fresh)
+            failed.emplace_back(files[i], fmt::format("its DID {} is also that of {} (give the files distinct OBSIDs or names)", d->did, at->second));
+        else ds.push_back(std::move(*d));
         if ((i + 1) % 100 == 0 || i + 1 == files.size()) {
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             std::cerr << "\rread " << i + 1 << " of " << files.size() << " files (" << static_cast<long>((i + 1) / std::max(s, 1e-3))
@@ -157,11 +197,11 @@ int ingest_images(tapserver::server_config cfg, const std::vector<std::string>& 
         std::cerr << "dax-admin: ivoa.ObsCore: " << n.err().what() << " (the table is unchanged)\n";
         return 1;
     }
-    image::image_store store(store_path);
     for (const auto& d : ds) store.put(d);
     std::cout << "ingested " << ds.size() << " images (" << ds.size() - replaced << " new, " << replaced << " updated), "
               << failed.size() << " failed; ivoa.ObsCore has " << *n << " rows; files recorded in " << store_path << "\n";
     return failed.empty() ? 0 : 1;
 }
+}  // namespace
 
 }  // namespace dax::admin

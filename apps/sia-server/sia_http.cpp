@@ -81,7 +81,7 @@ void add_sia_routes(http::server& server, const tap::service& svc, const sia_bin
         xml(res, dali::availability_document(up, up ? "SIA 2.0 on ivoa.ObsCore" : "the ObsCore table is missing"));
     });
     for (const std::string p : {std::string(base), base + "/"})
-        server.Get(p, [](const httplib::Request&, httplib::Response& res) { res.set_redirect("capabilities"); });
+        server.Get(p, [base](const httplib::Request&, httplib::Response& res) { res.set_redirect(base + "/capabilities"); });
     for (const std::string p : {"/capabilities", "/availability"}) server.refuse_methods(base + p, "GET");
 }
 

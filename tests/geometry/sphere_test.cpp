@@ -130,3 +130,18 @@ TEST_CASE("sqlite: the registered functions compute geometry and make LIKE case-
     CHECK(scalar(db, "SELECT 'ABC' LIKE 'A%'") == 1);
     sqlite3_close(db);
 }
+
+TEST_CASE("geometry: the bounding-cap shortcut never drops an intersection") {
+    // A polygon larger than a hemisphere's cap: its bottom edge bulges outside the cap measured
+    // at its vertices (review finding); the circle touches that edge.
+    auto big = dax::dali::read_shape("0 -10 170 -10 170 80 0 80");
+    auto near_edge = dax::dali::read_shape("85 -63 1");
+    REQUIRE(big);
+    REQUIRE(near_edge);
+    CHECK(dax::geometry::intersects(*near_edge, *big) == true);
+    // Small shapes far apart are rejected, near ones still tested exactly.
+    auto square = dax::dali::read_shape("10 10 11 10 11 11 10 11");
+    CHECK(dax::geometry::intersects(*dax::dali::read_shape("100 -40 1"), *square) == false);
+    CHECK(dax::geometry::intersects(*dax::dali::read_shape("10.5 11.9 1"), *square) == true);
+    CHECK(dax::geometry::intersects(*dax::dali::read_shape("10.5 12.1 0.05"), *square) == false);
+}

@@ -207,6 +207,10 @@ try:
         ({"POS": "RANGE 0 360 76 +Inf"}, lambda r: intersects(Range(0, 360, 76, 90), regions[r["obs_id"]])),
         ({"POS": "RANGE -Inf +Inf -Inf -77"}, lambda r: intersects(Range(0, 360, -90, -77), regions[r["obs_id"]])),
         ({"POS": "RANGE 100 130 -5 15"}, lambda r: intersects(Range(100, 130, -5, 15), regions[r["obs_id"]])),
+        # Partial longitude up to a pole, and a polar cap wider than a hemisphere's quarter.
+        ({"POS": "RANGE 0 90 70 +Inf"}, lambda r: intersects(Range(0, 90, 70, 90), regions[r["obs_id"]])),
+        ({"POS": "RANGE 180 270 -Inf -70"}, lambda r: intersects(Range(180, 270, -90, -70), regions[r["obs_id"]])),
+        ({"POS": "RANGE 0 360 -30 +Inf"}, lambda r: intersects(Range(0, 360, -30, 90), regions[r["obs_id"]])),
         ({"POS": "POLYGON 40 10 50 10 50 20 40 20"}, lambda r: intersects(Polygon([(40, 10), (50, 10), (50, 20), (40, 20)]), regions[r["obs_id"]])),
         ({"POS": ["CIRCLE 10 7 0.1", "CIRCLE 200 -30 3"]},
          lambda r: intersects(Circle(10, 7, 0.1), regions[r["obs_id"]]) or intersects(Circle(200, -30, 3), regions[r["obs_id"]])),
@@ -239,7 +243,8 @@ try:
     for params, word in [({"POS": "CIRCLE 10 7"}, "POS"), ({"POS": "SQUARE 1 2 3"}, "POS"), ({"BAND": "6 5"}, "BAND"),
                          ({"CALIB": "two"}, "CALIB"), ({"POL": "X"}, "POL"), ({"TIME": "yesterday"}, "TIME"),
                          ({"MAXREC": "-1"}, "MAXREC"), ({"RESPONSEFORMAT": "image/png"}, "RESPONSEFORMAT"),
-                         ({"FOV": "NaN 3"}, "FOV"), ({"POS": "CIRCLE 10 100 1"}, "POS")]:
+                         ({"FOV": "NaN 3"}, "FOV"), ({"POS": "CIRCLE 10 100 1"}, "POS"), ({"EXPTIME": "+Inf +Inf"}, "EXPTIME"),
+                         ({"FOV": "-Inf"}, "FOV")]:
         st, body = get(URL + "/query", params)
         check(st == 400 and 'QUERY_STATUS" value="ERROR"' in body and word in body, "%s: 400 naming %s" % (params, word))
 

@@ -429,6 +429,8 @@ public:
 
 private:
     void copy_out() {
+        if (copied_) return;  // finish then abort: the document went out once
+        copied_ = true;
         std::unique_ptr<std::FILE, int (*)(std::FILE*)> in(std::fopen(path_.c_str(), "rb"), std::fclose);
         if (!in) return;  // nothing was begun: no file
         char buf[1 << 16];
@@ -438,6 +440,7 @@ private:
     sink& out_;
     std::string path_;
     std::unique_ptr<fits_writer> inner_;
+    bool copied_ = false;
 };
 
 }  // namespace

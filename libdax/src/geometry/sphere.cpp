@@ -279,6 +279,9 @@ std::pair<vec3, double> cap_of(const shape& s) {
 bool caps_apart(const shape& a, const shape& b) {
     const auto [ca, ra] = cap_of(a);
     const auto [cb, rb] = cap_of(b);
+    // A polygon's cap holds its edges only when it is smaller than a hemisphere (the radius is
+    // measured to the vertices): no rejection otherwise.
+    if ((a.kind == shape::kind_t::polygon && ra >= 90) || (b.kind == shape::kind_t::polygon && rb >= 90)) return false;
     const double reach = ra + rb + 1e-7;
     if (reach >= 180) return false;
     return dot(ca, cb) < std::cos(reach * pi / 180);

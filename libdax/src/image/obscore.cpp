@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace dax::image {
@@ -16,6 +17,17 @@ namespace dax::image {
 namespace {
 
 namespace g = dax::geometry;
+
+// A value put into a URI (obs_id, a file name): everything but RFC 3986's unreserved
+// characters percent-encoded, so a space, '?' or '#' cannot change what the URI means.
+std::string uri_escaped(std::string_view v) {
+    std::string out;
+    for (unsigned char c : v) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
+        else out += fmt::format("%{:02X}", c);
+    }
+    return out;
+}
 
 std::string replace_all(std::string s, std::string_view key, std::string_view value) {
     for (std::size_t at = 0; (at = s.find(key, at)) != std::string::npos; at += value.size()) s.replace(at, key.size(), value);
@@ -119,11 +131,11 @@ result<dataset> describe_fits(const std::string& path, const ingest_settings& s)
         d.title = kw.text("TITLE").value_or(d.band.empty() ? d.obs_id : fmt::format("{}-band image {}", d.band, d.obs_id));
         std::string did = replace_all(s.did_template, "{authority}", s.authority);
         did = replace_all(did, "{collection}", s.collection);
-        d.did = replace_all(did, "{obs_id}", d.obs_id);
+        d.did = replace_all(did, "{obs_id}", uri_escaped(d.obs_id));
         if (!s.access_url_template.empty()) {
-            std::string url = replace_all(s.access_url_template, "{obs_id}", d.obs_id);
-            url = replace_all(url, "{file}", std::filesystem::path(path).filename().string());
-            d.access_url = replace_all(url, "{did}", d.did);
+            std::string url = replace_all(s.access_url_template, "{obs_id}", uri_escaped(d.obs_id));
+            url = replace_all(url, "{file}", uri_escaped(std::filesystem::path(path).filename().string()));
+            d.access_url = replace_all(url, "{did}", uri_escaped(d.did));
         }
         return d;
     });

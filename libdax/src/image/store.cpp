@@ -52,7 +52,7 @@ image_store::image_store(const std::string& path) : impl_(std::make_unique<impl>
     sqlite3_busy_timeout(impl_->db, 5000);
     impl_->exec("PRAGMA journal_mode=WAL");
     impl_->exec(
-        "CREATE TABLE IF NOT EXISTS datasets (did TEXT PRIMARY KEY COLLATE NOCASE, obs_id TEXT NOT NULL, path TEXT NOT NULL, "
+        "CREATE TABLE IF NOT EXISTS datasets (did TEXT PRIMARY KEY, obs_id TEXT NOT NULL, path TEXT NOT NULL, "
         "hdu INTEGER NOT NULL, format TEXT NOT NULL, bytes INTEGER NOT NULL);"
         "CREATE INDEX IF NOT EXISTS datasets_obs_id ON datasets (obs_id COLLATE NOCASE)");
 }
@@ -73,7 +73,8 @@ void image_store::put(const dataset& d) {
 
 std::optional<stored_file> image_store::find(const std::string& id) const {
     std::lock_guard lock(impl_->m);
-    for (const char* sql : {"SELECT * FROM datasets WHERE did = ?", "SELECT * FROM datasets WHERE obs_id = ? ORDER BY did LIMIT 1"}) {
+    for (const char* sql : {"SELECT * FROM datasets WHERE did = ?", "SELECT * FROM datasets WHERE did = ? COLLATE NOCASE ORDER BY did LIMIT 1",
+                            "SELECT * FROM datasets WHERE obs_id = ? ORDER BY did LIMIT 1"}) {
         statement st(impl_->db, sql);
         st.bind(1, id);
         if (sqlite3_step(st.s) == SQLITE_ROW) return st.file();

@@ -53,7 +53,9 @@ result<sky_wcs> sky_wcs::from_header(std::string_view cards, std::span<const lon
     wcsprm* w = p->w;
     // Fix non-standard but common forms (DATE-OBS formats, units, -SIP in CTYPE, ...).
     int stat[NWCSFIX];
+    // wcsfix reads NAXISn for every WCS axis, and WCSAXES may exceed NAXIS: padded with 1.
     std::vector<int> naxis(shape.begin(), shape.end());
+    if (naxis.size() < static_cast<std::size_t>(w->naxis)) naxis.resize(static_cast<std::size_t>(w->naxis), 1);
     wcsfix(7, naxis.data(), w, stat);
     if (const int s = wcsset(w); s != 0) return error(wcs_message(w, s, "the WCS is not valid"));
     if (w->lng < 0 || w->lat < 0) return error("WCS: the header has no celestial axes (RA/DEC, GLON/GLAT, ...)");

@@ -35,6 +35,8 @@ dali::interval interval_of(std::string_view param, const std::string& v, bool ti
     auto i = time ? dali::parse_time_interval(text) : dali::parse_interval(text);
     if (!i) refuse(param, v, i.err().what());
     if (std::isnan(i->lo) || std::isnan(i->hi)) refuse(param, v, "NaN is not a bound");
+    if (i->lo == std::numeric_limits<double>::infinity() || i->hi == -std::numeric_limits<double>::infinity())
+        refuse(param, v, "an interval cannot start at +Inf nor end at -Inf");
     return *i;
 }
 
@@ -89,19 +91,22 @@ expr_ptr circle(double lon, double lat, double r) {
 }
 
 // RANGE lon1 lon2 lat1 lat2 as polygons whose latitude edges follow the parallels (a vertex per
-// degree of longitude), in pieces of at most 90 degrees of longitude so that each is smaller
-// than a hemisphere; a piece reaching a pole ends at the pole.
+// degree of longitude), in pieces of at most 30 degrees of longitude (each smaller than a
+// hemisphere); a piece reaching a pole ends at the pole.
 expr_ptr range_shape(double lon1, double lon2, double lat1, double lat2) {
     lat1 = std::max(lat1, -90.0);
     lat2 = std::min(lat2, 90.0);
     const bool full = !std::isfinite(lon1) || !std::isfinite(lon2) || lon2 - lon1 >= 360;
     if (full) lon1 = 0, lon2 = 360;
     if (full && lat1 <= -90 && lat2 >= 90) return not_null("s_region");  // the whole sky
-    if (full && lat2 >= 90) return region_intersects(circle(0, 90, 90 - lat1 <= 90 ? 90 - lat1 : 90));
-    if (full && lat1 <= -90) return region_intersects(circle(0, -90, lat2 + 90 <= 90 ? lat2 + 90 : 90));
+    // A cap around a pole is a circle while it fits pgSphere's radius limit (90 degrees); a
+    // wider one is cut into pieces like any range.
+    if (full && lat2 >= 90 && lat1 >= 0) return region_intersects(circle(0, 90, 90 - lat1));
+    if (full && lat1 <= -90 && lat2 <= 0) return region_intersects(circle(0, -90, lat2 + 90));
     std::vector<expr_ptr> pieces;
     const double span = lon2 - lon1;
-    const int n = std::max(1, static_cast<int>(std::ceil(span / 90.0)));
+    // Pieces of at most 30 degrees: 31 vertices an edge, within SQLite's 127 function arguments.
+    const int n = std::max(1, static_cast<int>(std::ceil(span / 30.0)));
     for (int k = 0; k < n; ++k) {
         const double a = lon1 + span * k / n, b = lon1 + span * (k + 1) / n;
         const int steps = std::max(1, static_cast<int>(std::ceil(b - a)));
@@ -114,7 +119,7 @@ expr_ptr range_shape(double lon1, double lon2, double lat1, double lat2) {
             for (int s = steps; s >= 0; --s) v.push_back({a + (b - a) * s / steps, lat2});
         if (lat1 <= -90 || lat2 >= 90) {  // a pole and one parallel: add the meridians' midpoints
             const double mid = (lat1 <= -90 ? lat2 - 90 : lat1 + 90) / 2;
-            v.insert(lat1 <= -90 ? v.begin() + 1 : v.end(), {b, mid});
+            v.insert(lat1 <= -90 ? v.begin() + 1 : v.end() - 1, {b, mid});  // before the pole vertex
             v.push_back({a, mid});
         }
         for (auto& p : v) p.lon = std::fmod(std::fmod(p.lon, 360.0) + 360.0, 360.0);

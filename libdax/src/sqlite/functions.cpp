@@ -35,13 +35,18 @@ std::string text_of(sqlite3_value* v) {
     return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_value_bytes(v)) : std::string();
 }
 
+// A shape argument kept for the statement when it is constant (SQLite keeps auxdata only then).
+struct cached_shape {
+    std::string text;
+    g::shape shape;
+};
+
 const g::shape* shape_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
-    // Shapes repeat: a constant argument on every row, a column's values (s_region) from query
-    // to query. Parsed shapes are kept per thread by their text, at most 4,096 (never evicted,
-    // so a pointer stays valid; beyond that a shape is parsed each time into a scratch slot).
-    thread_local std::unordered_map<std::string, g::shape> parsed;
-    thread_local g::shape scratch[3];
     std::string t = text_of(argv[i]);
+    if (auto* c = static_cast<cached_shape*>(sqlite3_get_auxdata(ctx, i)); c && c->text == t) return &c->shape;
+    // A column's values (s_region) repeat from query to query: small ones are kept per thread
+    // by their text, at most 1,024 of at most 2 KB (never evicted, so pointers stay valid).
+    thread_local std::unordered_map<std::string, g::shape> parsed;
     if (auto it = parsed.find(t); it != parsed.end()) return &it->second;
     auto s = dax::dali::read_shape(t);
     if (!s) {
@@ -49,8 +54,11 @@ const g::shape* shape_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
         sqlite3_result_error(ctx, msg.c_str(), -1);
         return nullptr;
     }
-    if (parsed.size() < 4096) return &parsed.emplace(std::move(t), std::move(*s)).first->second;
-    scratch[i % 3] = std::move(*s);
+    if (t.size() <= 2048 && parsed.size() < 1024) return &parsed.emplace(t, *s).first->second;
+    thread_local g::shape scratch[3];
+    scratch[i % 3] = *s;
+    sqlite3_set_auxdata(ctx, i, new cached_shape{std::move(t), std::move(*s)},
+                        [](void* p) { delete static_cast<cached_shape*>(p); });
     return &scratch[i % 3];
 }
 

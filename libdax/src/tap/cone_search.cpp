@@ -60,15 +60,19 @@ result<prepared_query> prepare_cone_search(const service& svc, std::string_view 
         const adql::column_info* id = nullptr;
         for (const auto& c : t->columns)
             if (c.ucd.rfind("meta.id;meta.main", 0) == 0) id = &c;
+        // Catalogue names as ADQL writes them: delimited when not regular or reserved.
+        auto name = [](const std::string& n) {
+            if (adql::is_regular_identifier(n) && !adql::is_reserved_word(n)) return n;
+            std::string d = "\"";
+            for (char ch : n) d += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+            return d + "\"";
+        };
         std::string cols;
         for (const auto& c : t->columns) {
             const bool key = &c == id || &c == pos.ra || &c == pos.dec;
-            if (verb == 3 || key || (verb == 2 && c.principal))
-                cols += (cols.empty() ? "" : ", ") + (adql::is_regular_identifier(c.name) && !adql::is_reserved_word(c.name)
-                                                           ? c.name
-                                                           : "\"" + c.name + "\"");
+            if (verb == 3 || key || (verb == 2 && c.principal)) cols += (cols.empty() ? "" : ", ") + name(c.name);
         }
-        auto q = adql::parse(fmt::format("SELECT {} FROM {}.{}", cols, t->schema, t->name));
+        auto q = adql::parse(fmt::format("SELECT {} FROM {}.{}", cols, name(t->schema), name(t->name)));
         if (!q) throw q.err();
         using namespace adql::build;
         std::vector<adql::expr_ptr> point, circle, both;

@@ -33,8 +33,8 @@ public:
 
     /// Adds or replaces the dataset with this DID (the path is made absolute).
     void put(const dataset& d);
-    /// By publisher DID, or by obs_id when no DID matches; DIDs compare case-insensitively
-    /// (IVOA identifiers are case-insensitive in their authority part, and SIA's ID is).
+    /// By publisher DID (exactly, else ignoring case as SIA's ID does), or by obs_id when no
+    /// DID matches.
     std::optional<stored_file> find(const std::string& id) const;
     std::vector<stored_file> all() const;
 
