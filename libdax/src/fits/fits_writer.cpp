@@ -405,16 +405,20 @@ namespace {
 // at the end) and copied to the sink once finished.
 class fits_sink_writer final : public votable::table_writer {
 public:
+    // The file lives in a private directory (mkdtemp, mode 0700): CFITSIO creates it by name,
+    // which in a shared $TMPDIR would race with whoever else can write there.
     explicit fits_sink_writer(sink& out) : out_(out) {
         const char* dir = std::getenv("TMPDIR");
         std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/dax-fits-XXXXXX";
-        const int fd = ::mkstemp(tmpl.data());
-        if (fd < 0) throw error("FITS: cannot create a temporary file");
-        ::close(fd);
-        path_ = tmpl;
+        if (!::mkdtemp(tmpl.data())) throw error(error_kind::internal, "FITS: cannot create a temporary directory");
+        dir_ = tmpl;
+        path_ = dir_ + "/result.fits";
         inner_ = std::make_unique<fits_writer>(path_);
     }
-    ~fits_sink_writer() override { std::remove(path_.c_str()); }
+    ~fits_sink_writer() override {
+        std::remove(path_.c_str());
+        ::rmdir(dir_.c_str());
+    }
     void begin(std::span<const field> fields) override { inner_->begin(fields); }
     void row(std::span<const cell> cells) override { inner_->row(cells); }
     void finish(bool overflow) override {
@@ -438,7 +442,7 @@ private:
         out_.flush();
     }
     sink& out_;
-    std::string path_;
+    std::string dir_, path_;
     std::unique_ptr<fits_writer> inner_;
     bool copied_ = false;
 };
