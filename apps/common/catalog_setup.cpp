@@ -1,7 +1,12 @@
 #include "catalog_setup.hpp"
 
+#include "obscore_ingest.hpp"
+
+#include <dax/image/demo_images.hpp>
+#include <dax/image/store.hpp>
 #include <dax/tap/demo_data.hpp>
 
+#include <charconv>
 #include <filesystem>
 #include <iostream>
 
@@ -45,7 +50,7 @@ std::optional<catalog> open_catalog(const tapserver::server_config& cfg, const c
         exit_code = 1;
         return std::nullopt;
     }
-    if (cfg.demo && !ensure_demo(**svc, program)) {
+    if (cfg.demo && !ensure_demo(cfg, **svc, program)) {
         exit_code = 1;
         return std::nullopt;
     }
@@ -57,11 +62,74 @@ void add_demo_schemas(tapserver::server_config& cfg) {
     for (auto& s : tap::demo_schemas()) cfg.service.schemas.insert(cfg.service.schemas.begin(), {s, cfg.demo_backend});
 }
 
-bool ensure_demo(tap::service& svc, const char* program) {
+std::string image_store_path(const tapserver::server_config& cfg) { return cfg.service.data_dir + "/images.sqlite"; }
+
+namespace {
+
+// demo.stars (id,ra,dec,mag_g,mag_r) as the sources painted into the demo images.
+std::vector<image::demo_source> demo_sources() {
+    const std::string csv = tap::demo_stars_csv();
+    std::vector<image::demo_source> out;
+    std::size_t at = csv.find('\n') + 1;
+    while (at < csv.size()) {
+        const std::size_t end = csv.find('\n', at);
+        double v[5] = {};
+        const char* p = csv.data() + at;
+        for (double& x : v) {
+            auto [next, ec] = std::from_chars(p, csv.data() + end, x);
+            p = next + 1;
+        }
+        out.push_back({v[1], v[2], v[4]});
+        at = end + 1;
+    }
+    return out;
+}
+
+// The demo images (written into DATA_DIR/demo-images on first start) as rows of the demo
+// ObsCore, collection DEMO-IMAGES, DIDs ivo://libdax.test/demo/images?demo-img-NN.
+bool ensure_demo_images(const tapserver::server_config& cfg, tap::service& svc, bool new_table, const char* program) {
+    image::ingest_settings s = cfg.images;
+    s.collection = "DEMO-IMAGES";
+    s.did_template = "ivo://libdax.test/demo/images?{obs_id}";
+    s.bands = image::ingest_settings::default_bands();
+    image::image_store store(image_store_path(cfg));
+    const auto names = image::demo_image_names();
+    const std::string first = names.front().substr(0, names.front().find('.'));
+    if (!new_table && store.find("ivo://libdax.test/demo/images?" + first)) return true;
+    std::cout << "creating the demo images ..." << std::flush;
+    auto files = image::write_demo_images(cfg.service.data_dir + "/demo-images", demo_sources());
+    if (!files) {
+        std::cerr << "\n" << program << ": demo images: " << files.err().what() << "\n";
+        return false;
+    }
+    std::vector<image::dataset> ds;
+    for (const auto& f : *files) {
+        auto d = image::describe_fits(f, s);
+        if (!d) {
+            std::cerr << "\n" << program << ": " << f << ": " << d.err().what() << "\n";
+            return false;
+        }
+        ds.push_back(std::move(*d));
+    }
+    auto m = merge_into_obscore(svc, ds, s);
+    if (!m) {
+        std::cerr << "\n" << program << ": demo images: " << m.err().what() << "\n";
+        return false;
+    }
+    for (const auto& d : ds) store.put(d);
+    std::cout << " " << ds.size() << " images in " << cfg.service.data_dir << "/demo-images" << std::endl;
+    return true;
+}
+
+}  // namespace
+
+bool ensure_demo(const tapserver::server_config& cfg, tap::service& svc, const char* program) {
     const std::pair<const char*, std::string (*)()> demo[] = {{"demo.stars", [] { return tap::demo_stars_csv(); }},
                                                              {"ivoa.ObsCore", [] { return tap::demo_obscore_csv(); }}};
+    bool new_obscore = false;
     for (const auto& [table, make] : demo) {
         if (svc.has_data(table)) continue;
+        new_obscore = new_obscore || std::string_view(table) == "ivoa.ObsCore";
         std::cout << "creating the demo table " << table << " ..." << std::flush;
         auto r = svc.load_csv(table, make());
         if (!r) {
@@ -70,7 +138,12 @@ bool ensure_demo(tap::service& svc, const char* program) {
         }
         std::cout << " " << *r << " rows" << std::endl;
     }
-    return true;
+    try {
+        return ensure_demo_images(cfg, svc, new_obscore, program);
+    } catch (const std::exception& e) {  // the image store cannot be opened
+        std::cerr << program << ": demo images: " << e.what() << "\n";
+        return false;
+    }
 }
 
 }  // namespace dax::http

@@ -31,7 +31,11 @@ std::optional<catalog> open_catalog(const tapserver::server_config& cfg, const c
 
 /// Publishes the demo schemas (before the configured ones) when cfg.demo is set.
 void add_demo_schemas(tapserver::server_config& cfg);
-/// Creates the demo tables on first run; false (with the reason on stderr) if that failed.
-bool ensure_demo(tap::service& svc, const char* program);
+/// Creates the demo tables on first run, and the demo images (DATA_DIR/demo-images, rows in
+/// ivoa.ObsCore, files in the image store); false (with the reason on stderr) if that failed.
+bool ensure_demo(const tapserver::server_config& cfg, tap::service& svc, const char* program);
+
+/// The image store of a site: DATA_DIR/images.sqlite.
+std::string image_store_path(const tapserver::server_config& cfg);
 
 }  // namespace dax::http

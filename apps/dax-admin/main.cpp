@@ -15,6 +15,7 @@
 //   dax-admin demo-csv stars|obscore
 //     writes the demo data (identical to shared/peers/data/gen_data.py) as CSV to stdout.
 #include "../common/tap_config.hpp"
+#include "../common/catalog_setup.hpp"
 #include "ingest_images.hpp"
 
 #include <dax/tap/demo_data.hpp>
@@ -134,7 +135,7 @@ int ingest(int argc, char** argv) {
         else cfg.images.access_url_template = v;
     }
     std::filesystem::create_directories(cfg.service.data_dir);
-    if (store.empty()) store = cfg.service.data_dir + "/images.sqlite";
+    if (store.empty()) store = dax::http::image_store_path(cfg);
     return dax::admin::ingest_images(std::move(cfg), inputs, store);
 }
 

@@ -23,21 +23,21 @@ cat "$TMP/out"
 [ $rc -eq 1 ] || fail "exit status $rc with two bad files (want 1)"
 grep -q "bad.fits: " "$TMP/err" || fail "bad.fits not reported: $(cat "$TMP/err")"
 grep -q "truncated.fits: " "$TMP/err" || fail "truncated.fits not reported"
-grep -q "ingested 10 images (0 new, 10 updated), 2 failed; ivoa.ObsCore has 1000 rows" "$TMP/out" || fail "summary: $(cat "$TMP/out")"
+grep -q "ingested 10 images (0 new, 10 updated), 2 failed; ivoa.ObsCore has 1020 rows" "$TMP/out" || fail "summary: $(cat "$TMP/out")"
 echo "ok  10 images ingested over the demo rows with the same DIDs, 2 bad files named"
 
 # Default DID template: new rows beside the demo ones; twice: the second time updates.
 for run in 1 2; do
   "$BIN/dax-admin" ingest-images --data-dir "$TMP/data" --collection peers "$IMG" > "$TMP/out" 2> /dev/null
 done
-grep -q "ingested 10 images (0 new, 10 updated), 0 failed; ivoa.ObsCore has 1010 rows" "$TMP/out" || fail "re-ingest: $(cat "$TMP/out")"
-echo "ok  re-ingesting updates rows (1010 rows after two runs)"
+grep -q "ingested 10 images (0 new, 10 updated), 0 failed; ivoa.ObsCore has 1030 rows" "$TMP/out" || fail "re-ingest: $(cat "$TMP/out")"
+echo "ok  re-ingesting updates rows (1030 rows after two runs: 1,000 synthetic, 20 demo images, 10 peers)"
 
 n=$(sqlite3 "$TMP/data/images.sqlite" "SELECT COUNT(*) FROM datasets WHERE path LIKE '/%' AND hdu >= 0")
-[ "$n" = 20 ] || fail "image store has $n absolute entries (want 20)"
+[ "$n" = 40 ] || fail "image store has $n absolute entries (want 40: 20 demo images, 10 + 10 peers)"
 f=$(sqlite3 "$TMP/data/images.sqlite" "SELECT path || ' ' || hdu FROM datasets WHERE did = 'ivo://libdax.local/peers?img-000010'")
 [ "$f" = "$(cd "$IMG" && pwd)/img-000010.fits.fz 1" ] || fail "store entry of img-000010: '$f'"
-echo "ok  the image store records 20 files (RICE image: HDU 1)"
+echo "ok  the image store records 40 files (RICE image: HDU 1)"
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$BIN/tap-server" --port "$port" --data-dir "$TMP/data" > "$TMP/server.log" 2>&1 &
@@ -61,4 +61,45 @@ for r in rows:
     for k in ("t_min", "t_max", "em_min", "s_xel1"):
         assert math.isclose(float(r[k]), float(w[k]), rel_tol=1e-9), (r["obs_id"], k, r[k], w[k])
 print("ok  tap-server returns the ingested rows: corners within 1e-6 deg of the peers', SIP edges bent, times and bands equal")
+PY
+
+# The demo images the first start wrote: valid FITS (fitsverify), and the bright demo.stars in
+# each field are where astropy's WCS (SIP included) puts them.
+for f in "$TMP/data/demo-images"/*; do
+  fitsverify -q -e "$f" | grep -q "^verification OK" || fail "fitsverify $f: $(fitsverify -e "$f" | tail -5)"
+done
+echo "ok  fitsverify: the 20 demo images are valid FITS"
+q "SELECT ra, dec, mag_r FROM demo.stars WHERE mag_r < 17" > "$TMP/bright.csv"
+/usr/bin/python3 - "$TMP/data/demo-images" "$TMP/bright.csv" \
+  "$(q "SELECT obs_id, s_region FROM ivoa.ObsCore WHERE obs_collection = 'DEMO-IMAGES'")" <<'PY'
+import csv, glob, io, os, sys, warnings
+import numpy as np
+from astropy.io import fits
+from astropy.wcs import WCS, FITSFixedWarning
+warnings.simplefilter("ignore", FITSFixedWarning)
+stars = list(csv.DictReader(open(sys.argv[2])))
+ra = np.array([float(s["ra"]) for s in stars]); dec = np.array([float(s["dec"]) for s in stars])
+rows = {r["obs_id"]: r for r in csv.DictReader(io.StringIO(sys.argv[3]))}
+assert len(rows) == 20, len(rows)
+checked = 0
+for path in sorted(glob.glob(sys.argv[1] + "/*")):
+    obs_id = os.path.basename(path).split(".")[0]
+    assert obs_id in rows, obs_id
+    with fits.open(path) as hl:
+        sci = next(h for h in hl if h.data is not None and h.header.get("CTYPE1"))
+        w = WCS(sci.header)
+        c0, d0 = np.radians(sci.header["CRVAL1"]), np.radians(sci.header["CRVAL2"])
+        near = np.nonzero(np.sin(d0) * np.sin(np.radians(dec)) + np.cos(d0) * np.cos(np.radians(dec)) * np.cos(np.radians(ra) - c0) > np.cos(np.radians(2.5)))[0]
+        x, y = np.full(len(ra), -1.0), np.full(len(ra), -1.0)
+        if len(near):
+            x[near], y[near] = w.all_world2pix(ra[near], dec[near], 1)
+        ny, nx = sci.data.shape
+        inside = (x > 6) & (x < nx - 6) & (y > 6) & (y < ny - 6)
+        for k in np.nonzero(inside)[0]:
+            i, j = int(round(x[k])) - 1, int(round(y[k])) - 1
+            box = sci.data[j - 1:j + 2, i - 1:i + 2]
+            assert box.max() > 100 + 5 * 10, (obs_id, stars[k], box.max())  # sky 100, sigma 10; mag 17: peak 112
+            checked += 1
+assert checked >= 10, checked
+print("ok  %d bright demo.stars found at their astropy WCS pixels in the demo images (SIP, rotated, MEF, RICE)" % checked)
 PY

@@ -186,7 +186,9 @@ try:
 
     st, body = get(URL + "/query", {"MAXREC": 100000, "RESPONSEFORMAT": "csv"})
     rows = list(csv.DictReader(io.StringIO(body)))
-    check(st == 200 and len(rows) == 1000, "all %d ObsCore rows with no constraint" % len(rows))
+    demo = [r for r in rows if r["obs_collection"] == "DEMO-IMAGES"]
+    check(st == 200 and len(rows) == 1020 and len(demo) == 20,
+          "all %d ObsCore rows with no constraint (1,000 synthetic, %d demo images)" % (len(rows), len(demo)))
     regions = {r["obs_id"]: region_of(r) for r in rows}
 
     def ids(params):
@@ -211,6 +213,11 @@ try:
         ({"POS": "RANGE 0 90 70 +Inf"}, lambda r: intersects(Range(0, 90, 70, 90), regions[r["obs_id"]])),
         ({"POS": "RANGE 180 270 -Inf -70"}, lambda r: intersects(Range(180, 270, -90, -70), regions[r["obs_id"]])),
         ({"POS": "RANGE 0 360 -30 +Inf"}, lambda r: intersects(Range(0, 360, -30, 90), regions[r["obs_id"]])),
+        # The demo images: TAN-SIP across RA 0/360, near the north pole, rotated.
+        ({"POS": "CIRCLE 359.2 -29.2 0.3"}, lambda r: intersects(Circle(359.2, -29.2, 0.3), regions[r["obs_id"]])),
+        ({"POS": "POLYGON 0.3 -30.6 0.5 -30.6 0.5 -30.4"}, lambda r: intersects(Polygon([(0.3, -30.6), (0.5, -30.6), (0.5, -30.4)]), regions[r["obs_id"]])),
+        ({"POS": "RANGE 0 360 89.2 +Inf"}, lambda r: intersects(Range(0, 360, 89.2, 90), regions[r["obs_id"]])),
+        ({"COLLECTION": "DEMO-IMAGES", "POS": "CIRCLE 75 10 1.3"}, lambda r: r["obs_collection"] == "DEMO-IMAGES" and intersects(Circle(75, 10, 1.3), regions[r["obs_id"]])),
         ({"POS": "POLYGON 40 10 50 10 50 20 40 20"}, lambda r: intersects(Polygon([(40, 10), (50, 10), (50, 20), (40, 20)]), regions[r["obs_id"]])),
         ({"POS": ["CIRCLE 10 7 0.1", "CIRCLE 200 -30 3"]},
          lambda r: intersects(Circle(10, 7, 0.1), regions[r["obs_id"]]) or intersects(Circle(200, -30, 3), regions[r["obs_id"]])),
