@@ -28,6 +28,17 @@ const std::vector<dali::output_format>& sia_formats() {
     return f;
 }
 
+// The self-description for one query URL, kept per thread for the next request to the same URL
+// (it is the same document every time; building it is a sizeable share of a small query).
+const std::string& self_description_of(const std::string& query_url) {
+    thread_local std::string url, doc;
+    if (doc.empty() || url != query_url) {
+        doc = sia::self_description(query_url);
+        url = query_url;
+    }
+    return doc;
+}
+
 // The checked query of one request, or the usage error naming the parameter.
 result<tap::prepared_query> prepare(const tap::service& svc, const dali::parameters& p, const sia_binding& b,
                                     const std::string& query_url) {
@@ -44,7 +55,7 @@ result<tap::prepared_query> prepare(const tap::service& svc, const dali::paramet
     r.adql = adql::print_adql(**ast);
     r.format = *format;
     r.maxrec = *maxrec == 0 ? 1 : *maxrec;
-    r.trailing_resources.push_back(sia::self_description(query_url));
+    r.trailing_resources.push_back(self_description_of(query_url));
     return svc.prepare_query(std::move(r));
 }
 

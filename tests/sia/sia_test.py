@@ -175,6 +175,13 @@ if MODE == "postgres":
     args += ["--config", os.path.join(tmp, "pg.yaml")]
 print("backend:", MODE)
 server = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+# A tap-server started at the same moment on the same fresh data directory (SQLite): one waits
+# while the other creates the demo tables and images, neither fails with "database is locked".
+tap = None
+if MODE == "sqlite":
+    tap_port = free_port()
+    tap = subprocess.Popen([BIN + "/tap-server", "--port", str(tap_port), "--data-dir", tmp],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 URL = "http://127.0.0.1:%d/sia" % port
 try:
     for _ in range(300):
@@ -183,6 +190,20 @@ try:
             break
         except Exception:
             time.sleep(0.1)
+    if tap:
+        st, body = 0, ""
+        for _ in range(300):
+            try:
+                st, body = get("http://127.0.0.1:%d/tap/sync" % tap_port,
+                               {"LANG": "ADQL", "FORMAT": "csv", "QUERY": "SELECT COUNT(*) AS n FROM ivoa.ObsCore"})
+                break
+            except Exception:
+                if tap.poll() is not None:
+                    break
+                time.sleep(0.1)
+        check(st == 200 and body.split() == ["n", "1020"],
+              "tap-server started beside sia-server on one data directory serves the 1,020 ObsCore rows (%s %s)" %
+              (st, body.split() if st else tap.stdout.read()[-300:] if tap.poll() is not None else "no answer"))
 
     st, body = get(URL + "/query", {"MAXREC": 100000, "RESPONSEFORMAT": "csv"})
     rows = list(csv.DictReader(io.StringIO(body)))
@@ -282,7 +303,9 @@ try:
     res = svc.search(pos=(10 * u.deg, 7 * u.deg, 3 * u.deg), band=(3e-7, 4.5e-7), calib_level=[2, 3], maxrec=5)
     check(len(res) <= 5 and all(r["calib_level"] in (2, 3) for r in res), "pyvo SIAService with band, calib_level, maxrec: %d rows" % len(res))
 finally:
-    server.terminate()
-    server.wait()
+    for p in (server, tap):
+        if p:
+            p.terminate()
+            p.wait()
 print("%d failed" % failures)
 sys.exit(1 if failures else 0)

@@ -41,23 +41,30 @@ struct cached_shape {
     g::shape shape;
 };
 
+// Text keys found by a string_view (no copy of a column value per row).
+struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 const g::shape* shape_arg(sqlite3_context* ctx, sqlite3_value** argv, int i) {
-    std::string t = text_of(argv[i]);
+    const unsigned char* raw = sqlite3_value_text(argv[i]);
+    const std::string_view t = raw ? std::string_view(reinterpret_cast<const char*>(raw), sqlite3_value_bytes(argv[i])) : std::string_view();
     if (auto* c = static_cast<cached_shape*>(sqlite3_get_auxdata(ctx, i)); c && c->text == t) return &c->shape;
     // A column's values (s_region) repeat from query to query: small ones are kept per thread
     // by their text, at most 1,024 of at most 2 KB (never evicted, so pointers stay valid).
-    thread_local std::unordered_map<std::string, g::shape> parsed;
+    thread_local std::unordered_map<std::string, g::shape, text_hash, std::equal_to<>> parsed;
     if (auto it = parsed.find(t); it != parsed.end()) return &it->second;
     auto s = dax::dali::read_shape(t);
     if (!s) {
-        std::string msg = "not a DALI point, circle or polygon: '" + t.substr(0, 60) + "'";
+        std::string msg = "not a DALI point, circle or polygon: '" + std::string(t.substr(0, 60)) + "'";
         sqlite3_result_error(ctx, msg.c_str(), -1);
         return nullptr;
     }
-    if (t.size() <= 2048 && parsed.size() < 1024) return &parsed.emplace(t, *s).first->second;
+    if (t.size() <= 2048 && parsed.size() < 1024) return &parsed.emplace(std::string(t), *s).first->second;
     thread_local g::shape scratch[3];
     scratch[i % 3] = *s;
-    sqlite3_set_auxdata(ctx, i, new cached_shape{std::move(t), std::move(*s)},
+    sqlite3_set_auxdata(ctx, i, new cached_shape{std::string(t), std::move(*s)},
                         [](void* p) { delete static_cast<cached_shape*>(p); });
     return &scratch[i % 3];
 }

@@ -21,6 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Servers of one site share the data directory: one creating the demo tables or TAP_SCHEMA
+// while another starts waits for it instead of failing with "database is locked".
+constexpr int busy_wait_ms = 30000;
+
 std::string quote(std::string_view id) { return sql_quoted(id, '"'); }
 std::string literal(std::string_view v) { return sql_quoted(v, '\''); }
 
@@ -151,6 +155,7 @@ public:
             std::lock_guard lock(write_mutex_);
             sqlite3* db = nullptr;
             sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr);
+            sqlite3_busy_timeout(db, busy_wait_ms);
             struct closer {
                 sqlite3* db;
                 ~closer() { sqlite3_close(db); }
@@ -162,7 +167,7 @@ public:
             const auto cols = column_lists_of(t, fields, quote, [](const votable::field& f) { return sql_type(kind_of(f)); });
             std::string marks;
             for (std::size_t i = 0; i < fields.size(); ++i) marks += i ? ", ?" : "?";
-            exec(db, "BEGIN");
+            exec(db, "BEGIN IMMEDIATE");  // the write lock first: waiting for it honours the busy timeout
             exec(db, "DROP TABLE IF EXISTS " + table);
             exec(db, fmt::format("CREATE TABLE {} ({})", table, cols.definitions));
             std::uint64_t rows = 0;
@@ -235,6 +240,7 @@ private:
         c.generation = generation_;
         if (sqlite3_open_v2(":memory:", &c.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK)
             throw error("SQLite: cannot open a connection");
+        sqlite3_busy_timeout(c.db, busy_wait_ms);
         if (sqlite::register_functions(c.db) != SQLITE_OK) throw error("SQLite: cannot register the geometry functions");
         for (const auto& e : fs::directory_iterator(dir_)) {
             if (e.path().extension() != ".db") continue;
