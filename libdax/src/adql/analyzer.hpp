@@ -61,6 +61,7 @@ struct range_var {
     bool aliased = false;
     std::string schema;                           // ADQL schema of a catalog table
     std::vector<std::string> qualifier_sql;       // how references qualify its columns in SQL
+    std::vector<std::string> base_sql;            // a catalog table: its backend [schema, table]
     std::vector<const column_info*> columns;
     std::string label;                            // for messages
     bool unresolved = false;                      // an unknown table: its columns cannot be checked
@@ -111,7 +112,7 @@ inline const char* type_word(value_type t) {
 
 class analyzer {
 public:
-    analyzer(const catalog* cat, query& root) : cat_(cat), root_(root) {}
+    analyzer(const catalog* cat, query& root, bool base_tables = false) : cat_(cat), root_(root), base_tables_(base_tables) {}
     std::vector<diagnostic> errors;
 
     std::vector<const column_info*> analyze(query& q, scope* outer);
@@ -119,6 +120,7 @@ public:
 private:
     const catalog* cat_;
     query& root_;
+    bool base_tables_;  // fill expr::base_table_sql (translate_options::sqlite_region_indexes)
     std::vector<cte_def> ctes_;
     std::vector<std::unique_ptr<std::vector<const column_info*>>> cte_columns_;
     std::vector<std::unique_ptr<scope>> scopes_;

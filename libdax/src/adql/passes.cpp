@@ -128,7 +128,7 @@ void lower_regions(query& q, const translate_options&) {
 
 // Names, types and result columns, in one walk of the query (each needs the one before).
 void analyze(query& q, const translate_options& options) {
-    analyzer a(options.names, q);
+    analyzer a(options.names, q, options.sqlite_region_indexes);
     bool more = false;
     try {
         a.analyze(q, nullptr);

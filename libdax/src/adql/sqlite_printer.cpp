@@ -4,6 +4,8 @@
 #include "functions.hpp"
 #include "printer.hpp"
 
+#include <dax/sqlite/region_index.hpp>
+
 #include <fmt/format.h>
 
 namespace dax::adql::detail {
@@ -82,11 +84,49 @@ class sqlite_printer final : public printer {
     }
 
     void restriction(const expr& e, const spatial_restriction& r) override {
+        if (r.predicate && r.truth && region_prefilter(*r.predicate)) {
+            restriction_body(e, r);
+            out += ')';
+            return;
+        }
+        restriction_body(e, r);
+    }
+
+    void restriction_body(const expr& e, const spatial_restriction& r) {
         banded(r.band, [&] {
             if (!r.predicate) return compare(e);
             geometry_function(*r.predicate);
             out += r.truth ? " = 1" : " = 0";
         });
+    }
+
+    // INTERSECTS/CONTAINS of a region column of a catalog table and a constant shape: the rows
+    // whose bounding-cap latitudes overlap the shape's are read from the column's R*Tree first
+    // (dax/sqlite/region_index.hpp). Prints "(rowid IN (...) AND " and returns true, the caller
+    // closes the parenthesis; prints nothing otherwise.
+    bool region_prefilter(const expr& fn) {
+        if (fn.fn != function_id::intersects && fn.fn != function_id::contains) return false;
+        for (int side = 0; side < 2; ++side) {
+            const expr& col = *fn.args[side];
+            if (col.kind != expr_kind::column || !col.column || col.base_table_sql.size() != 2 || col.row_qualifier_sql.empty() ||
+                !sqlite::has_region_index(col.column->xtype))
+                continue;
+            auto shape = constant_geometry(*fn.args[1 - side]);
+            if (!shape) continue;
+            auto [c, radius] = bounding_cap(*shape);
+            const auto lat = geometry::cap_lat_range(c, radius);
+            // The R*Tree stores 32-bit floats rounded outwards; a margin of 1e-6 degree on the
+            // query side keeps rows touching the boundary.
+            out += "(";
+            idents(col.row_qualifier_sql);
+            out += ".rowid IN (SELECT id FROM ";
+            ident(col.base_table_sql[0]);
+            out += '.';
+            ident(sqlite::region_index_table(col.base_table_sql[1], col.sql_name.back()));
+            out += fmt::format(" WHERE lat_hi >= {:.9f} AND lat_lo <= {:.9f}) AND ", lat[0] - 1e-6, lat[1] + 1e-6);
+            return true;
+        }
+        return false;
     }
 
     void geometry_function(const expr& e) override {

@@ -242,6 +242,23 @@ void f_coord(sqlite3_context* ctx, sqlite3_value** argv, int which) {
 void f_coord1(sqlite3_context* ctx, int, sqlite3_value** argv) { f_coord(ctx, argv, 0); }
 void f_coord2(sqlite3_context* ctx, int, sqlite3_value** argv) { f_coord(ctx, argv, 1); }
 
+// dax_lat_bound(shape, 0|1): the lowest / highest latitude of the shape's bounding cap, what the
+// region indexes hold (-90 / 90 for a value that is not a shape: such a row is never excluded).
+void f_lat_bound(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    const bool high = sqlite3_value_int(argv[1]) != 0;
+    const unsigned char* raw = sqlite3_value_text(argv[0]);
+    std::optional<g::shape> s;
+    if (raw) s = dax::dali::read_shape(std::string_view(reinterpret_cast<const char*>(raw), sqlite3_value_bytes(argv[0])));
+    if (!s) return sqlite3_result_double(ctx, high ? 90.0 : -90.0);
+    std::array<double, 2> r{-90.0, 90.0};
+    switch (s->kind) {
+    case g::shape::kind_t::point: r = g::cap_lat_range(g::to_lonlat(s->center), 0); break;
+    case g::shape::kind_t::circle: r = g::cap_lat_range(g::to_lonlat(s->center), s->radius); break;
+    case g::shape::kind_t::polygon: r = g::cap_lat_range(g::to_lonlat(s->poly.cap_center), s->poly.cap_radius_deg); break;
+    }
+    sqlite3_result_double(ctx, high ? r[1] : r[0]);
+}
+
 }  // namespace
 
 int register_functions(sqlite3* db) {
@@ -260,6 +277,7 @@ int register_functions(sqlite3* db) {
         {"dax_distance", 4, f_distance},     {"dax_distance", 2, f_distance},
         {"dax_area", 1, f_area},             {"dax_centroid", 1, f_centroid},
         {"dax_coord1", 1, f_coord1},         {"dax_coord2", 1, f_coord2},
+        {"dax_lat_bound", 2, f_lat_bound},
     };
     const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
     for (const auto& d : defs) {

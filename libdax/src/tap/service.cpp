@@ -267,6 +267,13 @@ result<std::unique_ptr<service>> service::open(service_config config) {
     add_tap_schema_tables(s->catalog_);
     for (std::size_t i = before; i < s->catalog_.tables().size(); ++i) s->table_backend_[s->catalog_.tables()[i].get()] = "sqlite";
     s->schema_descriptions_["TAP_SCHEMA"] = "Metadata of the tables published by this service (TAP 1.1 section 4).";
+    for (const auto& t : s->catalog_.tables()) {
+        try {
+            s->backend_of(*t)->prepare_table(*t);
+        } catch (const error& e) {
+            return error(fmt::format("preparing {}.{}: {}", t->schema, t->name, e.what()));
+        }
+    }
     // TAP_SCHEMA always reflects the configured schemas: rebuilt on every start.
     for (const auto& [table, csv] : tap_schema_csv(s->catalog_, s->schema_descriptions_)) {
         auto r = s->load_csv("TAP_SCHEMA." + table, csv);
@@ -368,6 +375,7 @@ result<prepared_query> service::prepare_query(query_request request) const {
     backend* target = config_.backends.at("sqlite").get();
     try {
         adql::translate_options opt{target->dialect(), &names, q.maxrec, config_.lim.query, {}};
+        opt.sqlite_region_indexes = true;  // every SQLite table here is loaded by libdax
         adql::run_passes(ast, opt);
         // Seed 000 ("Database Service"): a query runs on exactly one backend.
         std::set<const adql::table_info*> used;

@@ -8,9 +8,12 @@
 #include "connection_pool.hpp"
 #include "values.hpp"
 
+#include <dax/sqlite/region_index.hpp>
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -27,6 +30,7 @@ constexpr int busy_wait_ms = 30000;
 
 std::string quote(std::string_view id) { return sql_quoted(id, '"'); }
 std::string literal(std::string_view v) { return sql_quoted(v, '\''); }
+
 
 using kind = value_kind;
 
@@ -67,6 +71,22 @@ struct query_guard {
         return std::chrono::steady_clock::now() > l->deadline ? 1 : 0;
     }
 };
+
+bool region_column(const adql::column_info& c) { return sqlite::has_region_index(c.xtype); }
+
+// The region indexes of a table (dax/sqlite/region_index.hpp), built anew from its rows; the
+// connection has the dax_* functions. Rows with a NULL region are left out (they never match).
+void build_region_indexes(sqlite3* db, const std::string& schema, const std::string& table,
+                          const std::vector<adql::column_info>& columns) {
+    for (const auto& c : columns) {
+        if (!region_column(c)) continue;
+        const std::string idx = quote(schema) + "." + quote(sqlite::region_index_table(table, db_column(c)));
+        exec(db, "DROP TABLE IF EXISTS " + idx);
+        exec(db, fmt::format("CREATE VIRTUAL TABLE {} USING rtree(id, lat_lo, lat_hi)", idx));
+        exec(db, fmt::format("INSERT INTO {0} SELECT rowid, dax_lat_bound({1}, 0), dax_lat_bound({1}, 1) FROM {2}.{3} "
+                             "WHERE {1} IS NOT NULL", idx, quote(db_column(c)), quote(schema), quote(table)));
+    }
+}
 
 class sqlite_backend final : public backend {
 public:
@@ -160,6 +180,7 @@ public:
                 sqlite3* db;
                 ~closer() { sqlite3_close(db); }
             } cl{db};
+            if (sqlite::register_functions(db) != SQLITE_OK) throw error("SQLite: cannot register the geometry functions");
             const std::string& schema = db_schema(t);
             exec(db, fmt::format("ATTACH DATABASE {} AS {}", literal(file_of(schema)), quote(schema)));
             exec(db, fmt::format("PRAGMA {}.journal_mode=WAL", quote(schema)));
@@ -190,6 +211,7 @@ public:
             if (pos.ra)
                 exec(db, fmt::format("CREATE INDEX {}.{} ON {} ({}, {})", quote(schema), quote(t.name + "_pos_idx"),
                                      quote(db_table(t)), quote(db_column(*pos.dec)), quote(db_column(*pos.ra))));
+            build_region_indexes(db, schema, db_table(t), t.columns);
             exec(db, "COMMIT");
             exec(db, fmt::format("ANALYZE {}", quote(schema)));
             if (progress) progress(rows);
@@ -209,6 +231,36 @@ public:
         } catch (const error&) {
             return false;
         }
+    }
+
+    void prepare_table(const adql::table_info& t) override {
+        if (std::none_of(t.columns.begin(), t.columns.end(), region_column) || !has_table(t)) return;
+        const std::string& schema = db_schema(t);
+        {
+            lease l(*this);
+            bool complete = true;
+            for (const auto& c : t.columns) {
+                if (!region_column(c)) continue;
+                stmt st(l.c.db, fmt::format("SELECT 1 FROM {}.sqlite_master WHERE name={}", quote(schema),
+                                            literal(sqlite::region_index_table(db_table(t), db_column(c)))));
+                complete = complete && sqlite3_step(st.s) == SQLITE_ROW;
+            }
+            if (complete) return;
+        }
+        std::lock_guard lock(write_mutex_);
+        sqlite3* db = nullptr;
+        sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
+        struct closer {
+            sqlite3* db;
+            ~closer() { sqlite3_close(db); }
+        } cl{db};
+        sqlite3_busy_timeout(db, busy_wait_ms);
+        if (sqlite::register_functions(db) != SQLITE_OK) throw error("SQLite: cannot register the geometry functions");
+        exec(db, fmt::format("ATTACH DATABASE {} AS {}", literal(file_of(schema)), quote(schema)));
+        exec(db, "BEGIN IMMEDIATE");
+        build_region_indexes(db, schema, db_table(t), t.columns);
+        exec(db, "COMMIT");
+        ++generation_;
     }
 
 private:
@@ -309,6 +361,7 @@ private:
             check(sqlite3_step(ins.s), db, "upload");
             sqlite3_reset(ins.s);
         }
+        build_region_indexes(db, "TAP_UPLOAD", u.table.name, u.table.columns);
     }
 
     std::string dir_;

@@ -54,6 +54,9 @@ public:
                                            const std::function<void(std::uint64_t)>& progress = {}) = 0;
     /// True if the table exists.
     virtual bool has_table(const adql::table_info& t) = 0;
+    /// Brings an existing table's auxiliary structures up to date when the service opens
+    /// (SQLite: the region indexes of tables loaded by an older libdax). Errors are thrown.
+    virtual void prepare_table(const adql::table_info&) {}
     /// Backend schema of TAP_UPLOAD tables during a query.
     virtual std::string upload_schema() const { return "TAP_UPLOAD"; }
 };
