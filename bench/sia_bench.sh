@@ -3,7 +3,10 @@
 # (a) sia-server POS=CIRCLE 10 7 0.1 (4 images, the peers' data), sequential on one kept-alive
 # connection, median/p90; (b) the same under wrk; (c) tap-server's cone search of ~100 stars;
 # beside the DaCHS peer's SIA2 when SIA_URL answers (shared/peers/dachs/setup.sh). Loopback only.
+# With DAX_TEST_PG set (run under tests/exec/with_servers.sh) the demo tables live on PostgreSQL +
+# pgSphere (s_region an spoly with a GiST index) instead of SQLite.
 #   bench/sia_bench.sh [BUILD_BIN_DIR]     env: SIA_URL (DaCHS), WRK_SECS (10), WRK_CONNS (16), N (2000)
+#   tests/exec/with_servers.sh bench/sia_bench.sh build/bin     (PostgreSQL)
 set -euo pipefail
 BIN=${1:-build/bin}
 WRK_SECS=${WRK_SECS:-10}
@@ -15,9 +18,15 @@ cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$TM
 trap cleanup EXIT
 free() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 tport=$(free); sport=$(free)
-"$BIN/tap-server" --port "$tport" --data-dir "$TMP/data" > "$TMP/tap.log" 2>&1 & pids+=($!)
+config=()
+if [ -n "${DAX_TEST_PG:-}" ]; then
+  printf 'data_dir: %s\nbackends:\n  pg: {type: postgres, conninfo: "%s"}\ndemo_backend: pg\n' "$TMP/data" "$DAX_TEST_PG" > "$TMP/pg.yaml"
+  config=(--config "$TMP/pg.yaml")
+fi
+echo "backend: ${DAX_TEST_PG:+PostgreSQL+pgSphere}${DAX_TEST_PG:-SQLite}" | sed 's/PostgreSQL+pgSphere.*/PostgreSQL+pgSphere/'
+"$BIN/tap-server" --port "$tport" --data-dir "$TMP/data" "${config[@]}" > "$TMP/tap.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 600); do grep -q "TAP service at" "$TMP/tap.log" && break; sleep 0.1; done
-"$BIN/sia-server" --port "$sport" --data-dir "$TMP/data" > "$TMP/sia.log" 2>&1 & pids+=($!)
+"$BIN/sia-server" --port "$sport" --data-dir "$TMP/data" "${config[@]}" > "$TMP/sia.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$sport/sia/availability" > /dev/null 2>&1 && break; sleep 0.1; done
 
 latency() {  # latency LABEL HOST PORT PATH: N sequential requests on one connection
