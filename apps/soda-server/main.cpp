@@ -1,0 +1,58 @@
+// soda-server: SODA 1.0 cutouts of the datasets in the image store. With no arguments it serves
+// the demo images (and whatever dax-admin ingest-images added) from the data directory.
+//   soda-server [--host H] [--port P] [--data-dir D] [--config FILE]
+#include "../common/bootstrap.hpp"
+#include "../common/catalog_setup.hpp"
+#include "../common/replies.hpp"
+#include "../common/tap_config.hpp"
+#include "soda_http.hpp"
+
+#include <iostream>
+
+using namespace dax;
+
+namespace {
+
+const char* const usage =
+    "usage: soda-server [--host H] [--port P] [--data-dir D] [--config FILE]\n"
+    "Serves http://H:P/soda/sync (default 127.0.0.1:8082); the config file is tap-server's (section soda: for the port).\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int exit_code = 0;
+    auto cfg = http::configure(argc, argv, usage, "soda-server", "soda", exit_code);
+    if (!cfg) return exit_code;
+    auto cat = http::open_catalog(*cfg, "soda-server", exit_code);  // the demo images on first start
+    if (!cat) return exit_code;
+    const auto& access = cat->access_control;
+    std::unique_ptr<image::image_store> store;
+    try {
+        store = std::make_unique<image::image_store>(http::image_store_path(*cfg));
+    } catch (const std::exception& e) {
+        std::cerr << "soda-server: " << e.what() << "\n";
+        return 1;
+    }
+
+    const auto& self = cfg->common.of("soda");
+    http::server server(cfg->common.http);
+    server.set_default_headers({{"Server", "libdax-soda-server/" DAX_VERSION}});
+    sodaserver::soda_binding b;
+    b.public_url = self.public_url;
+    b.store = store.get();
+    b.images = cfg->images;
+    b.identity = access.identity("read:image");
+    sodaserver::add_soda_routes(server, b);
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/soda/capabilities"); });
+    access.protect(server, {{"/soda/sync", "read:image"}});
+    server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
+    const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/soda";
+    std::cout << "SODA 1.0 service at " << url << "/sync\n"
+              << "Try: curl -o cutout.fits '" << url << "/sync?ID=ivo://libdax.test/demo/images?demo-img-03&CIRCLE=45+20+0.2'"
+              << std::endl;
+    if (!http::serve(server, self.host, self.port)) {
+        std::cerr << "soda-server: cannot listen on " << self.host << ":" << self.port << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,24 @@
+#pragma once
+// The SODA 1.0 routes of soda-server: {sync} cutouts, VOSI capabilities and availability.
+#include "../common/http_server.hpp"
+
+#include <dax/image/obscore.hpp>
+#include <dax/image/store.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace dax::sodaserver {
+
+struct soda_binding {
+    std::string base = "/soda";
+    std::string public_url;                  ///< the site's public URL, empty: from the request
+    const image::image_store* store = nullptr;  ///< where datasets' files are (never a request's path)
+    image::ingest_settings images;           ///< band table for BAND (FILTER -> wavelengths)
+    std::function<std::optional<std::string>(const httplib::Request&)> identity;  ///< null: open
+};
+
+void add_soda_routes(http::server& server, const soda_binding& b);
+
+}  // namespace dax::sodaserver
