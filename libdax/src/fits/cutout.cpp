@@ -1,14 +1,16 @@
 // FITS cutouts (field notes section 2.4-2.7): the box from every image HDU on the science grid,
-// headers kept with their WCS shifted, written into a CFITSIO memory file and then to the sink.
+// headers kept with their WCS shifted, written into a private scratch file and then to the sink.
 #include <dax/fits/cutout.hpp>
 
 #include "fits_file.hpp"
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <regex>
+#include <unistd.h>
 
 namespace dax::fits {
 
@@ -16,23 +18,38 @@ namespace {
 
 using detail::check;
 
-struct memory_file {
-    void* buffer = nullptr;
-    std::size_t size = 0;
-    fitsfile* f = nullptr;
-    memory_file() {
-        size = 2880 * 10;
-        buffer = std::malloc(size);
-        int status = 0;
-        fits_create_memfile(&f, &buffer, &size, 2880 * 64, std::realloc, &status);
-        check(status, "creating the cutout in memory");
+// The cutout is written into a file in a private directory (mkdtemp, mode 0700; CFITSIO creates
+// files by name, which in a shared $TMPDIR would race with others), then copied to the sink.
+class scratch_file {
+public:
+    scratch_file() {
+        static std::atomic<unsigned long> serial{0};
+        const char* tmp = std::getenv("TMPDIR");
+        std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/dax-cutout-XXXXXX";
+        if (!::mkdtemp(tmpl.data())) throw error(error_kind::internal, "FITS: cannot create a temporary directory");
+        dir_ = tmpl;
+        path = dir_ + "/cutout-" + std::to_string(serial++) + ".fits";
     }
-    ~memory_file() {
-        int status = 0;
-        if (f) fits_close_file(f, &status);
-        std::free(buffer);
+    ~scratch_file() {
+        std::remove(path.c_str());
+        ::rmdir(dir_.c_str());
     }
+    std::string path;
+
+private:
+    std::string dir_;
 };
+
+// Copies a finished file to the sink in pieces; its size.
+std::uint64_t copy_to(const std::string& path, dax::sink& out) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw error(error_kind::internal, "FITS: the cutout file is gone");
+    std::vector<char> buf(256 << 10);
+    std::uint64_t total = 0;
+    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0; total += n) out.write(buf.data(), n);
+    std::fclose(f);
+    return total;
+}
 
 int datatype_of(int bitpix) {
     switch (bitpix) {
@@ -177,33 +194,29 @@ std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax
         cut[static_cast<std::size_t>(i)] = s.shape == science.shape;
         if (i > 0 && cut[static_cast<std::size_t>(i)]) ++extensions;
     }
-    memory_file mem;
+    scratch_file scratch;
+    auto file = detail::create_file(scratch.path);
+    fitsfile* const o = file.get();
     // The primary: cut when it is on the grid, else its header alone (NEXTEND fixed).
     fits_movabs_hdu(in.get(), 1, &type, &status);
     if (cut[0]) {
-        write_cut(in.get(), mem.f, science, spec);
+        write_cut(in.get(), o, science, spec);
     } else {
-        fits_create_img(mem.f, BYTE_IMG, 0, nullptr, &status);
+        fits_create_img(o, BYTE_IMG, 0, nullptr, &status);
         check(status, "creating the primary HDU");
-        copy_cards(in.get(), mem.f, false, {});
-        if (extensions > 0) fits_update_key_lng(mem.f, "NEXTEND", extensions, "number of extensions", &status);
-        fits_write_chksum(mem.f, &status);
+        copy_cards(in.get(), o, false, {});
+        if (extensions > 0) fits_update_key_lng(o, "NEXTEND", extensions, "number of extensions", &status);
+        fits_write_chksum(o, &status);
         check(status, "writing the primary header");
     }
     for (int i = 1; i < count; ++i) {
         if (!cut[static_cast<std::size_t>(i)]) continue;
         fits_movabs_hdu(in.get(), i + 1, &type, &status);
         check(status, "moving to an HDU");
-        write_cut(in.get(), mem.f, shape_of(in.get()), spec);
+        write_cut(in.get(), o, shape_of(in.get()), spec);
     }
-    LONGLONG head = 0, data = 0, end = 0;
-    fits_get_hduaddrll(mem.f, &head, &data, &end, &status);
-    check(status, "finishing the cutout");
-    fits_close_file(mem.f, &status);
-    mem.f = nullptr;
-    check(status, "finishing the cutout");
-    out.write(static_cast<const char*>(mem.buffer), static_cast<std::size_t>(end));
-    return static_cast<std::uint64_t>(end);
+    detail::close_file(file);
+    return copy_to(scratch.path, out);
 }
 
 }  // namespace dax::fits
