@@ -46,6 +46,13 @@ TEST_CASE("FITS cards are 80 characters with quoted strings and real numbers") {
     CHECK(card("NAXIS1", 256).substr(0, 30) == "NAXIS1  =                  256");
     CHECK(card("INHERIT", true, "keep").substr(0, 37) == "INHERIT =                    T / keep");
     CHECK(card("CD1_1", -0.008).size() == 80);
+    // What one card cannot say is refused, not written wrong.
+    CHECK_THROWS(card("LONGKEYWORD", 1));
+    CHECK_THROWS(card("TITLE", std::string(69, 'x')));
+    CHECK_THROWS(card("TITLE", std::string(40, '\'')));  // doubled quotes do not fit
+    CHECK_THROWS(card("X", std::nan("")));
+    CHECK_THROWS(card("X", 1.0 / 0.0));
+    CHECK(card("TITLE", std::string(68, 'x')).size() == 80);
 }
 
 TEST_CASE("a failed image write leaves no file behind") {

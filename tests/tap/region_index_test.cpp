@@ -31,6 +31,14 @@ tables:
       - {name: id, datatype: long}
       - {name: s_region, datatype: string, votable:xtype: "adql:REGION"}
       - {name: fov, datatype: double, votable:arraysize: "*", votable:xtype: polygon}
+  - name: shadowed
+    columns:
+      - {name: rowid, datatype: long}
+      - {name: s_region, datatype: string, votable:xtype: "adql:REGION"}
+  - name: other
+    columns:
+      - {name: id, datatype: long}
+      - {name: s_region, datatype: string, votable:xtype: "adql:REGION"}
 )";
 
 struct fixture {
@@ -45,12 +53,16 @@ struct fixture {
         REQUIRE(adql::load_felis_text(felis, cat));
     }
     ~fixture() { std::filesystem::remove_all(dir); }
-    const adql::table_info& table() const { return *cat.tables().front(); }
+    const adql::table_info& table(const char* name = "fields") const {
+        for (const auto& t : cat.tables())
+            if (t->name == name) return *t;
+        throw error(name);
+    }
     adql::translation translate(const std::string& q, bool indexes) const {
         adql::translate_options o;
         o.target = adql::dialect::sqlite;
         o.names = &cat;
-        o.sqlite_region_indexes = indexes;
+        if (indexes) o.sqlite_region_indexes = [this](const adql::table_info& t) { return b->prepare_table(t); };
         auto t = adql::translate(q, o);
         if (!t) {
             const std::string why = std::string(t.err().what()) + ": " + q;
@@ -58,13 +70,14 @@ struct fixture {
         }
         return *t;
     }
+    std::vector<tap::upload_table> uploads;
     std::string run(const std::string& q, bool indexes) {
         auto t = translate(q, indexes);
         std::vector<votable::field> f;
         for (const auto& c : t.columns) f.push_back(tap::to_field(c));
         votable::string_sink out;
         auto w = votable::make_csv_writer(out);
-        b->run(t.sql, f, *w, {});
+        b->run(t.sql, f, *w, {}, uploads);
         return out.out;
     }
 };
@@ -140,11 +153,88 @@ TEST_CASE("sqlite region index: a table without one gets it when prepared") {
     {
         sqlite3* db = nullptr;
         REQUIRE(sqlite3_open((fx.dir / "geo.db").c_str(), &db) == SQLITE_OK);
-        CHECK(sqlite3_exec(db, "DROP TABLE \"fields#s_region\"", nullptr, nullptr, nullptr) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "DROP TABLE \"fields#s_region#\"", nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);
     }
     auto b = tap::open_sqlite_backend(fx.dir.string());  // as a service opening the directory anew
     b->prepare_table(fx.table());
     fx.b = std::move(b);
     CHECK(fx.run("SELECT id FROM geo.fields WHERE INTERSECTS(s_region, CIRCLE('ICRS', 10.5, 10.3, 0.1)) = 1", true) == "id\r\n1\r\n");
+}
+
+TEST_CASE("sqlite region index: review cases give the rows of the plain translation") {
+    fixture fx;
+    // A polygon whose bounding cap is wider than a hemisphere, a negative radius, a NULL region,
+    // a polygon around the south pole.
+    REQUIRE(fx.b->load_csv(fx.table(), "id,s_region,fov\n"
+                                       "1,POLYGON ICRS 0 -5 179 -5 90 80,\n"
+                                       "2,CIRCLE ICRS 10 10 -1,\n"
+                                       "3,,\n"
+                                       "4,POLYGON ICRS 10 10 11 10 11 11 10 11,\n"
+                                       "5,POLYGON ICRS 0 -85 120 -85 240 -85,\n"));
+    REQUIRE(fx.b->load_csv(fx.table("other"), "id,s_region\n4,POLYGON ICRS 10 10 11 10 11 11 10 11\n7,POLYGON ICRS 20 20 21 20 21 21\n"));
+    CHECK(fx.b->prepare_table(fx.table()));
+    for (const char* q : {
+             "SELECT id FROM geo.fields AS f WHERE INTERSECTS(f.s_region, CIRCLE('ICRS', 89.5, -84, 0.5)) = 1 ORDER BY id",
+             "SELECT id FROM geo.fields AS f WHERE INTERSECTS(f.s_region, POLYGON('ICRS', 100, 0, 280, -10, 310, 50)) = 1 ORDER BY id",
+             "SELECT id FROM geo.fields AS f WHERE NOT (INTERSECTS(f.s_region, CIRCLE('ICRS', 10.5, 10.5, 1)) = 1) ORDER BY id",
+             "SELECT id, CASE WHEN INTERSECTS(s_region, CIRCLE('ICRS', 10.5, 10.5, 1)) = 1 THEN 1 ELSE 0 END AS hit FROM geo.fields ORDER BY id",
+             "SELECT id FROM geo.fields WHERE INTERSECTS(s_region, CIRCLE('ICRS', 10.5, 10.5, 1)) = 1 OR id = 3 ORDER BY id",
+             "SELECT id FROM geo.fields WHERE INTERSECTS(s_region, CIRCLE('ICRS', 10, 100, 1)) = 1 ORDER BY id",
+             "SELECT id FROM geo.fields WHERE CONTAINS(POINT('ICRS', 190, 80), s_region) = 1 ORDER BY id",
+             "SELECT id FROM geo.fields WHERE INTERSECTS(s_region, CIRCLE('ICRS', 60, -89.9, 0.2)) = 1 ORDER BY id",
+             "SELECT s_region FROM geo.fields RIGHT OUTER JOIN geo.other USING (s_region) "
+             "WHERE INTERSECTS(s_region, CIRCLE('ICRS', 20.5, 20.5, 1)) = 1",
+         }) {
+        const std::string a = fx.run(q, true), b = fx.run(q, false);
+        CHECK_MESSAGE(a == b, q << "\nwith the index: " << a << "without: " << b);
+    }
+    CHECK(fx.run("SELECT id FROM geo.fields WHERE INTERSECTS(s_region, CIRCLE('ICRS', 89.5, -84, 0.5)) = 1", true) == "id\r\n1\r\n");
+}
+
+TEST_CASE("sqlite region index: a column named rowid, an upload, an external change") {
+    fixture fx;
+    // A column hiding the row id (with repeats and a NULL): no index, the plain test.
+    REQUIRE(fx.b->load_csv(fx.table("shadowed"), "rowid,s_region\n1,POLYGON ICRS 10 10 11 10 11 11\n1,POLYGON ICRS 10 10 11 10 11 11\n"
+                                                 ",POLYGON ICRS 10 10 11 10 11 11\n"));
+    CHECK_FALSE(fx.b->prepare_table(fx.table("shadowed")));
+    const char* q = "SELECT COUNT(*) AS n FROM geo.shadowed WHERE INTERSECTS(s_region, CIRCLE('ICRS', 10.5, 10.4, 0.1)) = 1";
+    CHECK(fx.translate(q, true).sql.find("rowid IN") == std::string::npos);
+    CHECK(fx.run(q, true) == "n\r\n3\r\n");
+
+    // An upload with a bad region value: the query answers, and the next upload too.
+    REQUIRE(fx.b->load_csv(fx.table(), "id,s_region,fov\n4,POLYGON ICRS 10 10 11 10 11 11 10 11,\n"));
+    tap::upload_table u;
+    u.table.schema = u.table.db_schema = "TAP_UPLOAD";
+    u.table.name = "mine";
+    u.table.columns = {{"id", "", "long"}, {"r", "", "char", "*", "adql:REGION"}};
+    u.rows = {{"1", "CIRCLE ICRS 10 10 -1"}, {"2", "CIRCLE ICRS 10.5 10.5 0.1"}};
+    adql::memory_catalog with_upload;
+    REQUIRE(adql::load_felis_text(felis, with_upload));
+    with_upload.add_table(u.table);
+    fx.uploads = {u};
+    for (int k = 0; k < 3; ++k) {
+        adql::translate_options o;
+        o.names = &with_upload;
+        o.sqlite_region_indexes = [&](const adql::table_info& t) { return fx.b->prepare_table(t); };
+        auto t = adql::translate("SELECT m.id FROM TAP_UPLOAD.mine AS m JOIN geo.fields AS f ON INTERSECTS(m.r, f.s_region) = 1", o);
+        REQUIRE(t);
+        std::vector<votable::field> f;
+        for (const auto& c : t->columns) f.push_back(tap::to_field(c));
+        votable::string_sink out;
+        auto w = votable::make_csv_writer(out);
+        CHECK_NOTHROW(fx.b->run(t->sql, f, *w, {}, fx.uploads));
+        CHECK(out.out == "id\r\n2\r\n");
+    }
+
+    // Rows added by another program: the index is rebuilt when the table is prepared again.
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open((fx.dir / "geo.db").c_str(), &db) == SQLITE_OK);
+        CHECK(sqlite3_exec(db, "INSERT INTO fields (id, s_region) VALUES (9, 'POLYGON ICRS 30 30 31 30 31 31')", nullptr, nullptr,
+                           nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    CHECK(fx.b->prepare_table(fx.table()));
+    CHECK(fx.run("SELECT id FROM geo.fields WHERE INTERSECTS(s_region, CIRCLE('ICRS', 30.5, 30.4, 0.1)) = 1", true) == "id\r\n9\r\n");
 }

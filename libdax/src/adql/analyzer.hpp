@@ -11,6 +11,7 @@
 #include <cctype>
 #include <cmath>
 #include <memory>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -112,7 +113,8 @@ inline const char* type_word(value_type t) {
 
 class analyzer {
 public:
-    analyzer(const catalog* cat, query& root, bool base_tables = false) : cat_(cat), root_(root), base_tables_(base_tables) {}
+    analyzer(const catalog* cat, query& root, std::function<bool(const table_info&)> base_tables = {})
+        : cat_(cat), root_(root), base_tables_(std::move(base_tables)) {}
     std::vector<diagnostic> errors;
 
     std::vector<const column_info*> analyze(query& q, scope* outer);
@@ -120,7 +122,7 @@ public:
 private:
     const catalog* cat_;
     query& root_;
-    bool base_tables_;  // fill expr::base_table_sql (translate_options::sqlite_region_indexes)
+    std::function<bool(const table_info&)> base_tables_;  // translate_options::sqlite_region_indexes
     std::vector<cte_def> ctes_;
     std::vector<std::unique_ptr<std::vector<const column_info*>>> cte_columns_;
     std::vector<std::unique_ptr<scope>> scopes_;

@@ -153,7 +153,7 @@ void analyzer::add_named_table(scope& sc, table_ref& t) {
         v.schema = ti->schema;
         for (const auto& c : ti->columns) v.columns.push_back(&c);
         v.qualifier_sql = t.alias ? std::vector<std::string>{fold(*t.alias)} : t.sql_name;
-        if (base_tables_) v.base_sql = t.sql_name;
+        if (base_tables_ && base_tables_(*ti)) v.base_sql = t.sql_name;
     }
     sc.vars.push_back(std::move(v));
 }
@@ -320,8 +320,10 @@ void analyzer::column(adql::expr& e, scope& sc, const select_core* alias_source)
         e.unit = c->unit;
         if (!qual.empty()) e.sql_name = hits[0].first->qualifier_sql;
         e.sql_name.push_back(c->db_name.empty() ? c->name : c->db_name);
-        e.base_table_sql = hits[0].first->base_sql;
-        if (!e.base_table_sql.empty()) e.row_qualifier_sql = hits[0].first->qualifier_sql;
+        if (hits.size() == 1) {  // not a merged USING / NATURAL column: its rows may come from either side
+            e.base_table_sql = hits[0].first->base_sql;
+            if (!e.base_table_sql.empty()) e.row_qualifier_sql = hits[0].first->qualifier_sql;
+        }
         e.type = type_of_column(*c);
         return;
     }

@@ -186,6 +186,7 @@ void printer::select(const select_core& s) {
     list(s.from, [&](const table_ref& t) { table(t); });
     if (s.where) {
         out += " WHERE ";
+        collect_conjuncts(*s.where);
         emit(*s.where);
     }
     if (!s.group_by.empty()) {
@@ -234,6 +235,7 @@ void printer::table(const table_ref& t) {
         table(*t.right);
         if (t.on) {
             out += " ON ";
+            collect_conjuncts(*t.on);
             emit(*t.on);
         }
         if (!t.using_columns.empty()) {

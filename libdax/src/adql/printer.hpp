@@ -8,6 +8,7 @@
 #include <dax/geometry/sphere.hpp>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,16 @@ public:
 
 protected:
     std::string out;
+    /// The top-level AND terms of the WHERE and ON conditions printed so far: where a predicate's
+    /// false and NULL select the same rows (a prefilter may turn NULL into false only there).
+    std::set<const adql::expr*> conjuncts;
+    void collect_conjuncts(const adql::expr& e) {
+        if (e.kind == expr_kind::and_) {
+            for (const auto& a : e.args) collect_conjuncts(*a);
+            return;
+        }
+        conjuncts.insert(&e);
+    }
     int derived_counter_ = 0;
 
     // -- hooks a dialect overrides --

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace dax::adql::detail {
 namespace {
 
@@ -84,7 +86,7 @@ class sqlite_printer final : public printer {
     }
 
     void restriction(const expr& e, const spatial_restriction& r) override {
-        if (r.predicate && r.truth && region_prefilter(*r.predicate)) {
+        if (r.predicate && r.truth && conjuncts.count(&e) && region_prefilter(*r.predicate)) {
             restriction_body(e, r);
             out += ')';
             return;
@@ -109,12 +111,15 @@ class sqlite_printer final : public printer {
         for (int side = 0; side < 2; ++side) {
             const expr& col = *fn.args[side];
             if (col.kind != expr_kind::column || !col.column || col.base_table_sql.size() != 2 || col.row_qualifier_sql.empty() ||
-                !sqlite::has_region_index(col.column->xtype))
+                !sqlite::has_region_index(col.base_table_sql[1], col.sql_name.back(), col.column->xtype))
                 continue;
             auto shape = constant_geometry(*fn.args[1 - side]);
             if (!shape) continue;
             auto [c, radius] = bounding_cap(*shape);
-            const auto lat = geometry::cap_lat_range(c, radius);
+            // A cap of 90 degrees or more does not hold a polygon's edges; a centre given outside
+            // the sphere's coordinates is normalised as the exact test does.
+            if (!std::isfinite(c.lon) || !std::isfinite(c.lat) || !std::isfinite(radius) || radius < 0 || radius >= 90) return false;
+            const auto lat = geometry::cap_lat_range(geometry::to_lonlat(geometry::to_vec(c.lon, c.lat)), radius);
             // The R*Tree stores 32-bit floats rounded outwards; a margin of 1e-6 degree on the
             // query side keeps rows touching the boundary.
             out += "(";

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <unistd.h>
 
@@ -21,7 +22,14 @@ std::string padded(std::string s) {
     return s;
 }
 
+// A keyword of at most 8 characters (FITS 4.0 section 4.1.2.1; longer ones need HIERARCH).
+std::string_view checked(std::string_view keyword) {
+    if (keyword.empty() || keyword.size() > 8) throw error(fmt::format("FITS: keyword '{}' is not 1 to 8 characters", keyword));
+    return keyword;
+}
+
 std::string with_value(std::string_view keyword, const std::string& value, std::string_view comment) {
+    checked(keyword);
     std::string c = fmt::format("{:<8}= {:>20}", keyword.substr(0, 8), value);
     if (!comment.empty()) c += fmt::format(" / {}", comment);
     return padded(std::move(c));
@@ -66,7 +74,8 @@ std::string card(std::string_view keyword, std::string_view text, std::string_vi
     for (char c : text) q += c == '\'' ? std::string("''") : std::string(1, c);
     while (q.size() < 9) q += ' ';  // a string value has at least 8 characters (section 4.2.1.1)
     q += '\'';
-    std::string c = fmt::format("{:<8}= {:<20}", keyword.substr(0, 8), q);
+    if (q.size() > 70) throw error(fmt::format("FITS: the value of {} is longer than one card holds", checked(keyword)));
+    std::string c = fmt::format("{:<8}= {:<20}", checked(keyword), q);
     if (!comment.empty()) c += fmt::format(" / {}", comment);
     return padded(std::move(c));
 }
@@ -74,6 +83,7 @@ std::string card(std::string_view keyword, const char* text, std::string_view co
     return card(keyword, std::string_view(text), comment);
 }
 std::string card(std::string_view keyword, double value, std::string_view comment) {
+    if (!std::isfinite(value)) throw error(fmt::format("FITS: {} = {} has no FITS form", checked(keyword), value));
     std::string v = fmt::format("{:.17G}", value);
     if (v.find_first_of(".EN") == std::string::npos) v += ".0";  // stays a real number
     return with_value(keyword, v, comment);

@@ -254,8 +254,12 @@ void f_lat_bound(sqlite3_context* ctx, int, sqlite3_value** argv) {
     switch (s->kind) {
     case g::shape::kind_t::point: r = g::cap_lat_range(g::to_lonlat(s->center), 0); break;
     case g::shape::kind_t::circle: r = g::cap_lat_range(g::to_lonlat(s->center), s->radius); break;
-    case g::shape::kind_t::polygon: r = g::cap_lat_range(g::to_lonlat(s->poly.cap_center), s->poly.cap_radius_deg); break;
+    case g::shape::kind_t::polygon:
+        // A cap of 90 degrees or more does not hold the polygon's edges: the whole sphere.
+        if (s->poly.cap_radius_deg < 90) r = g::cap_lat_range(g::to_lonlat(s->poly.cap_center), s->poly.cap_radius_deg);
+        break;
     }
+    if (!(r[0] <= r[1]) || !std::isfinite(r[0]) || !std::isfinite(r[1])) r = {-90.0, 90.0};  // never excluded
     sqlite3_result_double(ctx, high ? r[1] : r[0]);
 }
 

@@ -267,13 +267,7 @@ result<std::unique_ptr<service>> service::open(service_config config) {
     add_tap_schema_tables(s->catalog_);
     for (std::size_t i = before; i < s->catalog_.tables().size(); ++i) s->table_backend_[s->catalog_.tables()[i].get()] = "sqlite";
     s->schema_descriptions_["TAP_SCHEMA"] = "Metadata of the tables published by this service (TAP 1.1 section 4).";
-    for (const auto& t : s->catalog_.tables()) {
-        try {
-            s->backend_of(*t)->prepare_table(*t);
-        } catch (const error& e) {
-            return error(fmt::format("preparing {}.{}: {}", t->schema, t->name, e.what()));
-        }
-    }
+    for (const auto& t : s->catalog_.tables()) s->note_region_indexes(*t);
     // TAP_SCHEMA always reflects the configured schemas: rebuilt on every start.
     for (const auto& [table, csv] : tap_schema_csv(s->catalog_, s->schema_descriptions_)) {
         auto r = s->load_csv("TAP_SCHEMA." + table, csv);
@@ -297,7 +291,16 @@ result<std::uint64_t> service::load_csv(const std::string& qualified_table, std:
                                         const std::function<void(std::uint64_t)>& progress) {
     const auto* t = table(qualified_table);
     if (!t) return error(fmt::format("no published table '{}' (describe it in a Felis schema first)", qualified_table));
-    return backend_of(*t)->load_csv(*t, csv, progress);
+    auto n = backend_of(*t)->load_csv(*t, csv, progress);
+    if (n) note_region_indexes(*t);
+    return n;
+}
+
+void service::note_region_indexes(const adql::table_info& t) {
+    const bool indexed = backend_of(t)->prepare_table(t);
+    std::lock_guard lock(indexed_mutex_);
+    if (indexed) region_indexed_.insert(&t);
+    else region_indexed_.erase(&t);
 }
 
 bool service::has_data(const std::string& qualified_table) const {
@@ -374,8 +377,11 @@ result<prepared_query> service::prepare_query(query_request request) const {
     auto& ast = *parsed.value();
     backend* target = config_.backends.at("sqlite").get();
     try {
-        adql::translate_options opt{target->dialect(), &names, q.maxrec, config_.lim.query, {}};
-        opt.sqlite_region_indexes = true;  // every SQLite table here is loaded by libdax
+        adql::translate_options opt{target->dialect(), &names, q.maxrec, config_.lim.query, {}, {}};
+        opt.sqlite_region_indexes = [this](const adql::table_info& t) {
+            std::lock_guard lock(indexed_mutex_);
+            return region_indexed_.count(&t) > 0;
+        };
         adql::run_passes(ast, opt);
         // Seed 000 ("Database Service"): a query runs on exactly one backend.
         std::set<const adql::table_info*> used;

@@ -72,14 +72,18 @@ struct query_guard {
     }
 };
 
-bool region_column(const adql::column_info& c) { return sqlite::has_region_index(c.xtype); }
+bool region_column(const adql::table_info& t, const adql::column_info& c) {
+    return sqlite::has_region_index(db_table(t), db_column(c), c.xtype);
+}
 
 // The region indexes of a table (dax/sqlite/region_index.hpp), built anew from its rows; the
 // connection has the dax_* functions. Rows with a NULL region are left out (they never match).
-void build_region_indexes(sqlite3* db, const std::string& schema, const std::string& table,
-                          const std::vector<adql::column_info>& columns) {
-    for (const auto& c : columns) {
-        if (!region_column(c)) continue;
+void build_region_indexes(sqlite3* db, const adql::table_info& t) {
+    if (!sqlite::row_id_visible(t.columns)) return;
+    const std::string& schema = db_schema(t);
+    const std::string& table = db_table(t);
+    for (const auto& c : t.columns) {
+        if (!region_column(t, c)) continue;
         const std::string idx = quote(schema) + "." + quote(sqlite::region_index_table(table, db_column(c)));
         exec(db, "DROP TABLE IF EXISTS " + idx);
         exec(db, fmt::format("CREATE VIRTUAL TABLE {} USING rtree(id, lat_lo, lat_hi)", idx));
@@ -211,7 +215,7 @@ public:
             if (pos.ra)
                 exec(db, fmt::format("CREATE INDEX {}.{} ON {} ({}, {})", quote(schema), quote(t.name + "_pos_idx"),
                                      quote(db_table(t)), quote(db_column(*pos.dec)), quote(db_column(*pos.ra))));
-            build_region_indexes(db, schema, db_table(t), t.columns);
+            build_region_indexes(db, t);
             exec(db, "COMMIT");
             exec(db, fmt::format("ANALYZE {}", quote(schema)));
             if (progress) progress(rows);
@@ -233,34 +237,12 @@ public:
         }
     }
 
-    void prepare_table(const adql::table_info& t) override {
-        if (std::none_of(t.columns.begin(), t.columns.end(), region_column) || !has_table(t)) return;
-        const std::string& schema = db_schema(t);
-        {
-            lease l(*this);
-            bool complete = true;
-            for (const auto& c : t.columns) {
-                if (!region_column(c)) continue;
-                stmt st(l.c.db, fmt::format("SELECT 1 FROM {}.sqlite_master WHERE name={}", quote(schema),
-                                            literal(sqlite::region_index_table(db_table(t), db_column(c)))));
-                complete = complete && sqlite3_step(st.s) == SQLITE_ROW;
-            }
-            if (complete) return;
+    bool prepare_table(const adql::table_info& t) override {
+        try {
+            return ensure_region_indexes(t);
+        } catch (const std::exception&) {
+            return false;  // e.g. a read-only file: queries test every row
         }
-        std::lock_guard lock(write_mutex_);
-        sqlite3* db = nullptr;
-        sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
-        struct closer {
-            sqlite3* db;
-            ~closer() { sqlite3_close(db); }
-        } cl{db};
-        sqlite3_busy_timeout(db, busy_wait_ms);
-        if (sqlite::register_functions(db) != SQLITE_OK) throw error("SQLite: cannot register the geometry functions");
-        exec(db, fmt::format("ATTACH DATABASE {} AS {}", literal(file_of(schema)), quote(schema)));
-        exec(db, "BEGIN IMMEDIATE");
-        build_region_indexes(db, schema, db_table(t), t.columns);
-        exec(db, "COMMIT");
-        ++generation_;
     }
 
 private:
@@ -277,6 +259,48 @@ private:
     };
 
     std::string file_of(const std::string& schema) const { return dir_ + "/" + schema + ".db"; }
+
+    // True when every region column of the table has an index holding as many rows as the
+    // column has values, after building the missing or stale ones (a table loaded by an older
+    // libdax, or changed by another program). Not for views or tables whose row id is hidden.
+    bool ensure_region_indexes(const adql::table_info& t) {
+        if (std::none_of(t.columns.begin(), t.columns.end(), [&](const auto& c) { return region_column(t, c); }) ||
+            !sqlite::row_id_visible(t.columns) || !has_table(t))
+            return false;
+        const std::string& schema = db_schema(t);
+        auto current = [&](sqlite3* db) {
+            for (const auto& c : t.columns) {
+                if (!region_column(t, c)) continue;
+                const std::string idx = sqlite::region_index_table(db_table(t), db_column(c));
+                stmt exists(db, fmt::format("SELECT 1 FROM {}.sqlite_master WHERE type='table' AND name={}", quote(schema), literal(idx)));
+                if (sqlite3_step(exists.s) != SQLITE_ROW) return false;
+                stmt counts(db, fmt::format("SELECT (SELECT count(*) FROM {0}.{1}), (SELECT count(*) FROM {0}.{2} WHERE {3} IS NOT NULL)",
+                                            quote(schema), quote(idx), quote(db_table(t)), quote(db_column(c))));
+                if (sqlite3_step(counts.s) != SQLITE_ROW || sqlite3_column_int64(counts.s, 0) != sqlite3_column_int64(counts.s, 1))
+                    return false;
+            }
+            return true;
+        };
+        {
+            lease l(*this);
+            if (current(l.c.db)) return true;
+        }
+        std::lock_guard lock(write_mutex_);
+        sqlite3* db = nullptr;
+        sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, nullptr);
+        struct closer {
+            sqlite3* db;
+            ~closer() { sqlite3_close(db); }
+        } cl{db};
+        sqlite3_busy_timeout(db, busy_wait_ms);
+        if (sqlite::register_functions(db) != SQLITE_OK) return false;
+        exec(db, fmt::format("ATTACH DATABASE {} AS {}", literal(file_of(schema)), quote(schema)));
+        exec(db, "BEGIN IMMEDIATE");
+        if (!current(db)) build_region_indexes(db, t);  // unless another process just did
+        exec(db, "COMMIT");
+        ++generation_;
+        return current(db);
+    }
 
     conn acquire() {
         {
@@ -361,7 +385,6 @@ private:
             check(sqlite3_step(ins.s), db, "upload");
             sqlite3_reset(ins.s);
         }
-        build_region_indexes(db, "TAP_UPLOAD", u.table.name, u.table.columns);
     }
 
     std::string dir_;

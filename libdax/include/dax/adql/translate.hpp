@@ -32,10 +32,10 @@ struct translate_options {
     parse_limits limits;
     /// Called with each pass's name before it runs (tracing, tests).
     std::function<void(std::string_view)> on_pass;
-    /// The SQLite tables have libdax's region indexes (dax/sqlite/region_index.hpp), as every
-    /// table a tap::service loads has: INTERSECTS/CONTAINS of a region column and a constant
-    /// shape read them first. Off for other SQLite databases.
-    bool sqlite_region_indexes = false;
+    /// Which SQLite tables have libdax's region indexes (dax/sqlite/region_index.hpp), kept up
+    /// to date by tap::service's SQLite backend: INTERSECTS/CONTAINS of such a table's region
+    /// column and a constant shape read the index first. Null: none (other SQLite databases).
+    std::function<bool(const table_info&)> sqlite_region_indexes;
 };
 
 struct translation {

@@ -12,7 +12,8 @@
 namespace dax::fits {
 
 /// One header card, 80 characters: `KEYWORD = value / comment` (FITS 4.0 section 4.1). A string
-/// value is quoted (quotes doubled), a number written with full precision.
+/// value is quoted (quotes doubled), a number written with full precision. Throws dax::error for
+/// a keyword longer than 8 characters, a string longer than one card holds, NaN or infinity.
 std::string card(std::string_view keyword, std::string_view text, std::string_view comment = {});
 std::string card(std::string_view keyword, const char* text, std::string_view comment = {});
 std::string card(std::string_view keyword, double value, std::string_view comment = {});

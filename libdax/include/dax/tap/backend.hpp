@@ -54,9 +54,11 @@ public:
                                            const std::function<void(std::uint64_t)>& progress = {}) = 0;
     /// True if the table exists.
     virtual bool has_table(const adql::table_info& t) = 0;
-    /// Brings an existing table's auxiliary structures up to date when the service opens
-    /// (SQLite: the region indexes of tables loaded by an older libdax). Errors are thrown.
-    virtual void prepare_table(const adql::table_info&) {}
+    /// Brings an existing table's auxiliary structures up to date (SQLite: the region indexes,
+    /// built for a table loaded by an older libdax or rebuilt when another program changed its
+    /// row count) and tells whether the table has region indexes a translation may use. Never
+    /// throws: a table whose indexes cannot be built (a read-only file, a view) has none.
+    virtual bool prepare_table(const adql::table_info&) { return false; }
     /// Backend schema of TAP_UPLOAD tables during a query.
     virtual std::string upload_schema() const { return "TAP_UPLOAD"; }
 };

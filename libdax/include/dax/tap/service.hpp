@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -139,6 +141,10 @@ private:
     adql::memory_catalog catalog_;
     std::map<const adql::table_info*, std::string> table_backend_;
     std::map<std::string, std::string> schema_descriptions_;
+    /// SQLite tables whose region indexes are current (backend::prepare_table), for translations.
+    mutable std::mutex indexed_mutex_;
+    std::set<const adql::table_info*> region_indexed_;
+    void note_region_indexes(const adql::table_info& t);
 };
 
 /// Felis texts of the demo schemas (demo.stars and ivoa.ObsCore), built into the library.
