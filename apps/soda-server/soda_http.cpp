@@ -101,11 +101,13 @@ void cutout(const soda_binding& b, const httplib::Request& req, httplib::Respons
     if (!r) return http::reply_error(res, r.err());
     const auto file = b.store->find(r->id);
     if (!file) return http::reply_error(res, error(error_kind::not_found, fmt::format("NotFoundFault: no dataset with ID {}", r->id)));
-    auto d = image::describe_fits(file->path, b.images);
-    if (!d) return http::reply_error(res, error(error_kind::internal, fmt::format("FatalFault: dataset {}: {}", r->id, d.err().what())));
-    if (!matches(*r, *d)) {
-        res.status = 204;  // SODA 1.0 section 5.1: nothing selected
-        return;
+    if (r->band || r->time || r->pol) {  // the dataset's ObsCore values decide (its headers)
+        auto d = image::describe_fits(file->path, b.images);
+        if (!d) return http::reply_error(res, error(error_kind::internal, fmt::format("FatalFault: dataset {}: {}", r->id, d.err().what())));
+        if (!matches(*r, *d)) {
+            res.status = 204;  // SODA 1.0 section 5.1: nothing selected
+            return;
+        }
     }
     auto headers = fits::read_headers(file->path);
     if (!headers || file->hdu >= static_cast<int>(headers->size()))

@@ -81,12 +81,15 @@ protected:
     /// The top-level AND terms of the WHERE and ON conditions printed so far: where a predicate's
     /// false and NULL select the same rows (a prefilter may turn NULL into false only there).
     std::set<const adql::expr*> conjuncts;
-    void collect_conjuncts(const adql::expr& e) {
-        if (e.kind == expr_kind::and_) {
-            for (const auto& a : e.args) collect_conjuncts(*a);
-            return;
+    void collect_conjuncts(const adql::expr& root) {
+        std::vector<const adql::expr*> todo{&root};  // no recursion: AND chains may be long
+        while (!todo.empty()) {
+            const adql::expr* e = todo.back();
+            todo.pop_back();
+            if (e->kind != expr_kind::and_) conjuncts.insert(e);
+            else
+                for (const auto& a : e->args) todo.push_back(a.get());
         }
-        conjuncts.insert(&e);
     }
     int derived_counter_ = 0;
 

@@ -1,15 +1,20 @@
-// FITS cutouts (field notes section 2.4-2.7): the box from every image HDU on the science grid,
-// headers kept with their WCS shifted, written into a private scratch file and then to the sink.
+// FITS cutouts (field notes sections 2.4-2.7): the box from every image HDU on the science grid,
+// headers kept with their WCS shifted. The output is composed here, block by block (FITS 4.0
+// sections 3-4, checksums as in its appendix J), and goes straight to the sink: an uncompressed
+// image's rows are read with pread (only the bytes of the box, still big-endian), a
+// tile-compressed one through CFITSIO (only the tiles the box touches).
 #include <dax/fits/cutout.hpp>
+#include <dax/fits/image_writer.hpp>
 
 #include "fits_file.hpp"
 
 #include <fmt/format.h>
 
-#include <atomic>
-#include <cstdio>
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
-#include <regex>
+#include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace dax::fits {
@@ -17,39 +22,9 @@ namespace dax::fits {
 namespace {
 
 using detail::check;
+constexpr std::size_t block = 2880;
 
-// The cutout is written into a file in a private directory (mkdtemp, mode 0700; CFITSIO creates
-// files by name, which in a shared $TMPDIR would race with others), then copied to the sink.
-class scratch_file {
-public:
-    scratch_file() {
-        static std::atomic<unsigned long> serial{0};
-        const char* tmp = std::getenv("TMPDIR");
-        std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/dax-cutout-XXXXXX";
-        if (!::mkdtemp(tmpl.data())) throw error(error_kind::internal, "FITS: cannot create a temporary directory");
-        dir_ = tmpl;
-        path = dir_ + "/cutout-" + std::to_string(serial++) + ".fits";
-    }
-    ~scratch_file() {
-        std::remove(path.c_str());
-        ::rmdir(dir_.c_str());
-    }
-    std::string path;
-
-private:
-    std::string dir_;
-};
-
-// Copies a finished file to the sink in pieces; its size.
-std::uint64_t copy_to(const std::string& path, dax::sink& out) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw error(error_kind::internal, "FITS: the cutout file is gone");
-    std::vector<char> buf(256 << 10);
-    std::uint64_t total = 0;
-    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), f)) > 0; total += n) out.write(buf.data(), n);
-    std::fclose(f);
-    return total;
-}
+std::size_t bytes_of(int bitpix) { return static_cast<std::size_t>(std::abs(bitpix) / 8); }
 
 int datatype_of(int bitpix) {
     switch (bitpix) {
@@ -63,56 +38,101 @@ int datatype_of(int bitpix) {
     }
 }
 
-std::size_t bytes_of(int bitpix) { return static_cast<std::size_t>(std::abs(bitpix) / 8); }
+bool digits(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+bool starts(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 // Keywords the output writes itself, or that describe the input's storage (a compressed HDU is
 // a binary table: its table and Z* keywords go).
-bool structural(const std::string& k, bool compressed) {
-    static const std::regex fixed("SIMPLE|XTENSION|BITPIX|NAXIS[0-9]*|EXTEND|NEXTEND|PCOUNT|GCOUNT|CHECKSUM|DATASUM|END");
-    static const std::regex table("TFIELDS|THEAP|T(TYPE|FORM|UNIT|DIM|NULL|SCAL|ZERO|DISP)[0-9]+|ZIMAGE|ZCMPTYPE|ZBITPIX|"
-                                  "ZNAXIS[0-9]*|ZTILE[0-9]+|ZNAME[0-9]+|ZVAL[0-9]+|ZMASKCMP|ZSIMPLE|ZTENSION|ZEXTEND|ZBLOCKED|"
-                                  "ZPCOUNT|ZGCOUNT|ZHECKSUM|ZDATASUM|ZQUANTIZ|ZDITHER0");
-    return std::regex_match(k, fixed) || (compressed && std::regex_match(k, table));
+bool structural(std::string_view k, bool compressed) {
+    for (std::string_view f : {"SIMPLE", "XTENSION", "BITPIX", "EXTEND", "NEXTEND", "PCOUNT", "GCOUNT", "CHECKSUM", "DATASUM", "END"})
+        if (k == f) return true;
+    if (starts(k, "NAXIS") && (k.size() == 5 || digits(k.substr(5)))) return true;
+    if (!compressed) return false;
+    for (std::string_view f : {"TFIELDS", "THEAP", "ZIMAGE", "ZCMPTYPE", "ZBITPIX", "ZMASKCMP", "ZSIMPLE", "ZTENSION", "ZEXTEND",
+                               "ZBLOCKED", "ZPCOUNT", "ZGCOUNT", "ZHECKSUM", "ZDATASUM", "ZQUANTIZ", "ZDITHER0"})
+        if (k == f) return true;
+    for (std::string_view p : {"TTYPE", "TFORM", "TUNIT", "TDIM", "TNULL", "TSCAL", "TZERO", "TDISP", "ZNAXIS", "ZTILE", "ZNAME", "ZVAL"})
+        if (starts(k, p) && (k.size() == p.size() ? p == "ZNAXIS" : digits(k.substr(p.size())))) return true;
+    return false;
 }
 
-// Copies the current input HDU's cards to the current output HDU: CRPIXn[a] and LTVn shifted by
-// the box origin on axis n (`shift`, empty for an uncut HDU); LTV1/LTV2 added when absent.
-void copy_cards(fitsfile* in, fitsfile* out, bool compressed, const std::vector<long>& shift) {
-    static const std::regex crpix("CRPIX([0-9]+)[A-Z]?"), ltv("LTV([0-9]+)");
-    int status = 0, n = 0, more = 0;
-    fits_get_hdrspace(in, &n, &more, &status);
-    check(status, "reading a header");
-    char card[FLEN_CARD], name[FLEN_KEYWORD], value[FLEN_VALUE], comment[FLEN_COMMENT];
-    bool ltv_seen[2] = {false, false};
-    for (int i = 1; i <= n; ++i) {
-        fits_read_record(in, i, card, &status);
-        check(status, "reading a header card");
-        int len = 0;
-        if (fits_get_keyname(card, name, &len, &status)) status = 0;
-        const std::string key(name);
-        if (structural(key, compressed)) continue;
-        std::smatch m;
-        const bool is_crpix = std::regex_match(key, m, crpix), is_ltv = !is_crpix && std::regex_match(key, m, ltv);
-        if (!shift.empty() && (is_crpix || is_ltv)) {
-            const auto axis = std::stoul(m[1].str());
-            if (is_ltv && axis >= 1 && axis <= 2) ltv_seen[axis - 1] = true;
-            if (axis >= 1 && axis <= shift.size() && fits_parse_value(card, value, comment, &status) == 0) {
-                const double v = std::strtod(value, nullptr) - static_cast<double>(shift[axis - 1]);
-                fits_update_key_dbl(out, key.c_str(), v, 15, comment[0] ? comment : nullptr, &status);
-                check(status, "writing a shifted WCS card");
-                continue;
-            }
-            status = 0;
-        }
-        fits_write_record(out, card, &status);
-        check(status, "writing a header card");
+// The axis of CRPIXn[a] or LTVn, 0 for other keywords.
+std::size_t shifted_axis(std::string_view k) {
+    if (starts(k, "CRPIX")) {
+        auto rest = k.substr(5);
+        if (!rest.empty() && std::isupper(static_cast<unsigned char>(rest.back())) && rest.size() > 1) rest.remove_suffix(1);
+        return digits(rest) ? std::stoul(std::string(rest)) : 0;
     }
-    for (std::size_t a = 0; a < 2 && a < shift.size(); ++a)
-        if (!ltv_seen[a]) {
-            const std::string key = fmt::format("LTV{}", a + 1);
-            fits_update_key_dbl(out, key.c_str(), -static_cast<double>(shift[a]), 15, "logical = physical + LTV (cutout origin)", &status);
-            check(status, "writing LTV");
-        }
+    if (starts(k, "LTV") && digits(k.substr(3))) return std::stoul(std::string(k.substr(3)));
+    return 0;
+}
+
+// A string value of any length: one card, or several with the CONTINUE convention (FITS 4.0
+// section 4.2.1.2), never splitting a doubled quote.
+std::string long_string(std::string_view key, std::string_view value) {
+    std::string q;
+    for (char c : value) q += c == '\'' ? std::string("''") : std::string(1, c);
+    if (q.size() <= 68) return card(key, value);
+    std::string out;
+    bool first = true;
+    std::size_t at = 0;
+    while (at < q.size()) {
+        std::size_t n = std::min<std::size_t>(67, q.size() - at);  // 11 characters before, "&'" after
+        if (at + n < q.size() && q[at + n - 1] == '\'' && q[at + n] == '\'') --n;  // keep '' together
+        // an odd run of quotes at the cut would split a pair: step back over one
+        std::size_t run = 0;
+        while (run < n && q[at + n - 1 - run] == '\'') ++run;
+        if (run % 2) --n;
+        const bool last = at + n >= q.size();
+        const std::string piece = "'" + q.substr(at, n) + (last ? "" : "&") + "'";
+        std::string c = first ? fmt::format("{:<8}= {}", key, piece) : fmt::format("CONTINUE  {}", piece);
+        c.resize(80, ' ');
+        out += c;
+        at += n;
+        first = false;
+    }
+    return out;
+}
+
+// The 32-bit ones' complement sum of big-endian words (FITS 4.0 appendix J).
+std::uint32_t add_sum(std::uint32_t a, std::uint32_t b) {
+    std::uint64_t s = static_cast<std::uint64_t>(a) + b;
+    return static_cast<std::uint32_t>((s & 0xFFFFFFFFu) + (s >> 32));
+}
+std::uint32_t ones_sum(const unsigned char* p, std::size_t n, std::uint32_t sum = 0) {
+    std::uint64_t hi = sum >> 16, lo = sum & 0xFFFF;
+    for (std::size_t i = 0; i + 3 < n; i += 4) {
+        hi += static_cast<std::uint64_t>(p[i] << 8 | p[i + 1]);
+        lo += static_cast<std::uint64_t>(p[i + 2] << 8 | p[i + 3]);
+    }
+    std::uint64_t hc = hi >> 16, lc = lo >> 16;
+    while (hc || lc) {
+        hi = (hi & 0xFFFF) + lc;
+        lo = (lo & 0xFFFF) + hc;
+        hc = hi >> 16;
+        lc = lo >> 16;
+    }
+    return static_cast<std::uint32_t>(hi << 16 | lo);
+}
+
+// One HDU of the output: its header cards (without END) and its data, big-endian.
+void emit_hdu(std::string cards, std::vector<unsigned char> data, dax::sink& out, std::uint64_t& total) {
+    data.resize((data.size() + block - 1) / block * block, 0);
+    const std::uint32_t datasum = ones_sum(data.data(), data.size());
+    cards += card("DATASUM", std::to_string(datasum), "data unit checksum");
+    const std::size_t at = cards.size();
+    cards += card("CHECKSUM", "0000000000000000", "HDU checksum");
+    cards += std::string("END").append(77, ' ');
+    cards.resize((cards.size() + block - 1) / block * block, ' ');
+    const std::uint32_t sum = add_sum(ones_sum(reinterpret_cast<const unsigned char*>(cards.data()), cards.size()), datasum);
+    char ascii[17] = {};
+    ffesum(sum, 1, ascii);
+    std::memcpy(&cards[at + 11], ascii, 16);
+    out.write(cards.data(), cards.size());
+    if (!data.empty()) out.write(reinterpret_cast<const char*>(data.data()), data.size());
+    total += cards.size() + data.size();
 }
 
 struct hdu_shape {
@@ -136,35 +156,90 @@ hdu_shape shape_of(fitsfile* f) {
     return s;
 }
 
-void write_cut(fitsfile* in, fitsfile* out, const hdu_shape& s, const cutout_spec& spec) {
-    int status = 0;
-    std::vector<long> dims(s.shape.size()), shift(s.shape.size()), first(spec.first), last(spec.last), inc(s.shape.size(), 1);
+// The current input HDU's cards for the output: CRPIXn[a] and LTVn shifted by the box origin
+// on axis n (`shift`, empty for an HDU that is not cut); LTV1/LTV2 added when absent.
+std::string copied_cards(fitsfile* in, bool compressed, const std::vector<long>& shift) {
+    int status = 0, n = 0, more = 0;
+    fits_get_hdrspace(in, &n, &more, &status);
+    check(status, "reading a header");
+    std::string out;
+    char rec[FLEN_CARD], name[FLEN_KEYWORD], value[FLEN_VALUE], comment[FLEN_COMMENT];
+    bool ltv_seen[2] = {false, false};
+    for (int i = 1; i <= n; ++i) {
+        fits_read_record(in, i, rec, &status);
+        check(status, "reading a header card");
+        int len = 0;
+        if (fits_get_keyname(rec, name, &len, &status)) status = 0;
+        const std::string_view key(name);
+        if (structural(key, compressed)) continue;
+        if (const auto axis = shifted_axis(key); axis && !shift.empty()) {
+            if (starts(key, "LTV") && axis <= 2) ltv_seen[axis - 1] = true;
+            if (axis <= shift.size() && fits_parse_value(rec, value, comment, &status) == 0) {
+                char* end = nullptr;
+                const double v = std::strtod(value, &end);
+                if (end != value) {
+                    out += card(key, v - static_cast<double>(shift[axis - 1]), comment);
+                    continue;
+                }
+            }
+            status = 0;
+        }
+        std::string c(rec);
+        c.resize(80, ' ');
+        out += c;
+    }
+    for (std::size_t a = 0; a < 2 && a < shift.size(); ++a)
+        if (!ltv_seen[a]) out += card(fmt::format("LTV{}", a + 1), -static_cast<double>(shift[a]), "cutout origin: logical = physical + LTV");
+    return out;
+}
+
+// The box's pixels, big-endian as stored: read straight from the file for an uncompressed HDU,
+// through CFITSIO (raw values, then byte-swapped) for a compressed one.
+std::vector<unsigned char> box_pixels(fitsfile* in, int fd, const hdu_shape& s, const cutout_spec& spec) {
+    const std::size_t bytes = bytes_of(s.bitpix), naxes = s.shape.size();
     std::size_t n = 1;
-    for (std::size_t a = 0; a < s.shape.size(); ++a) {
-        dims[a] = last[a] - first[a] + 1;
-        shift[a] = first[a] - 1;
-        n *= static_cast<std::size_t>(dims[a]);
+    for (std::size_t a = 0; a < naxes; ++a) n *= static_cast<std::size_t>(spec.last[a] - spec.first[a] + 1);
+    std::vector<unsigned char> px(n * bytes);
+    int status = 0;
+    if (!s.compressed) {
+        LONGLONG head = 0, data = 0, end = 0;
+        fits_get_hduaddrll(in, &head, &data, &end, &status);
+        check(status, "locating the pixels");
+        // The rows of the box with pread (not mmap: a file truncated meanwhile must give an
+        // error, not SIGBUS).
+        const std::size_t row = static_cast<std::size_t>(spec.last[0] - spec.first[0] + 1) * bytes;
+        std::vector<long> at(spec.first.begin(), spec.first.end());  // the current row's first pixel
+        for (std::size_t done = 0; done < px.size(); done += row) {
+            std::size_t index = 0, stride = 1;
+            for (std::size_t a = 0; a < naxes; ++a) {
+                index += static_cast<std::size_t>(at[a] - 1) * stride;
+                stride *= static_cast<std::size_t>(s.shape[a]);
+            }
+            const auto off = static_cast<off_t>(data) + static_cast<off_t>(index * bytes);
+            if (::pread(fd, px.data() + done, row, off) != static_cast<ssize_t>(row)) throw error("FITS: the file is shorter than its header says");
+            for (std::size_t a = 1; a < naxes; ++a) {  // the next row
+                if (++at[a] <= spec.last[a]) break;
+                at[a] = spec.first[a];
+            }
+        }
+        return px;
     }
-    fits_create_img(out, s.bitpix, static_cast<int>(dims.size()), dims.data(), &status);
-    check(status, "creating a cutout HDU");
-    copy_cards(in, out, s.compressed, shift);
-    for (const auto& [k, v] : spec.provenance) {
-        fits_update_key_longstr(out, k.c_str(), v.c_str(), nullptr, &status);
-        check(status, "writing a provenance card");
-    }
-    // Raw values both ways: BSCALE/BZERO/BLANK are copied as cards and keep their meaning.
     fits_set_bscale(in, 1.0, 0.0, &status);
-    fits_set_bscale(out, 1.0, 0.0, &status);
-    check(status, "setting raw pixel values");
-    std::vector<char> pixels(n * bytes_of(s.bitpix));
-    const int type = datatype_of(s.bitpix);
+    std::vector<long> first(spec.first), last(spec.last), inc(naxes, 1);
     int anynul = 0;
-    fits_read_subset(in, type, first.data(), last.data(), inc.data(), nullptr, pixels.data(), &anynul, &status);
+    fits_read_subset(in, datatype_of(s.bitpix), first.data(), last.data(), inc.data(), nullptr, px.data(), &anynul, &status);
     check(status, "reading the cutout's pixels");
-    fits_write_img(out, type, 1, static_cast<LONGLONG>(n), pixels.data(), &status);
-    check(status, "writing the cutout's pixels");
-    fits_write_chksum(out, &status);
-    check(status, "writing the checksum");
+    if (bytes > 1)  // native to big-endian
+        for (std::size_t i = 0; i < px.size(); i += bytes) std::reverse(px.begin() + static_cast<long>(i), px.begin() + static_cast<long>(i + bytes));
+    return px;
+}
+
+std::string structure_cards(bool primary, int bitpix, const std::vector<long>& dims) {
+    std::string c = primary ? card("SIMPLE", true, "conforms to FITS") : card("XTENSION", "IMAGE", "image extension");
+    c += card("BITPIX", bitpix) + card("NAXIS", static_cast<int>(dims.size()));
+    for (std::size_t a = 0; a < dims.size(); ++a) c += card(fmt::format("NAXIS{}", a + 1), static_cast<long long>(dims[a]));
+    c += primary ? card("EXTEND", true) : card("PCOUNT", 0) + card("GCOUNT", 1);
+    return c;
 }
 
 }  // namespace
@@ -180,43 +255,49 @@ std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax
     const hdu_shape science = shape_of(in.get());
     if (science.shape.size() < 2 || spec.first.size() != science.shape.size() || spec.last.size() != science.shape.size())
         throw error(fmt::format("HDU {} is not an image of {} axes", spec.science_hdu, spec.first.size()));
-    for (std::size_t a = 0; a < science.shape.size(); ++a)
+    std::vector<long> dims(science.shape.size()), shift(science.shape.size());
+    for (std::size_t a = 0; a < science.shape.size(); ++a) {
         if (spec.first[a] < 1 || spec.last[a] > science.shape[a] || spec.first[a] > spec.last[a])
             throw error(fmt::format("axis {}: pixels {}..{} are outside 1..{}", a + 1, spec.first[a], spec.last[a], science.shape[a]));
+        dims[a] = spec.last[a] - spec.first[a] + 1;
+        shift[a] = spec.first[a] - 1;
+    }
+    std::string provenance;
+    for (const auto& [k, v] : spec.provenance) provenance += long_string(k, v);
 
     // Which HDUs are cut: the image HDUs on the science grid.
-    std::vector<bool> cut(static_cast<std::size_t>(count));
+    std::vector<hdu_shape> shapes(static_cast<std::size_t>(count));
     int extensions = 0;
     for (int i = 0; i < count; ++i) {
         fits_movabs_hdu(in.get(), i + 1, &type, &status);
         check(status, "moving to an HDU");
-        const auto s = shape_of(in.get());
-        cut[static_cast<std::size_t>(i)] = s.shape == science.shape;
-        if (i > 0 && cut[static_cast<std::size_t>(i)]) ++extensions;
+        shapes[static_cast<std::size_t>(i)] = shape_of(in.get());
+        if (i > 0 && shapes[static_cast<std::size_t>(i)].shape == science.shape) ++extensions;
     }
-    scratch_file scratch;
-    auto file = detail::create_file(scratch.path);
-    fitsfile* const o = file.get();
-    // The primary: cut when it is on the grid, else its header alone (NEXTEND fixed).
-    fits_movabs_hdu(in.get(), 1, &type, &status);
-    if (cut[0]) {
-        write_cut(in.get(), o, science, spec);
-    } else {
-        fits_create_img(o, BYTE_IMG, 0, nullptr, &status);
-        check(status, "creating the primary HDU");
-        copy_cards(in.get(), o, false, {});
-        if (extensions > 0) fits_update_key_lng(o, "NEXTEND", extensions, "number of extensions", &status);
-        fits_write_chksum(o, &status);
-        check(status, "writing the primary header");
-    }
-    for (int i = 1; i < count; ++i) {
-        if (!cut[static_cast<std::size_t>(i)]) continue;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw error(error_kind::not_found, fmt::format("FITS: cannot open {}", path));
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } cl{fd};
+    // Everything is read before the first byte goes out: an error leaves the sink untouched.
+    std::vector<std::pair<std::string, std::vector<unsigned char>>> hdus;
+    for (int i = 0; i < count; ++i) {
+        const auto& s = shapes[static_cast<std::size_t>(i)];
         fits_movabs_hdu(in.get(), i + 1, &type, &status);
         check(status, "moving to an HDU");
-        write_cut(in.get(), o, shape_of(in.get()), spec);
+        if (s.shape == science.shape) {
+            hdus.emplace_back(structure_cards(i == 0, s.bitpix, dims) + copied_cards(in.get(), s.compressed, shift) + provenance,
+                              box_pixels(in.get(), fd, s, spec));
+        } else if (i == 0) {  // the primary off the grid: its header alone
+            std::string c = structure_cards(true, BYTE_IMG, {}) + copied_cards(in.get(), false, {});
+            if (extensions > 0) c += card("NEXTEND", extensions, "number of extensions");
+            hdus.emplace_back(std::move(c), std::vector<unsigned char>{});
+        }
     }
-    detail::close_file(file);
-    return copy_to(scratch.path, out);
+    std::uint64_t total = 0;
+    for (auto& [cards, data] : hdus) emit_hdu(std::move(cards), std::move(data), out, total);
+    return total;
 }
 
 }  // namespace dax::fits

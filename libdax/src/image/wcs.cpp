@@ -93,10 +93,12 @@ std::optional<std::array<double, 2>> sky_wcs::to_pixel(g::lonlat p) const {
     impl& s = *impl_;
     std::lock_guard lock(s.m);
     // Non-celestial world coordinates: those of pixel 1 on every other axis.
-    std::fill(s.pix.begin(), s.pix.end(), 1.0);
     int stat = 0;
-    if (wcsp2s(s.w, 1, s.w->naxis, s.pix.data(), s.img.data(), s.phi.data(), s.theta.data(), s.world.data(), &stat) != 0)
-        return std::nullopt;
+    if (s.w->naxis > 2) {
+        std::fill(s.pix.begin(), s.pix.end(), 1.0);
+        if (wcsp2s(s.w, 1, s.w->naxis, s.pix.data(), s.img.data(), s.phi.data(), s.theta.data(), s.world.data(), &stat) != 0)
+            return std::nullopt;
+    }
     s.world[static_cast<std::size_t>(s.w->lng)] = p.lon;
     s.world[static_cast<std::size_t>(s.w->lat)] = p.lat;
     if (wcss2p(s.w, 1, s.w->naxis, s.world.data(), s.phi.data(), s.theta.data(), s.img.data(), s.pix.data(), &stat) != 0 || stat)
