@@ -15,11 +15,15 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cmath>
 #include <filesystem>
 
 namespace dax::sodaserver {
 
 namespace {
+
+constexpr double max_cutout_bytes = 1024.0 * 1024 * 1024;
 
 const char* const known[] = {"ID", "CIRCLE", "POLYGON", "POS", "BAND", "TIME", "POL", "RESPONSEFORMAT", "RUNID"};
 
@@ -129,6 +133,14 @@ void cutout(const soda_binding& b, const httplib::Request& req, httplib::Respons
     spec.first.assign(sci.shape.size(), 1);
     spec.last = sci.shape;
     spec.first[0] = box.x1, spec.last[0] = box.x2, spec.first[1] = box.y1, spec.last[1] = box.y2;
+    // The cutout is held in memory before it is sent (its size, not the image's): bounded.
+    double pixels = 1;
+    for (std::size_t a = 0; a < spec.first.size(); ++a) pixels *= static_cast<double>(spec.last[a] - spec.first[a] + 1);
+    const double bytes = pixels * (std::abs(sci.bitpix) / 8.0);
+    if (bytes > max_cutout_bytes)
+        return http::reply_error(res, error(error_kind::usage, fmt::format("UsageFault: the cutout would hold {:.0f} MB per HDU, more than "
+                                                                           "this service sends ({:.0f} MB): ask for a smaller region",
+                                                                           bytes / 1e6, max_cutout_bytes / 1e6)));
     spec.provenance = {{"DAXSRCID", file->did},
                        {"DAXREGN", r->region ? image::region_text(*r->region) : "whole image"},
                        {"DAXBOX", fmt::format("[{}:{},{}:{}]", box.x1, box.x2, box.y1, box.y2)},
@@ -136,7 +148,10 @@ void cutout(const soda_binding& b, const httplib::Request& req, httplib::Respons
     string_sink out;
     auto n = capture([&] { return fits::write_cutout(file->path, spec, out); });
     if (!n) return http::reply_error(res, error(error_kind::internal, fmt::format("FatalFault: dataset {}: {}", r->id, n.err().what())));
-    res.set_header("Content-Disposition", fmt::format("inline; filename=\"{}-cutout.fits\"", file->obs_id));
+    std::string name = file->obs_id;  // a header value: only safe characters reach the header
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+    res.set_header("Content-Disposition", fmt::format("inline; filename=\"{}-cutout.fits\"", name));
     res.set_content(std::move(out.out), "application/fits");
 }
 
