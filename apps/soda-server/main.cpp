@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
     const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/soda";
     std::cout << "SODA 1.0 service at " << url << "/sync\n"
-              << "Try: curl -o cutout.fits '" << url << "/sync?ID=ivo://libdax.test/demo/images?demo-img-03&CIRCLE=45+20+0.2'"
+              << "Try: curl -o cutout.fits '" << url << "/sync?ID=ivo://libdax.test/demo/images%3Fdemo-img-03&CIRCLE=45+20+0.2'"
               << std::endl;
     if (!http::serve(server, self.host, self.port)) {
         std::cerr << "soda-server: cannot listen on " << self.host << ":" << self.port << "\n";

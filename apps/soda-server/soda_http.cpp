@@ -81,8 +81,8 @@ result<request> parse(const dali::parameters& p) {
     }
     auto pol = single(p, "POL");
     if (!pol) return pol.err();
-    r.pol = *pol;
-    if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty() && dali::trim(*f) != "application/fits")
+    if (*pol && !dali::trim(**pol).empty()) r.pol = dali::trim(**pol);  // empty: not given
+    if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty() && !dali::iequals(dali::trim(*f), "application/fits"))
         return usage(fmt::format("RESPONSEFORMAT {}: only application/fits", *f));
     return r;
 }

@@ -52,7 +52,7 @@ image::pixel_box reference(const image::sky_wcs& w, double ra, double dec, doubl
     }
     if (90 - dec <= r) add(0, 90);
     auto px = [](double v) { return static_cast<long>(std::floor(v + 0.5)); };
-    return {std::max(1L, px(x1)), std::min(4000L, px(x2)), std::max(1L, px(y1)), std::min(4000L, px(y2))};
+    return {std::max(1L, px(x1)), std::min(w.width(), px(x2)), std::max(1L, px(y1)), std::min(w.height(), px(y2))};
 }
 
 void same_box(const image::pixel_box& a, const image::pixel_box& b) {
@@ -137,4 +137,65 @@ TEST_CASE("cutout box: a polygon on a projection that bends great circles") {
     // The top edge's great circle from (340, 40) to (20, 40) rises to about latitude 41.1.
     const double top = 500.5 + 41.0 / 0.1;
     CHECK(b->y2 > static_cast<long>(top));
+}
+
+TEST_CASE("cutout box: a circle centred on the pole") {
+    auto w = tan_image(30, 89.9);
+    auto b = image::cutout_box(w, pos("CIRCLE 0 90 0.05"));
+    REQUIRE(b);
+    same_box(*b, reference(w, 0, 90, 0.05));
+}
+
+TEST_CASE("cutout box: circles larger than a hemisphere") {
+    auto w = tan_image(180, 89.9);
+    CHECK_FALSE(image::cutout_box(w, pos("CIRCLE 30 -89.9 170")));  // all but a cap of 10 degrees around the image
+    auto all = image::cutout_box(w, pos("CIRCLE 30 -89.9 179.99"));   // the hole is too small to hold the image
+    REQUIRE(all);
+    CHECK(*all == image::pixel_box{1, 4000, 1, 4000});
+}
+
+TEST_CASE("cutout box: an image with CDELT alone and samples that do not project") {
+    using fits::card;
+    const std::string h = card("CTYPE1", "RA---TAN") + card("CTYPE2", "DEC--TAN") + card("CRVAL1", 10.0) + card("CRVAL2", 10.0) +
+                          card("CRPIX1", 50.5) + card("CRPIX2", 50.5) + card("CDELT1", -0.001) + card("CDELT2", 0.001);
+    const std::array<long, 2> shape{100, 100};
+    auto w = image::sky_wcs::from_header(h, shape);
+    REQUIRE(w);
+    CHECK(w->pixel_scale() == doctest::Approx(0.001));
+    auto b = image::cutout_box(*w, pos("CIRCLE 10 10 89"));  // its far side is behind the plane
+    REQUIRE(b);
+    CHECK(*b == image::pixel_box{1, 100, 1, 100});
+}
+
+TEST_CASE("cutout box: a pole is a line on a cylindrical projection") {
+    using fits::card;
+    const std::string h = card("CTYPE1", "RA---CAR") + card("CTYPE2", "DEC--CAR") + card("CRVAL1", 180.0) + card("CRVAL2", 0.0) +
+                          card("CRPIX1", 180.5) + card("CRPIX2", 90.5) + card("CDELT1", -1.0) + card("CDELT2", 1.0);
+    const std::array<long, 2> shape{360, 180};
+    auto w = image::sky_wcs::from_header(h, shape);
+    REQUIRE(w);
+    auto b = image::cutout_box(*w, pos("CIRCLE 180 89 5"));
+    REQUIRE(b);
+    CHECK(b->x1 == 1);
+    CHECK(b->x2 == 360);
+    CHECK(b->y2 == 180);
+}
+
+TEST_CASE("cutout box: the sag between samples on a large rotated image") {
+    using fits::card;
+    const double c = std::cos(0.703 * M_PI / 180) * 1e-4, s = std::sin(0.703 * M_PI / 180) * 1e-4;
+    const std::string h = card("CTYPE1", "RA---TAN") + card("CTYPE2", "DEC--TAN") + card("CRVAL1", 10.0) + card("CRVAL2", 10.0) +
+                          card("CRPIX1", 15000.5) + card("CRPIX2", 15000.5) + card("CD1_1", -c) + card("CD1_2", s) + card("CD2_1", s) +
+                          card("CD2_2", c);
+    const std::array<long, 2> shape{30000, 30000};
+    auto w = image::sky_wcs::from_header(h, shape);
+    REQUIRE(w);
+    auto b = image::cutout_box(*w, pos("CIRCLE 10 10 1"));
+    REQUIRE(b);
+    const auto ref = reference(*w, 10, 10, 1);
+    CHECK(b->x1 <= ref.x1);  // never smaller than the 36,000-point reference
+    CHECK(b->x2 >= ref.x2);
+    CHECK(b->y1 <= ref.y1);
+    CHECK(b->y2 >= ref.y2);
+    same_box(*b, ref);
 }

@@ -155,6 +155,26 @@ try:
     st, body = sync({"ID": first.upper()})
     check(st == 200 and fits.open(io.BytesIO(body))[0].header.get("NAXIS1") == nx, "no region, ID in upper case: the whole image")
 
+    # A cutout of a cutout: one set of provenance cards; a region long enough for CONTINUE cards
+    # (LONGSTRN declared); parameter values as clients send them.
+    st, body = sync({"ID": first, "CIRCLE": "%s %s 0.05" % (row["s_ra"], row["s_dec"])})
+    recut = os.path.join(tmp, "recut")
+    os.makedirs(recut, exist_ok=True)
+    with fits.open(io.BytesIO(body)) as h:
+        h[0].header["OBSID"] = "recut-1"
+        h.writeto(recut + "/recut-1.fits")
+    subprocess.run([BIN + "/dax-admin", "ingest-images", "--data-dir", tmp + "/data", "--collection", "recut",
+                    "--did-template", did.format("{obs_id}"), recut], check=True, capture_output=True)
+    ra, dec = float(row["s_ra"]), float(row["s_dec"])
+    poly = " ".join("%.12f %.12f" % (ra + dx, dec + dy) for dx, dy in [(-0.02, -0.02), (0.02, -0.02), (0.02, 0.02), (-0.02, 0.02)])
+    st, body = sync({"ID": did.format("recut-1"), "POLYGON": poly, "RESPONSEFORMAT": "APPLICATION/FITS", "POL": ""})
+    out = os.path.join(tmp, "recut.fits")
+    open(out, "wb").write(body if st == 200 else b"")
+    ok, last = fitsverify(out) if st == 200 else (False, "HTTP %d %s" % (st, body[:200]))
+    h = fits.getheader(out, 0) if st == 200 else {}
+    check(ok and list(h.keys()).count("DAXBOX") == 1 and h.get("LONGSTRN") and len(h.get("DAXREGN", "")) > 68,
+          "a cutout of a cutout with a long POLYGON: one DAXBOX, LONGSTRN, fitsverify %s" % last)
+
     # pyvo 1.2's SODA client.
     import pyvo
     q = pyvo.dal.adhoc.SodaQuery(URL + "/sync", circle=(float(row["s_ra"]), float(row["s_dec"]), 0.05))

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace dax::fits {
@@ -51,7 +52,8 @@ bool structural(std::string_view k, bool compressed) {
     if (starts(k, "NAXIS") && (k.size() == 5 || digits(k.substr(5)))) return true;
     if (!compressed) return false;
     for (std::string_view f : {"TFIELDS", "THEAP", "ZIMAGE", "ZCMPTYPE", "ZBITPIX", "ZMASKCMP", "ZSIMPLE", "ZTENSION", "ZEXTEND",
-                               "ZBLOCKED", "ZPCOUNT", "ZGCOUNT", "ZHECKSUM", "ZDATASUM", "ZQUANTIZ", "ZDITHER0"})
+                               "ZBLOCKED", "ZPCOUNT", "ZGCOUNT", "ZHECKSUM", "ZDATASUM", "ZQUANTIZ", "ZDITHER0",
+                               "FZALGOR", "FZTILE", "FZQVALUE", "FZQMETHD", "FZDTHRSD", "FZINT2F"})
         if (k == f) return true;
     for (std::string_view p : {"TTYPE", "TFORM", "TUNIT", "TDIM", "TNULL", "TSCAL", "TZERO", "TDISP", "ZNAXIS", "ZTILE", "ZNAME", "ZVAL"})
         if (starts(k, p) && (k.size() == p.size() ? p == "ZNAXIS" : digits(k.substr(p.size())))) return true;
@@ -158,20 +160,37 @@ hdu_shape shape_of(fitsfile* f) {
 
 // The current input HDU's cards for the output: CRPIXn[a] and LTVn shifted by the box origin
 // on axis n (`shift`, empty for an HDU that is not cut); LTV1/LTV2 added when absent.
-std::string copied_cards(fitsfile* in, bool compressed, const std::vector<long>& shift) {
+std::string copied_cards(fitsfile* in, bool compressed, bool integer, const std::vector<long>& shift,
+                         const std::vector<std::pair<std::string, std::string>>& replaced = {}) {
     int status = 0, n = 0, more = 0;
     fits_get_hdrspace(in, &n, &more, &status);
     check(status, "reading a header");
     std::string out;
     char rec[FLEN_CARD], name[FLEN_KEYWORD], value[FLEN_VALUE], comment[FLEN_COMMENT];
-    bool ltv_seen[2] = {false, false};
+    bool ltv_seen[2] = {false, false}, skipping = false;
     for (int i = 1; i <= n; ++i) {
         fits_read_record(in, i, rec, &status);
         check(status, "reading a header card");
         int len = 0;
         if (fits_get_keyname(rec, name, &len, &status)) status = 0;
         const std::string_view key(name);
-        if (structural(key, compressed)) continue;
+        if (skipping && key == "CONTINUE") continue;  // the rest of a dropped long string
+        skipping = false;
+        if (structural(key, compressed) || key == "LONGSTRN") continue;
+        // Keys written anew (a cutout of a cutout gets one set of provenance cards).
+        if (std::any_of(replaced.begin(), replaced.end(), [&](const auto& kv) { return kv.first == key; })) {
+            skipping = true;
+            continue;
+        }
+        if (compressed && key == "ZBLANK") {  // an integer image's null value: BLANK uncompressed
+            if (integer && fits_parse_value(rec, value, comment, &status) == 0) out += card("BLANK", std::atoll(value), "null value");
+            status = 0;
+            continue;
+        }
+        if (compressed && key == "EXTNAME" && fits_parse_value(rec, value, comment, &status) == 0 &&
+            std::string_view(value) == "'COMPRESSED_IMAGE'")
+            continue;  // CFITSIO's and astropy's default name for the compressed table
+        status = 0;
         if (const auto axis = shifted_axis(key); axis && !shift.empty()) {
             if (starts(key, "LTV") && axis <= 2) ltv_seen[axis - 1] = true;
             if (axis <= shift.size() && fits_parse_value(rec, value, comment, &status) == 0) {
@@ -197,14 +216,22 @@ std::string copied_cards(fitsfile* in, bool compressed, const std::vector<long>&
 // through CFITSIO (raw values, then byte-swapped) for a compressed one.
 std::vector<unsigned char> box_pixels(fitsfile* in, int fd, const hdu_shape& s, const cutout_spec& spec) {
     const std::size_t bytes = bytes_of(s.bitpix), naxes = s.shape.size();
-    std::size_t n = 1;
-    for (std::size_t a = 0; a < naxes; ++a) n *= static_cast<std::size_t>(spec.last[a] - spec.first[a] + 1);
-    std::vector<unsigned char> px(n * bytes);
+    std::size_t n = bytes;  // checked for overflow: a header may claim any size
+    for (std::size_t a = 0; a < naxes; ++a)
+        if (__builtin_mul_overflow(n, static_cast<std::size_t>(spec.last[a] - spec.first[a] + 1), &n))
+            throw error("FITS: the cutout's size overflows");
+    std::vector<unsigned char> px(n);
     int status = 0;
     if (!s.compressed) {
         LONGLONG head = 0, data = 0, end = 0;
         fits_get_hduaddrll(in, &head, &data, &end, &status);
         check(status, "locating the pixels");
+        std::size_t image = bytes;  // the whole image must be in the file
+        for (long a : s.shape)
+            if (__builtin_mul_overflow(image, static_cast<std::size_t>(a), &image)) throw error("FITS: the image's size overflows");
+        struct stat st {};
+        if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(data) + image > static_cast<std::size_t>(st.st_size))
+            throw error("FITS: the file is shorter than its header says");
         // The rows of the box with pread (not mmap: a file truncated meanwhile must give an
         // error, not SIGBUS).
         const std::size_t row = static_cast<std::size_t>(spec.last[0] - spec.first[0] + 1) * bytes;
@@ -264,6 +291,8 @@ std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax
     }
     std::string provenance;
     for (const auto& [k, v] : spec.provenance) provenance += long_string(k, v);
+    if (provenance.find("CONTINUE  ") != std::string::npos)  // the long-string convention is used (FITS 4.0 section 4.2.1.2)
+        provenance = card("LONGSTRN", "OGIP 1.0", "the CONTINUE long-string convention is used") + provenance;
 
     // Which HDUs are cut: the image HDUs on the science grid.
     std::vector<hdu_shape> shapes(static_cast<std::size_t>(count));
@@ -287,10 +316,10 @@ std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax
         fits_movabs_hdu(in.get(), i + 1, &type, &status);
         check(status, "moving to an HDU");
         if (s.shape == science.shape) {
-            hdus.emplace_back(structure_cards(i == 0, s.bitpix, dims) + copied_cards(in.get(), s.compressed, shift) + provenance,
+            hdus.emplace_back(structure_cards(i == 0, s.bitpix, dims) + copied_cards(in.get(), s.compressed, s.bitpix > 0, shift, spec.provenance) + provenance,
                               box_pixels(in.get(), fd, s, spec));
         } else if (i == 0) {  // the primary off the grid: its header alone
-            std::string c = structure_cards(true, BYTE_IMG, {}) + copied_cards(in.get(), false, {});
+            std::string c = structure_cards(true, BYTE_IMG, {}) + copied_cards(in.get(), false, false, {});
             if (extensions > 0) c += card("NEXTEND", extensions, "number of extensions");
             hdus.emplace_back(std::move(c), std::vector<unsigned char>{});
         }

@@ -59,6 +59,11 @@ hdu read_hdu(fitsfile* f, int index) {
         if (naxis > 0) fits_get_img_param(f, naxis, &h.bitpix, &naxis, h.shape.data(), &status);
         check(status, "reading the image size");
         h.image = naxis > 0;
+        // A header may claim any size: one that overflows 64 bits is not an image.
+        unsigned long long bytes = static_cast<unsigned long long>(std::abs(h.bitpix) / 8);
+        for (long a : h.shape)
+            if (a < 0 || __builtin_mul_overflow(bytes, static_cast<unsigned long long>(a), &bytes))
+                throw error(fmt::format("HDU {}: NAXISn claim more than 2^64 bytes", index));
     }
     return h;
 }

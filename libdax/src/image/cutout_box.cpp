@@ -15,14 +15,18 @@ namespace {
 namespace g = dax::geometry;
 constexpr double rad = M_PI / 180;
 
-// The point at angular distance r (degrees) from c in direction `bearing` (radians, from north
-// through east).
-g::lonlat offset(const g::lonlat& c, double r, double bearing) {
-    const double lat0 = c.lat * rad, d = r * rad;
-    const double lat = std::asin(std::sin(lat0) * std::cos(d) + std::cos(lat0) * std::sin(d) * std::cos(bearing));
-    const double lon = c.lon * rad + std::atan2(std::sin(bearing) * std::sin(d) * std::cos(lat0),
-                                                std::cos(d) - std::sin(lat0) * std::sin(lat));
-    return {std::fmod(lon / rad + 720.0, 360.0), lat / rad};
+// n points on the circle of radius r (degrees) around c, built from vectors (well defined for a
+// centre at a pole, where bearings are not).
+void circle_points(const g::lonlat& c, double r, int n, std::vector<g::lonlat>& out) {
+    const g::vec3 v = g::to_vec(c.lon, c.lat);
+    // Two unit vectors orthogonal to v: any axis not parallel to v gives the first.
+    const g::vec3 axis = std::fabs(v.z) < 0.9 ? g::vec3{0, 0, 1} : g::vec3{1, 0, 0};
+    const g::vec3 e = g::normalize(g::cross(axis, v)), f = g::cross(v, e);
+    const double cr = std::cos(r * rad), sr = std::sin(r * rad);
+    for (int k = 0; k < n; ++k) {
+        const double t = 2 * M_PI * k / n, a = sr * std::cos(t), b = sr * std::sin(t);
+        out.push_back(g::to_lonlat({cr * v.x + a * e.x + b * f.x, cr * v.y + a * e.y + b * f.y, cr * v.z + a * e.z + b * f.z}));
+    }
 }
 
 // Points along the minor great-circle arc a-b, a included, b not.
@@ -60,7 +64,7 @@ std::vector<g::lonlat> boundary(const dali::shape& s, bool& north, bool& south) 
         break;
     case dali::shape::kind_t::circle: {
         const g::lonlat c{n[0], n[1]};
-        for (int k = 0; k < 256; ++k) pts.push_back(offset(c, n[2], 2 * M_PI * k / 256));
+        circle_points(c, n[2], 256, pts);
         north = g::distance_deg(c.lon, c.lat, 0, 90) <= n[2];
         south = g::distance_deg(c.lon, c.lat, 0, -90) <= n[2];
         break;
@@ -112,6 +116,19 @@ bool meets_footprint(const sky_wcs& wcs, const dali::shape& s) {
 }  // namespace
 
 std::optional<pixel_box> cutout_box(const sky_wcs& wcs, const dali::shape& region) {
+    const long nx = wcs.width(), ny = wcs.height();
+    if (region.kind == dali::shape::kind_t::circle && region.numbers[2] >= 90) {
+        // More than a hemisphere: the region is all but the cap around the antipode. Nothing when
+        // the image lies inside that cap, else (conservatively) the whole image.
+        const g::lonlat anti = g::to_lonlat(g::to_vec(region.numbers[0] + 180, -region.numbers[1]));
+        const double hole = 180 - region.numbers[2];
+        const auto fp = wcs.footprint();
+        const bool inside = !fp.empty() && std::all_of(fp.begin(), fp.end(), [&](const g::lonlat& p) {
+            return g::distance_deg(p.lon, p.lat, anti.lon, anti.lat) < hole;
+        });
+        if (inside) return std::nullopt;
+        return pixel_box{1, nx, 1, ny};
+    }
     bool north = false, south = false;
     const auto pts = boundary(region, north, south);
     double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
@@ -128,9 +145,23 @@ std::optional<pixel_box> cutout_box(const sky_wcs& wcs, const dali::shape& regio
         ymin = std::min(ymin, (*xy)[1]), ymax = std::max(ymax, (*xy)[1]);
     };
     for (const auto& p : pts) add(p, true);
-    if (north) add({0, 90}, false);
-    if (south) add({0, -90}, false);
-    const long nx = wcs.width(), ny = wcs.height();
+    // A pole is a point on most projections but a line on cylindrical ones (CAR, MER, CEA):
+    // projected at every 5 degrees of longitude.
+    // The two ends of that line lie on either side of the map's seam, opposite its centre.
+    if (north || south) {
+        std::vector<double> lons;
+        for (int k = 0; k < 72; ++k) lons.push_back(5.0 * k);
+        const double seam = wcs.centre().lon + 180;
+        lons.insert(lons.end(), {std::fmod(seam + 1e-7, 360.0), std::fmod(seam + 360 - 1e-7, 360.0)});
+        for (double lon : lons) {
+            if (north) add({lon, 90}, false);
+            if (south) add({lon, -90}, false);
+        }
+    }
+    // Between two samples the true boundary may bulge outwards by up to 1 - cos(pi / 256) of the
+    // radius (7.5e-5): the extents grow by 1e-4 of their half-widths.
+    const double pad_x = 1e-4 * (xmax - xmin) / 2, pad_y = 1e-4 * (ymax - ymin) / 2;
+    xmin -= pad_x, xmax += pad_x, ymin -= pad_y, ymax += pad_y;
     pixel_box b;
     if (failed) {
         if (!meets_footprint(wcs, region)) return std::nullopt;

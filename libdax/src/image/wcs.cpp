@@ -113,10 +113,16 @@ g::lonlat sky_wcs::centre() const {
 double sky_wcs::pixel_scale() const {
     // The linear part at the reference pixel (CDi_j, or PCi_j x CDELTi): the square root of its
     // determinant on the celestial axes. Intermediate world coordinates are in degrees.
+    // WCSLIB leaves lin.piximg unset when the matrix is the identity (CDELTi alone).
     const wcsprm* w = impl_->w;
-    const int n = w->naxis;
-    const double* m = w->lin.piximg;
-    const double det = m[w->lng * n + 0] * m[w->lat * n + 1] - m[w->lng * n + 1] * m[w->lat * n + 0];
+    const int n = w->naxis, i = w->lng, j = w->lat;
+    double det;
+    if (const double* m = w->lin.piximg) {
+        det = m[i * n + 0] * m[j * n + 1] - m[i * n + 1] * m[j * n + 0];
+    } else {
+        const double* pc = w->pc;
+        det = w->cdelt[i] * w->cdelt[j] * (pc[i * n + 0] * pc[j * n + 1] - pc[i * n + 1] * pc[j * n + 0]);
+    }
     return std::sqrt(std::fabs(det));
 }
 
