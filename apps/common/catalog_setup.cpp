@@ -62,6 +62,18 @@ void add_demo_schemas(tapserver::server_config& cfg) {
     for (auto& s : tap::demo_schemas()) cfg.service.schemas.insert(cfg.service.schemas.begin(), {s, cfg.demo_backend});
 }
 
+uws::engine_config engine_settings(const tapserver::server_config& cfg) {
+    uws::engine_config ec;
+    ec.workers = cfg.service.lim.async_workers;
+    ec.default_execution_duration = cfg.service.lim.async_execution_duration;
+    ec.max_execution_duration = cfg.service.lim.max_execution_duration;
+    ec.default_destruction = cfg.service.lim.result_retention;
+    ec.max_active_jobs = cfg.quotas.max_active_jobs;
+    ec.max_jobs_per_minute = cfg.quotas.max_jobs_per_minute;
+    ec.max_result_bytes = cfg.quotas.max_result_bytes;
+    return ec;
+}
+
 std::string image_store_path(const tapserver::server_config& cfg) { return cfg.service.data_dir + "/images.sqlite"; }
 
 namespace {

@@ -7,6 +7,7 @@
 #include "tap_config.hpp"
 
 #include <dax/tap/service.hpp>
+#include <dax/uws/engine.hpp>
 
 #include <memory>
 #include <optional>
@@ -34,6 +35,9 @@ void add_demo_schemas(tapserver::server_config& cfg);
 /// Creates the demo tables on first run, and the demo images (DATA_DIR/demo-images, rows in
 /// ivoa.ObsCore, files in the image store); false (with the reason on stderr) if that failed.
 bool ensure_demo(const tapserver::server_config& cfg, tap::service& svc, const char* program);
+
+/// The UWS engine settings of a server that runs jobs (workers, durations, quotas).
+uws::engine_config engine_settings(const tapserver::server_config& cfg);
 
 /// The image store of a site: DATA_DIR/images.sqlite.
 std::string image_store_path(const tapserver::server_config& cfg);

@@ -6,6 +6,9 @@
 #include "../common/replies.hpp"
 #include "../common/tap_config.hpp"
 #include "soda_http.hpp"
+#include "../common/uws_http.hpp"
+
+#include <dax/uws/engine.hpp>
 
 #include <iostream>
 
@@ -15,7 +18,33 @@ namespace {
 
 const char* const usage =
     "usage: soda-server [--host H] [--port P] [--data-dir D] [--config FILE]\n"
-    "Serves http://H:P/soda/sync (default 127.0.0.1:8082); the config file is tap-server's (section soda: for the port).\n";
+    "Serves http://H:P/soda/sync and /soda/async (default 127.0.0.1:8082); the config file is tap-server's (section soda: for the port).\n";
+
+// Serves until SIGINT/SIGTERM. The server is destroyed (requests in progress finish) before
+// the engine its routes use is stopped.
+bool serve_soda(const tapserver::server_config& cfg, const http::access& access, const image::image_store& store,
+                uws::engine& engine, uws::result_store& results) {
+    const auto& self = cfg.common.of("soda");
+    const auto identity = access.identity("read:image");
+    http::server server(cfg.common.http);
+    server.set_default_headers({{"Server", "libdax-soda-server/" DAX_VERSION}});
+    sodaserver::soda_binding b;
+    b.public_url = self.public_url;
+    b.store = &store;
+    b.images = cfg.images;
+    b.identity = identity;
+    sodaserver::add_soda_routes(server, b);
+    http::add_uws_routes(server, engine, results, {"/soda/async", "soda-cutout", self.public_url, identity, cfg.common.max_waiting});
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/soda/capabilities"); });
+    access.protect(server, {{"/soda/sync", "read:image"}, {"/soda/async", "read:image"}});
+    server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
+    const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/soda";
+    std::cout << "SODA 1.0 service at " << url << "/sync\n"
+              << "Async (UWS): " << url << "/async\n"
+              << "Try: curl -o cutout.fits '" << url << "/sync?ID=ivo://libdax.test/demo/images%3Fdemo-img-03&CIRCLE=45+20+0.2'"
+              << std::endl;
+    return http::serve(server, self.host, self.port);
+}
 
 }  // namespace
 
@@ -34,23 +63,18 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    const auto& self = cfg->common.of("soda");
-    http::server server(cfg->common.http);
-    server.set_default_headers({{"Server", "libdax-soda-server/" DAX_VERSION}});
-    sodaserver::soda_binding b;
-    b.public_url = self.public_url;
-    b.store = store.get();
-    b.images = cfg->images;
-    b.identity = access.identity("read:image");
-    sodaserver::add_soda_routes(server, b);
-    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/soda/capabilities"); });
-    access.protect(server, {{"/soda/sync", "read:image"}});
-    server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
-    const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/soda";
-    std::cout << "SODA 1.0 service at " << url << "/sync\n"
-              << "Try: curl -o cutout.fits '" << url << "/sync?ID=ivo://libdax.test/demo/images%3Fdemo-img-03&CIRCLE=45+20+0.2'"
-              << std::endl;
-    if (!http::serve(server, self.host, self.port)) {
+    // {async}: jobs in DATA_DIR/soda-jobs.db, results in DATA_DIR/soda-results.
+    auto jobs = uws::open_sqlite_job_store(cfg->service.data_dir + "/soda-jobs.db");
+    auto results = uws::open_directory_result_store(cfg->service.data_dir + "/soda-results");
+    uws::task_registry tasks;
+    tasks.add("soda-cutout", sodaserver::soda_task(*store, cfg->images));
+    uws::engine engine(*jobs, *results, tasks, http::engine_settings(*cfg));
+    engine.start();
+
+    const bool served = serve_soda(*cfg, access, *store, engine, *results);
+    engine.stop();
+    if (!served) {
+        const auto& self = cfg->common.of("soda");
         std::cerr << "soda-server: cannot listen on " << self.host << ":" << self.port << "\n";
         return 1;
     }

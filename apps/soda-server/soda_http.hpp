@@ -1,9 +1,11 @@
 #pragma once
-// The SODA 1.0 routes of soda-server: {sync} cutouts, VOSI capabilities and availability.
+// The SODA 1.0 routes of soda-server: {sync} cutouts, the {async} task, VOSI capabilities and
+// availability.
 #include "../common/http_server.hpp"
 
 #include <dax/image/obscore.hpp>
 #include <dax/image/store.hpp>
+#include <dax/uws/engine.hpp>
 
 #include <functional>
 #include <optional>
@@ -19,6 +21,10 @@ struct soda_binding {
     std::function<std::optional<std::string>(const httplib::Request&)> identity;  ///< null: open
 };
 
+/// {sync}, capabilities and availability (the {async} job list is the kit's UWS binding).
 void add_soda_routes(http::server& server, const soda_binding& b);
+
+/// The {async} task ("soda"): one result per combination of the job's parameters.
+uws::task_definition soda_task(const image::image_store& store, const image::ingest_settings& images);
 
 }  // namespace dax::sodaserver

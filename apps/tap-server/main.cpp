@@ -31,17 +31,6 @@ std::optional<tapserver::server_config> configure(int argc, char** argv, int& ex
     return cfg;
 }
 
-uws::engine_config engine_settings(const tapserver::server_config& cfg) {
-    uws::engine_config ec;
-    ec.workers = cfg.service.lim.async_workers;
-    ec.default_execution_duration = cfg.service.lim.async_execution_duration;
-    ec.max_execution_duration = cfg.service.lim.max_execution_duration;
-    ec.default_destruction = cfg.service.lim.result_retention;
-    ec.max_active_jobs = cfg.quotas.max_active_jobs;
-    ec.max_jobs_per_minute = cfg.quotas.max_jobs_per_minute;
-    ec.max_result_bytes = cfg.quotas.max_result_bytes;
-    return ec;
-}
 
 // Serves until SIGINT/SIGTERM. The server is destroyed (requests in progress finish) before
 // the engine its routes use is stopped.
@@ -82,7 +71,7 @@ int main(int argc, char** argv) {
     auto uploads = uws::open_directory_result_store(cfg->service.data_dir + "/uploads");
     uws::task_registry tasks;
     tasks.add("tap-query", tap::query_task(*svc));
-    uws::engine engine(*store, *results, tasks, engine_settings(*cfg));
+    uws::engine engine(*store, *results, tasks, http::engine_settings(*cfg));
     engine.set_input_store(*uploads);
     engine.start();
 

@@ -175,6 +175,53 @@ try:
     check(ok and list(h.keys()).count("DAXBOX") == 1 and h.get("LONGSTRN") and len(h.get("DAXREGN", "")) > 68,
           "a cutout of a cutout with a long POLYGON: one DAXBOX, LONGSTRN, fitsverify %s" % last)
 
+    # {async}: one result per combination of ID x region (SODA 1.0 section 6); a combination that
+    # selects nothing, or an unknown ID, is a text/plain result starting with UsageError.
+    import re
+    def post(url, params):
+        req = urllib.request.Request(url, data=urllib.parse.urlencode(params, doseq=True).encode(), method="POST")
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *a, **k):
+                return None
+        try:
+            r = urllib.request.build_opener(NoRedirect).open(req, timeout=30)
+            return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+    circle_hit = "5.98 5.5 0.02"  # where img-000001 and img-000002 overlap
+    st, hdr, _ = post(URL + "/async", {"ID": [first, did.format("img-000002"), did.format("nope")],
+                                         "CIRCLE": [circle_hit, "180 -40 0.1"], "PHASE": "RUN"})
+    job = hdr.get("Location", "") if st == 303 else ""
+    check(st == 303 and job.startswith(URL + "/async/"), "POST /soda/async with PHASE=RUN: 303 to the job (%s %s)" % (st, job))
+    phase, doc = "", b""
+    for _ in range(200):
+        with urllib.request.urlopen(job + "?WAIT=5", timeout=30) as r:
+            doc = r.read()
+        phase = re.search(rb"<uws:phase>(\w+)</uws:phase>", doc).group(1).decode()
+        if phase in ("COMPLETED", "ERROR", "ABORTED"):
+            break
+    results = re.findall(rb'<uws:result id="([^"]+)"', doc)
+    check(phase == "COMPLETED" and len(results) == 6, "the job completes with 3 IDs x 2 regions = %d results (%s)" % (len(results), phase))
+    kinds = []
+    for rid in results:
+        with urllib.request.urlopen(job + "/results/" + rid.decode(), timeout=30) as r:
+            body = r.read()
+            kinds.append("fits" if body.startswith(b"SIMPLE  =") else body.decode().split(":")[0])
+    check(kinds == ["fits", "UsageError", "fits", "UsageError", "UsageError", "UsageError"],
+          "results: cutouts where the circle meets the image, UsageError texts elsewhere (%s)" % kinds)
+    st, hdr, body = post(URL + "/async", {"ID": first, "CIRCLE": "1 100 1", "PHASE": "RUN"})
+    job = hdr.get("Location", "")
+    for _ in range(100):
+        with urllib.request.urlopen(job + "?WAIT=5", timeout=30) as r:
+            doc = r.read()
+        if re.search(rb"<uws:phase>(ERROR|COMPLETED)</uws:phase>", doc):
+            break
+    check(b"<uws:phase>ERROR</uws:phase>" in doc and b"CIRCLE" in doc, "a bad CIRCLE in a job: ERROR naming the parameter")
+    with urllib.request.urlopen(URL + "/capabilities", timeout=10) as r:
+        caps = r.read()
+    check(b"ivo://ivoa.net/std/SODA#sync-1.0" in caps and b"ivo://ivoa.net/std/SODA#async-1.0" in caps,
+          "capabilities list SODA#sync-1.0 and #async-1.0")
+
     # pyvo 1.2's SODA client.
     import pyvo
     q = pyvo.dal.adhoc.SodaQuery(URL + "/sync", circle=(float(row["s_ra"]), float(row["s_dec"]), 0.05))

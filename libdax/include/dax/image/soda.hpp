@@ -1,0 +1,53 @@
+#pragma once
+/// SODA 1.0 requests on the datasets of an image store: the parameters (section 3), their
+/// combinations ({async}: one result per combination, section 6), and one cutout written to a
+/// sink. What soda-server's {sync} and {async} share, and what a pipeline calls directly.
+#include <dax/dali/params.hpp>
+#include <dax/dali/shapes.hpp>
+#include <dax/error.hpp>
+#include <dax/image/obscore.hpp>
+#include <dax/image/store.hpp>
+#include <dax/sink.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dax::image {
+
+/// The parameters of a SODA request, every value checked.
+struct soda_params {
+    std::vector<std::string> ids;
+    std::vector<dali::shape> regions;  ///< CIRCLE, POLYGON and POS values, in that order
+    std::vector<dali::interval> bands, times;
+    std::vector<std::string> pols;     ///< one filter: every value is a state the result may have
+};
+
+/// Reads ID, CIRCLE, POLYGON, POS, BAND, TIME, POL (names in any case; RESPONSEFORMAT must be
+/// application/fits, RUNID and the UWS job parameters are let through). A bad value or an
+/// unknown parameter is a usage error naming it ("UsageFault: ...").
+result<soda_params> parse_soda(const dali::parameters& p);
+
+/// One cutout: a dataset and at most one value of each cutout parameter.
+struct soda_cutout {
+    std::string id;
+    std::optional<dali::shape> region;
+    std::optional<dali::interval> band, time;
+    std::vector<std::string> pols;
+};
+
+/// Every combination of ID x region x BAND x TIME (SODA 1.0 section 6), in that nesting order;
+/// a parameter not given is one "any" value.
+std::vector<soda_cutout> soda_combinations(const soda_params& p);
+
+/// What a cutout gave.
+enum class soda_outcome { written, no_pixels, not_found };
+
+/// Writes the cutout (dax/fits/cutout.hpp, with provenance cards) of one combination to `out`,
+/// or tells why there is none: the ID is unknown to the store, or nothing is selected (region
+/// off the image; BAND, TIME or POL that a 2-D image does not match). `max_bytes` bounds the
+/// cutout per HDU (a usage error beyond). Errors reading the file are internal errors.
+result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
+                                       dax::sink& out, double max_bytes = 1024.0 * 1024 * 1024);
+
+}  // namespace dax::image

@@ -1,0 +1,125 @@
+// SODA 1.0 (sections 3, 5 and 6) over the image store: parameters, combinations, one cutout.
+#include <dax/image/soda.hpp>
+
+#include <dax/fits/cutout.hpp>
+#include <dax/fits/image.hpp>
+#include <dax/image/cutout.hpp>
+#include <dax/image/wcs.hpp>
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#ifndef DAX_VERSION
+#define DAX_VERSION "dev"
+#endif
+
+namespace dax::image {
+
+namespace {
+
+error usage(std::string m) { return error(error_kind::usage, "UsageFault: " + std::move(m)); }
+
+// BAND, TIME and POL on a 2-D image: the dataset matches or not as a whole (a cutout along an
+// axis the image does not have keeps all of it when the dataset's value is inside).
+bool matches(const soda_cutout& c, const dataset& d) {
+    auto overlaps = [](const dali::interval& i, const std::optional<double>& lo, const std::optional<double>& hi) {
+        return lo && hi && *lo <= i.hi && *hi >= i.lo;
+    };
+    if (c.band && !overlaps(*c.band, d.em_min, d.em_max)) return false;
+    if (c.time && !overlaps(*c.time, d.t_min, d.t_max)) return false;
+    return c.pols.empty();  // these images have no polarization axis or state
+}
+
+}  // namespace
+
+result<soda_params> parse_soda(const dali::parameters& p) {
+    static const char* const known[] = {"ID",  "CIRCLE",         "POLYGON", "POS",  "BAND",     "TIME",           "POL",
+                                        "RESPONSEFORMAT", "RUNID", "PHASE", "EXECUTIONDURATION", "DESTRUCTION", "QUOTE"};
+    for (const auto& [name, value] : p) {
+        bool ok = false;
+        for (const char* k : known) ok = ok || dali::iequals(name, k);
+        if (!ok) return usage(fmt::format("unknown parameter {} (SODA takes ID, CIRCLE, POLYGON, POS, BAND, TIME, POL)", name));
+    }
+    soda_params r;
+    for (auto v : dali::values(p, "ID"))
+        if (!(v = dali::trim(v)).empty()) r.ids.push_back(v);
+    if (r.ids.empty()) return usage("ID is required");
+    for (const auto& [name, parser] : {std::pair{"CIRCLE", &dali::parse_circle}, std::pair{"POLYGON", &dali::parse_polygon},
+                                       std::pair{"POS", &dali::parse_pos}})
+        for (const auto& v : dali::values(p, name)) {
+            auto s = parser(v);
+            if (!s) return usage(fmt::format("{}: {}", name, s.err().what()));
+            r.regions.push_back(*s);
+        }
+    for (const auto& [name, slot, parser] : {std::tuple{"BAND", &r.bands, &dali::parse_interval},
+                                             std::tuple{"TIME", &r.times, &dali::parse_time_interval}})
+        for (const auto& v : dali::values(p, name)) {
+            auto i = parser(v);
+            if (!i) return usage(fmt::format("{}: {}", name, i.err().what()));
+            slot->push_back(*i);
+        }
+    for (auto v : dali::values(p, "POL"))
+        if (!(v = dali::trim(v)).empty()) r.pols.push_back(v);  // empty: not given
+    if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty() && !dali::iequals(dali::trim(*f), "application/fits"))
+        return usage(fmt::format("RESPONSEFORMAT {}: only application/fits", *f));
+    return r;
+}
+
+std::vector<soda_cutout> soda_combinations(const soda_params& p) {
+    std::vector<std::optional<dali::shape>> regions(p.regions.begin(), p.regions.end());
+    std::vector<std::optional<dali::interval>> bands(p.bands.begin(), p.bands.end()), times(p.times.begin(), p.times.end());
+    if (regions.empty()) regions.emplace_back();
+    if (bands.empty()) bands.emplace_back();
+    if (times.empty()) times.emplace_back();
+    std::vector<soda_cutout> out;
+    for (const auto& id : p.ids)
+        for (const auto& r : regions)
+            for (const auto& b : bands)
+                for (const auto& t : times) out.push_back({id, r, b, t, p.pols});
+    return out;
+}
+
+result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
+                                       dax::sink& out, double max_bytes) {
+    const auto file = store.find(c.id);
+    if (!file) return soda_outcome::not_found;
+    auto failed = [&](const std::string& why) { return error(error_kind::internal, fmt::format("Error: dataset {}: {}", c.id, why)); };
+    if (c.band || c.time || !c.pols.empty()) {  // the dataset's ObsCore values decide (its headers)
+        auto d = describe_fits(file->path, settings);
+        if (!d) return failed(d.err().what());
+        if (!matches(c, *d)) return soda_outcome::no_pixels;
+    }
+    auto headers = fits::read_headers(file->path);
+    if (!headers) return failed(headers.err().what());
+    if (file->hdu >= static_cast<int>(headers->size())) return failed("its science HDU is gone");
+    const auto& sci = (*headers)[static_cast<std::size_t>(file->hdu)];
+    auto wcs = sky_wcs::from_header(sci.header, sci.shape);
+    if (!wcs) return failed(wcs.err().what());
+    pixel_box box{1, wcs->width(), 1, wcs->height()};
+    if (c.region) {
+        auto b = cutout_box(*wcs, *c.region);
+        if (!b) return soda_outcome::no_pixels;
+        box = *b;
+    }
+    fits::cutout_spec spec;
+    spec.science_hdu = file->hdu;
+    spec.first.assign(sci.shape.size(), 1);
+    spec.last = sci.shape;
+    spec.first[0] = box.x1, spec.last[0] = box.x2, spec.first[1] = box.y1, spec.last[1] = box.y2;
+    // The cutout is composed in memory (its size, not the image's): bounded.
+    double bytes = std::abs(sci.bitpix) / 8.0;
+    for (std::size_t a = 0; a < spec.first.size(); ++a) bytes *= static_cast<double>(spec.last[a] - spec.first[a] + 1);
+    if (bytes > max_bytes)
+        return error(error_kind::usage, fmt::format("UsageFault: the cutout of {} would hold {:.0f} MB per HDU, more than this "
+                                                    "service sends ({:.0f} MB): ask for a smaller region", c.id, bytes / 1e6, max_bytes / 1e6));
+    spec.provenance = {{"DAXSRCID", file->did},
+                       {"DAXREGN", c.region ? region_text(*c.region) : "whole image"},
+                       {"DAXBOX", fmt::format("[{}:{},{}:{}]", box.x1, box.x2, box.y1, box.y2)},
+                       {"DAXVERS", "libdax " DAX_VERSION}};
+    auto n = capture([&] { return fits::write_cutout(file->path, spec, out); });
+    if (!n) return failed(n.err().what());
+    return soda_outcome::written;
+}
+
+}  // namespace dax::image
