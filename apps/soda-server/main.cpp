@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     auto jobs = uws::open_sqlite_job_store(cfg->service.data_dir + "/soda-jobs.db");
     auto results = uws::open_directory_result_store(cfg->service.data_dir + "/soda-results");
     uws::task_registry tasks;
-    tasks.add("soda-cutout", sodaserver::soda_task(*store, cfg->images));
+    tasks.add("soda-cutout", sodaserver::soda_task(*store, cfg->images, *cat->service));
     uws::engine engine(*jobs, *results, tasks, http::engine_settings(*cfg));
     engine.start();
 

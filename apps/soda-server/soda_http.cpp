@@ -8,10 +8,15 @@
 #include <dax/dali/errors.hpp>
 #include <dax/dali/params.hpp>
 #include <dax/dali/vosi.hpp>
+#include <dax/adql/parser.hpp>
+#include <dax/image/cutout.hpp>
 #include <dax/image/soda.hpp>
+#include <dax/sia/query.hpp>
+#include <dax/votable/csv_reader.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 namespace dax::sodaserver {
@@ -28,6 +33,7 @@ result<image::soda_cutout> sync_request(const dali::parameters& p) {
                                                         "(use /async for several)", name, n));
     auto params = image::parse_soda(p);
     if (!params) return params.err();
+    if (params->ids.empty()) return error(error_kind::usage, "UsageFault: ID is required (film strips, with no ID, are async jobs)");
     if (params->regions.size() > 1) return error(error_kind::usage, "UsageFault: give one of CIRCLE, POLYGON or POS");
     return image::soda_combinations(*params).front();
 }
@@ -56,15 +62,72 @@ void sync(const soda_binding& b, const httplib::Request& req, httplib::Response&
     res.set_content(std::move(out.out), "application/fits");
 }
 
+// The datasets of a film strip: the ObsCore rows the region meets (SIA 2.0 POS, with COLLECTION,
+// BAND and TIME as SIA reads them), in time order.
+std::vector<image::strip_epoch> strip_epochs(const tap::service& svc, const dali::parameters& p, const dali::shape& region) {
+    dali::parameters q{{"POS", image::region_text(region)}};
+    for (const char* name : {"COLLECTION", "BAND", "TIME"})
+        for (const auto& v : dali::values(p, name)) q.push_back({name, v});
+    auto ast = sia::build_query(q, "ivoa.ObsCore");
+    if (!ast) throw ast.err();
+    tap::query_request r;
+    r.adql = adql::print_adql(**ast);
+    r.format = tap::find_output_format("csv");
+    r.maxrec = static_cast<std::int64_t>(max_combinations);
+    auto prepared = svc.prepare_query(r);
+    if (!prepared) throw prepared.err();
+    string_sink csv;
+    svc.run(*prepared, csv, {});
+    std::vector<votable::field> fields = prepared->fields;
+    std::size_t did = fields.size(), t_min = fields.size();
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (fields[i].name == "obs_publisher_did") did = i;
+        if (fields[i].name == "t_min") t_min = i;
+        fields[i].type = votable::datatype::char_, fields[i].arraysize = "*", fields[i].xtype.clear();
+    }
+    if (did == fields.size()) throw error("ivoa.ObsCore has no obs_publisher_did");
+    std::vector<image::strip_epoch> out;
+    auto reader = votable::open_csv_reader(csv.out, fields);
+    if (!reader) throw reader.err();
+    while ((*reader)->next()) {
+        const auto& row = (*reader)->row();
+        image::strip_epoch e{std::string(row[did].s), std::nullopt};
+        if (t_min < fields.size() && !row[t_min].null) e.mjd = std::strtod(std::string(row[t_min].s).c_str(), nullptr);
+        out.push_back(std::move(e));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.mjd.value_or(1e300) < b.mjd.value_or(1e300); });
+    return out;
+}
+
+void add_text_result(uws::task_context& ctx, const std::string& id, std::string text) {
+    if (text.rfind("UsageFault: ", 0) == 0) text = "UsageError: " + text.substr(12);  // SODA 1.0 section 5.2's label
+    text += "\n";
+    auto out = ctx.create_result(id);
+    out->write(text.data(), text.size());
+    const auto size = out->commit();
+    ctx.add_result({id, "results/" + id, "text/plain", size});
+}
+
 }  // namespace
 
-uws::task_definition soda_task(const image::image_store& store, const image::ingest_settings& images) {
+uws::task_definition soda_task(const image::image_store& store, const image::ingest_settings& images, const tap::service& svc) {
     uws::task_definition t;
     t.restartable = true;  // a cutout job only reads: after a crash it runs again from the start
-    t.run = [&store, images](uws::task_context& ctx) {
+    t.run = [&store, images, &svc](uws::task_context& ctx) {
         dali::parameters p(ctx.current().parameters.begin(), ctx.current().parameters.end());
         auto params = image::parse_soda(p);
         if (!params) throw params.err();
+        if (params->ids.empty()) {  // a film strip (seed 000): every image covering the region, by time
+            const auto epochs = strip_epochs(svc, p, params->regions.front());
+            auto out = ctx.create_result("film-strip");
+            auto n = image::write_soda_film_strip(store, epochs, params->regions.front(), *out);
+            if (!n) throw n.err();
+            if (*n == 0) return add_text_result(ctx, "film-strip", "UsageError: no image covers the region");
+            const auto size = out->commit();
+            ctx.add_result({"film-strip", "results/film-strip", "application/fits", size});
+            ctx.progress("frames", std::to_string(*n));
+            return;
+        }
         const auto all = image::soda_combinations(*params);
         if (all.size() > max_combinations)
             throw error(error_kind::usage, fmt::format("UsageFault: {} combinations of the parameters; at most {} in one job", all.size(),
@@ -74,20 +137,16 @@ uws::task_definition soda_task(const image::image_store& store, const image::ing
             const std::string id = fmt::format("cutout-{}", k + 1);
             auto out = ctx.create_result(id);
             auto r = image::write_soda_cutout(store, images, all[k], *out);
-            std::string mime = "application/fits";
             if (!r || *r != image::soda_outcome::written) {  // section 6: a result entry saying why
-                const std::string why = !r ? std::string(r.err().what())
-                                           : *r == image::soda_outcome::not_found
-                                                 ? fmt::format("UsageError: no dataset with ID {}", all[k].id)
-                                                 : fmt::format("UsageError: combination {} selects no pixel of {}", k + 1, all[k].id);
-                out = ctx.create_result(id);  // a fresh file: nothing of a failed cutout stays
-                const std::string text = why.rfind("UsageFault: ", 0) == 0 ? "UsageError: " + why.substr(12) : why;
-                out->write(text.data(), text.size());
-                out->write("\n", 1);
-                mime = "text/plain";
+                out.reset();  // nothing of a failed cutout stays
+                add_text_result(ctx, id, !r ? std::string(r.err().what())
+                                            : *r == image::soda_outcome::not_found
+                                                  ? fmt::format("UsageError: no dataset with ID {}", all[k].id)
+                                                  : fmt::format("UsageError: combination {} selects no pixel of {}", k + 1, all[k].id));
+            } else {
+                const auto size = out->commit();
+                ctx.add_result({id, "results/" + id, "application/fits", size});
             }
-            const auto size = out->commit();
-            ctx.add_result({id, "results/" + id, mime, size});
             ctx.progress("cutouts", fmt::format("{} of {}", k + 1, all.size()));
         }
     };

@@ -5,6 +5,7 @@
 
 #include <dax/image/obscore.hpp>
 #include <dax/image/store.hpp>
+#include <dax/tap/service.hpp>
 #include <dax/uws/engine.hpp>
 
 #include <functional>
@@ -24,7 +25,8 @@ struct soda_binding {
 /// {sync}, capabilities and availability (the {async} job list is the kit's UWS binding).
 void add_soda_routes(http::server& server, const soda_binding& b);
 
-/// The {async} task ("soda"): one result per combination of the job's parameters.
-uws::task_definition soda_task(const image::image_store& store, const image::ingest_settings& images);
+/// The {async} task ("soda-cutout"): one result per combination of the job's parameters, or,
+/// with no ID, a film strip of every image in `svc`'s ivoa.ObsCore that the region meets.
+uws::task_definition soda_task(const image::image_store& store, const image::ingest_settings& images, const tap::service& svc);
 
 }  // namespace dax::sodaserver

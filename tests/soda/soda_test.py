@@ -217,6 +217,33 @@ try:
         if re.search(rb"<uws:phase>(ERROR|COMPLETED)</uws:phase>", doc):
             break
     check(b"<uws:phase>ERROR</uws:phase>" in doc and b"CIRCLE" in doc, "a bad CIRCLE in a job: ERROR naming the parameter")
+    # A film strip (seed 000): no ID, a POS; every image covering it, one extension per epoch.
+    st, hdr, _ = post(URL + "/async", {"POS": "CIRCLE " + circle_hit, "COLLECTION": "DEMO-SYNTH", "PHASE": "RUN"})
+    job = hdr.get("Location", "")
+    for _ in range(100):
+        with urllib.request.urlopen(job + "?WAIT=5", timeout=30) as r:
+            doc = r.read()
+        if re.search(rb"<uws:phase>(ERROR|COMPLETED)</uws:phase>", doc):
+            break
+    strip = os.path.join(tmp, "strip.fits")
+    ok = b"<uws:phase>COMPLETED</uws:phase>" in doc
+    if ok:
+        with urllib.request.urlopen(job + "/results/film-strip", timeout=30) as r:
+            open(strip, "wb").write(r.read())
+        ok, last = fitsverify(strip)
+        with fits.open(strip, checksum=True) as h:
+            names = [x.name for x in h[1:]]
+            times = [x.header["MJD-OBS"] for x in h[1:]]
+            same = True
+            for x in h[1:]:
+                x1, x2, y1, y2 = (int(v) for v in x.header["DAXBOX"].strip("[]").replace(",", ":").split(":"))
+                src = fits.getdata(PEER + "/images/" + manifest[x.header["OBSID"]]["file"], int(manifest[x.header["OBSID"]]["image_hdu"]))
+                same = same and np.array_equal(x.data, src[y1 - 1:y2, x1 - 1:x2], equal_nan=True)
+        check(ok and [n.lower() for n in names] == ["img-000001", "img-000002"] and times == sorted(times) and same,
+              "film strip: %s in time order %s, pixels equal the sources', fitsverify %s" % (names, times, last))
+    else:
+        check(False, "film strip job: %s" % doc[:400])
+
     with urllib.request.urlopen(URL + "/capabilities", timeout=10) as r:
         caps = r.read()
     check(b"ivo://ivoa.net/std/SODA#sync-1.0" in caps and b"ivo://ivoa.net/std/SODA#async-1.0" in caps,

@@ -161,7 +161,7 @@ hdu_shape shape_of(fitsfile* f) {
 // The current input HDU's cards for the output: CRPIXn[a] and LTVn shifted by the box origin
 // on axis n (`shift`, empty for an HDU that is not cut); LTV1/LTV2 added when absent.
 std::string copied_cards(fitsfile* in, bool compressed, bool integer, const std::vector<long>& shift,
-                         const std::vector<std::pair<std::string, std::string>>& replaced = {}) {
+                         const std::vector<std::string>& replaced = {}) {
     int status = 0, n = 0, more = 0;
     fits_get_hdrspace(in, &n, &more, &status);
     check(status, "reading a header");
@@ -178,7 +178,7 @@ std::string copied_cards(fitsfile* in, bool compressed, bool integer, const std:
         skipping = false;
         if (structural(key, compressed) || key == "LONGSTRN") continue;
         // Keys written anew (a cutout of a cutout gets one set of provenance cards).
-        if (std::any_of(replaced.begin(), replaced.end(), [&](const auto& kv) { return kv.first == key; })) {
+        if (std::find(replaced.begin(), replaced.end(), key) != replaced.end()) {
             skipping = true;
             continue;
         }
@@ -271,7 +271,13 @@ std::string structure_cards(bool primary, int bitpix, const std::vector<long>& d
 
 }  // namespace
 
-std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax::sink& out) {
+namespace {
+
+using hdu_text = std::pair<std::string, std::vector<unsigned char>>;
+
+// The HDUs of one file's cutout, read whole before anything is written. A film-strip frame is
+// the science HDU alone, as an extension.
+std::vector<hdu_text> cut_file(const std::string& path, const cutout_spec& spec, bool frame) {
     auto in = detail::open_file(path);
     int status = 0, count = 0, type = 0;
     fits_get_num_hdus(in.get(), &count, &status);
@@ -290,9 +296,20 @@ std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax
         shift[a] = spec.first[a] - 1;
     }
     std::string provenance;
-    for (const auto& [k, v] : spec.provenance) provenance += long_string(k, v);
+    std::vector<std::string> replaced;  // keys written anew, dropped from the copied cards
+    for (const auto& [k, v] : spec.provenance) {
+        provenance += long_string(k, v);
+        replaced.push_back(k);
+    }
     if (provenance.find("CONTINUE  ") != std::string::npos)  // the long-string convention is used (FITS 4.0 section 4.2.1.2)
         provenance = card("LONGSTRN", "OGIP 1.0", "the CONTINUE long-string convention is used") + provenance;
+    if (spec.cards.size() % 80 != 0) throw error("FITS: extra cards are not whole cards");
+    for (std::size_t i = 0; i < spec.cards.size(); i += 80) {
+        std::string k = spec.cards.substr(i, 8);
+        while (!k.empty() && k.back() == ' ') k.pop_back();
+        replaced.push_back(k);
+    }
+    provenance += spec.cards;
 
     // Which HDUs are cut: the image HDUs on the science grid.
     std::vector<hdu_shape> shapes(static_cast<std::size_t>(count));
@@ -310,13 +327,15 @@ std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax
         ~closer() { ::close(fd); }
     } cl{fd};
     // Everything is read before the first byte goes out: an error leaves the sink untouched.
-    std::vector<std::pair<std::string, std::vector<unsigned char>>> hdus;
+    std::vector<hdu_text> hdus;
     for (int i = 0; i < count; ++i) {
         const auto& s = shapes[static_cast<std::size_t>(i)];
+        if (frame && i != spec.science_hdu) continue;
         fits_movabs_hdu(in.get(), i + 1, &type, &status);
         check(status, "moving to an HDU");
         if (s.shape == science.shape) {
-            hdus.emplace_back(structure_cards(i == 0, s.bitpix, dims) + copied_cards(in.get(), s.compressed, s.bitpix > 0, shift, spec.provenance) + provenance,
+            hdus.emplace_back(structure_cards(i == 0 && !frame, s.bitpix, dims) +
+                                  copied_cards(in.get(), s.compressed, s.bitpix > 0, shift, replaced) + provenance,
                               box_pixels(in.get(), fd, s, spec));
         } else if (i == 0) {  // the primary off the grid: its header alone
             std::string c = structure_cards(true, BYTE_IMG, {}) + copied_cards(in.get(), false, false, {});
@@ -324,7 +343,28 @@ std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax
             hdus.emplace_back(std::move(c), std::vector<unsigned char>{});
         }
     }
+    return hdus;
+}
+
+}  // namespace
+
+std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax::sink& out) {
+    auto hdus = cut_file(path, spec, false);
     std::uint64_t total = 0;
+    for (auto& [cards, data] : hdus) emit_hdu(std::move(cards), std::move(data), out, total);
+    return total;
+}
+
+std::uint64_t write_film_strip(std::span<const strip_frame> frames, dax::sink& out) {
+    std::vector<hdu_text> hdus;
+    for (const auto& f : frames) {
+        auto h = cut_file(f.path, f.spec, true);
+        hdus.insert(hdus.end(), std::make_move_iterator(h.begin()), std::make_move_iterator(h.end()));
+    }
+    std::uint64_t total = 0;
+    emit_hdu(structure_cards(true, BYTE_IMG, {}) + card("NEXTEND", static_cast<long long>(hdus.size()), "number of extensions") +
+                 card("ORIGIN", "libdax", "a SODA film strip: one extension per epoch"),
+             {}, out, total);
     for (auto& [cards, data] : hdus) emit_hdu(std::move(cards), std::move(data), out, total);
     return total;
 }

@@ -4,6 +4,7 @@
 #include <dax/fits/cutout.hpp>
 #include <dax/fits/image.hpp>
 #include <dax/image/cutout.hpp>
+#include <dax/fits/image_writer.hpp>
 #include <dax/image/wcs.hpp>
 
 #include <fmt/format.h>
@@ -35,7 +36,8 @@ bool matches(const soda_cutout& c, const dataset& d) {
 
 result<soda_params> parse_soda(const dali::parameters& p) {
     static const char* const known[] = {"ID",  "CIRCLE",         "POLYGON", "POS",  "BAND",     "TIME",           "POL",
-                                        "RESPONSEFORMAT", "RUNID", "PHASE", "EXECUTIONDURATION", "DESTRUCTION", "QUOTE"};
+                                        "RESPONSEFORMAT", "RUNID", "PHASE", "EXECUTIONDURATION", "DESTRUCTION", "QUOTE",
+                                        "COLLECTION"};
     for (const auto& [name, value] : p) {
         bool ok = false;
         for (const char* k : known) ok = ok || dali::iequals(name, k);
@@ -44,7 +46,6 @@ result<soda_params> parse_soda(const dali::parameters& p) {
     soda_params r;
     for (auto v : dali::values(p, "ID"))
         if (!(v = dali::trim(v)).empty()) r.ids.push_back(v);
-    if (r.ids.empty()) return usage("ID is required");
     for (const auto& [name, parser] : {std::pair{"CIRCLE", &dali::parse_circle}, std::pair{"POLYGON", &dali::parse_polygon},
                                        std::pair{"POS", &dali::parse_pos}})
         for (const auto& v : dali::values(p, name)) {
@@ -61,6 +62,10 @@ result<soda_params> parse_soda(const dali::parameters& p) {
         }
     for (auto v : dali::values(p, "POL"))
         if (!(v = dali::trim(v)).empty()) r.pols.push_back(v);  // empty: not given
+    for (auto v : dali::values(p, "COLLECTION"))
+        if (!(v = dali::trim(v)).empty()) r.collections.push_back(v);
+    if (r.ids.empty() && r.regions.size() != 1)
+        return usage("ID is required (a film strip, with no ID, takes one CIRCLE, POLYGON or POS)");
     if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty() && !dali::iequals(dali::trim(*f), "application/fits"))
         return usage(fmt::format("RESPONSEFORMAT {}: only application/fits", *f));
     return r;
@@ -80,30 +85,26 @@ std::vector<soda_cutout> soda_combinations(const soda_params& p) {
     return out;
 }
 
-result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
-                                       dax::sink& out, double max_bytes) {
-    const auto file = store.find(c.id);
-    if (!file) return soda_outcome::not_found;
-    auto failed = [&](const std::string& why) { return error(error_kind::internal, fmt::format("Error: dataset {}: {}", c.id, why)); };
-    if (c.band || c.time || !c.pols.empty()) {  // the dataset's ObsCore values decide (its headers)
-        auto d = describe_fits(file->path, settings);
-        if (!d) return failed(d.err().what());
-        if (!matches(c, *d)) return soda_outcome::no_pixels;
-    }
-    auto headers = fits::read_headers(file->path);
+namespace {
+
+// The cutout of one stored file by a region (none: the whole image): its spec with provenance,
+// or nothing when the region selects no pixel.
+result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std::optional<dali::shape>& region, double max_bytes) {
+    auto failed = [&](const std::string& why) { return error(error_kind::internal, fmt::format("Error: dataset {}: {}", file.did, why)); };
+    auto headers = fits::read_headers(file.path);
     if (!headers) return failed(headers.err().what());
-    if (file->hdu >= static_cast<int>(headers->size())) return failed("its science HDU is gone");
-    const auto& sci = (*headers)[static_cast<std::size_t>(file->hdu)];
+    if (file.hdu >= static_cast<int>(headers->size())) return failed("its science HDU is gone");
+    const auto& sci = (*headers)[static_cast<std::size_t>(file.hdu)];
     auto wcs = sky_wcs::from_header(sci.header, sci.shape);
     if (!wcs) return failed(wcs.err().what());
     pixel_box box{1, wcs->width(), 1, wcs->height()};
-    if (c.region) {
-        auto b = cutout_box(*wcs, *c.region);
-        if (!b) return soda_outcome::no_pixels;
+    if (region) {
+        auto b = cutout_box(*wcs, *region);
+        if (!b) return std::optional<fits::cutout_spec>{};
         box = *b;
     }
     fits::cutout_spec spec;
-    spec.science_hdu = file->hdu;
+    spec.science_hdu = file.hdu;
     spec.first.assign(sci.shape.size(), 1);
     spec.last = sci.shape;
     spec.first[0] = box.x1, spec.last[0] = box.x2, spec.first[1] = box.y1, spec.last[1] = box.y2;
@@ -112,14 +113,56 @@ result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_se
     for (std::size_t a = 0; a < spec.first.size(); ++a) bytes *= static_cast<double>(spec.last[a] - spec.first[a] + 1);
     if (bytes > max_bytes)
         return error(error_kind::usage, fmt::format("UsageFault: the cutout of {} would hold {:.0f} MB per HDU, more than this "
-                                                    "service sends ({:.0f} MB): ask for a smaller region", c.id, bytes / 1e6, max_bytes / 1e6));
-    spec.provenance = {{"DAXSRCID", file->did},
-                       {"DAXREGN", c.region ? region_text(*c.region) : "whole image"},
+                                                    "service sends ({:.0f} MB): ask for a smaller region", file.did, bytes / 1e6, max_bytes / 1e6));
+    spec.provenance = {{"DAXSRCID", file.did},
+                       {"DAXREGN", region ? region_text(*region) : "whole image"},
                        {"DAXBOX", fmt::format("[{}:{},{}:{}]", box.x1, box.x2, box.y1, box.y2)},
                        {"DAXVERS", "libdax " DAX_VERSION}};
-    auto n = capture([&] { return fits::write_cutout(file->path, spec, out); });
-    if (!n) return failed(n.err().what());
+    return std::optional<fits::cutout_spec>{std::move(spec)};
+}
+
+}  // namespace
+
+result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
+                                       dax::sink& out, double max_bytes) {
+    const auto file = store.find(c.id);
+    if (!file) return soda_outcome::not_found;
+    if (c.band || c.time || !c.pols.empty()) {  // the dataset's ObsCore values decide (its headers)
+        auto d = describe_fits(file->path, settings);
+        if (!d) return error(error_kind::internal, fmt::format("Error: dataset {}: {}", c.id, d.err().what()));
+        if (!matches(c, *d)) return soda_outcome::no_pixels;
+    }
+    auto spec = plan(*file, c.region, max_bytes);
+    if (!spec) return spec.err();
+    if (!*spec) return soda_outcome::no_pixels;
+    auto n = capture([&] { return fits::write_cutout(file->path, **spec, out); });
+    if (!n) return error(error_kind::internal, fmt::format("Error: dataset {}: {}", c.id, n.err().what()));
     return soda_outcome::written;
+}
+
+result<std::size_t> write_soda_film_strip(const image_store& store, const std::vector<strip_epoch>& epochs, const dali::shape& region,
+                                          dax::sink& out, double max_bytes) {
+    std::vector<fits::strip_frame> frames;
+    double total = 0;  // at most 8 bytes a pixel: the strip is composed in memory, bounded as one cutout
+    for (const auto& e : epochs) {
+        const auto file = store.find(e.id);
+        if (!file) continue;  // in the table, not in the store: nothing to cut
+        auto spec = plan(*file, region, max_bytes);
+        if (!spec) return spec.err();
+        if (!*spec) continue;
+        (*spec)->cards = fits::card("EXTNAME", file->obs_id.substr(0, 68)) + fits::card("OBSID", file->obs_id.substr(0, 68));
+        if (e.mjd && std::isfinite(*e.mjd)) (*spec)->cards += fits::card("MJD-OBS", *e.mjd, "start of the exposure (ObsCore t_min)");
+        double px = 8;
+        for (std::size_t a = 0; a < (*spec)->first.size(); ++a) px *= static_cast<double>((*spec)->last[a] - (*spec)->first[a] + 1);
+        if ((total += px) > max_bytes)
+            return error(error_kind::usage, fmt::format("UsageFault: the film strip would hold more than {:.0f} MB: ask for a smaller "
+                                                        "region or fewer epochs (COLLECTION, BAND, TIME)", max_bytes / 1e6));
+        frames.push_back({file->path, std::move(**spec)});
+    }
+    if (frames.empty()) return std::size_t{0};
+    auto n = capture([&] { return fits::write_film_strip(frames, out); });
+    if (!n) return error(error_kind::internal, fmt::format("Error: film strip: {}", n.err().what()));
+    return frames.size();
 }
 
 }  // namespace dax::image

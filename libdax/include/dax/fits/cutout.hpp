@@ -19,6 +19,9 @@ struct cutout_spec {
     /// Cards added to every cut HDU (provenance), as keyword -> string value (long values use
     /// the CONTINUE convention).
     std::vector<std::pair<std::string, std::string>> provenance;
+    /// More cards for every cut HDU, 80 characters each (see dax/fits/image_writer.hpp card()).
+    /// A keyword given here or in `provenance` replaces the input's card of that name.
+    std::string cards;
 };
 
 /// Writes the cutout of `path` to `out` and returns its size in bytes. The primary header is
@@ -30,5 +33,16 @@ struct cutout_spec {
 /// CHECKSUM written. A tile-compressed HDU becomes an uncompressed image (its Z* and table
 /// keywords dropped). Errors (not FITS, a box outside the image) are thrown before any output.
 std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax::sink& out);
+
+/// One frame of a film strip: a file and its cutout.
+struct strip_frame {
+    std::string path;
+    cutout_spec spec;
+};
+
+/// A film strip (seed 000): an empty primary HDU (NEXTEND), then each frame's science HDU cut
+/// by its box as one IMAGE extension, in the order given. Every frame is read before anything
+/// is written.
+std::uint64_t write_film_strip(std::span<const strip_frame> frames, dax::sink& out);
 
 }  // namespace dax::fits

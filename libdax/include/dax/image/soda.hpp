@@ -21,11 +21,13 @@ struct soda_params {
     std::vector<dali::shape> regions;  ///< CIRCLE, POLYGON and POS values, in that order
     std::vector<dali::interval> bands, times;
     std::vector<std::string> pols;     ///< one filter: every value is a state the result may have
+    std::vector<std::string> collections;  ///< COLLECTION: which datasets a film strip (no ID) takes
 };
 
-/// Reads ID, CIRCLE, POLYGON, POS, BAND, TIME, POL (names in any case; RESPONSEFORMAT must be
-/// application/fits, RUNID and the UWS job parameters are let through). A bad value or an
-/// unknown parameter is a usage error naming it ("UsageFault: ...").
+/// Reads ID, CIRCLE, POLYGON, POS, BAND, TIME, POL and COLLECTION (names in any case;
+/// RESPONSEFORMAT must be application/fits, RUNID and the UWS job parameters are let through).
+/// No ID asks for a film strip, which takes exactly one region. A bad value or an unknown
+/// parameter is a usage error naming it ("UsageFault: ...").
 result<soda_params> parse_soda(const dali::parameters& p);
 
 /// One cutout: a dataset and at most one value of each cutout parameter.
@@ -49,5 +51,17 @@ enum class soda_outcome { written, no_pixels, not_found };
 /// cutout per HDU (a usage error beyond). Errors reading the file are internal errors.
 result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
                                        dax::sink& out, double max_bytes = 1024.0 * 1024 * 1024);
+
+/// One epoch of a film strip: a dataset (publisher DID) and its start time (MJD).
+struct strip_epoch {
+    std::string id;
+    std::optional<double> mjd;
+};
+
+/// A film strip (seed 000): the region cut from each dataset in `epochs` (in the order given,
+/// by time), one IMAGE extension per dataset whose image the region meets, each with EXTNAME and
+/// OBSID its obs_id and MJD-OBS its time. Returns the number of frames (0: nothing written).
+result<std::size_t> write_soda_film_strip(const image_store& store, const std::vector<strip_epoch>& epochs, const dali::shape& region,
+                                          dax::sink& out, double max_bytes = 1024.0 * 1024 * 1024);
 
 }  // namespace dax::image
