@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace dax::sodaserver {
 
@@ -73,7 +74,7 @@ std::vector<image::strip_epoch> strip_epochs(const tap::service& svc, const dali
     tap::query_request r;
     r.adql = adql::print_adql(**ast);
     r.format = tap::find_output_format("csv");
-    r.maxrec = static_cast<std::int64_t>(max_combinations);
+    r.maxrec = static_cast<std::int64_t>(max_combinations) + 1;  // one more: too many is an error, not a cut
     auto prepared = svc.prepare_query(r);
     if (!prepared) throw prepared.err();
     string_sink csv;
@@ -93,8 +94,14 @@ std::vector<image::strip_epoch> strip_epochs(const tap::service& svc, const dali
         const auto& row = (*reader)->row();
         image::strip_epoch e{std::string(row[did].s), std::nullopt};
         if (t_min < fields.size() && !row[t_min].null) e.mjd = std::strtod(std::string(row[t_min].s).c_str(), nullptr);
+        if (e.mjd && !std::isfinite(*e.mjd)) e.mjd.reset();
         out.push_back(std::move(e));
     }
+    if (out.size() > max_combinations)
+        throw error(error_kind::usage, fmt::format("UsageFault: more than {} datasets meet the region: narrow the film strip with "
+                                                   "COLLECTION, BAND or TIME", max_combinations));
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });  // one frame per dataset
+    out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id == b.id; }), out.end());
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.mjd.value_or(1e300) < b.mjd.value_or(1e300); });
     return out;
 }
@@ -120,7 +127,7 @@ uws::task_definition soda_task(const image::image_store& store, const image::ing
         if (params->ids.empty()) {  // a film strip (seed 000): every image covering the region, by time
             const auto epochs = strip_epochs(svc, p, params->regions.front());
             auto out = ctx.create_result("film-strip");
-            auto n = image::write_soda_film_strip(store, epochs, params->regions.front(), *out);
+            auto n = image::write_soda_film_strip(store, epochs, params->regions.front(), *out, [&ctx] { return ctx.cancelled(); });
             if (!n) throw n.err();
             if (*n == 0) return add_text_result(ctx, "film-strip", "UsageError: no image covers the region");
             const auto size = out->commit();
@@ -128,10 +135,10 @@ uws::task_definition soda_task(const image::image_store& store, const image::ing
             ctx.progress("frames", std::to_string(*n));
             return;
         }
+        if (const auto n = image::soda_combination_count(*params); n > max_combinations)  // before building them
+            throw error(error_kind::usage, fmt::format("UsageFault: {} combinations of the parameters; at most {} in one job",
+                                                       n == SIZE_MAX ? std::string("too many") : std::to_string(n), max_combinations));
         const auto all = image::soda_combinations(*params);
-        if (all.size() > max_combinations)
-            throw error(error_kind::usage, fmt::format("UsageFault: {} combinations of the parameters; at most {} in one job", all.size(),
-                                                       max_combinations));
         for (std::size_t k = 0; k < all.size(); ++k) {
             if (ctx.cancelled()) throw error("the job was aborted");
             const std::string id = fmt::format("cutout-{}", k + 1);

@@ -188,6 +188,14 @@ try:
             return r.status, r.headers, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
+    def wait_job(job):  # the job document once the job has ended
+        doc = b""
+        for _ in range(100):
+            with urllib.request.urlopen(job + "?WAIT=5", timeout=30) as r:
+                doc = r.read()
+            if re.search(rb"<uws:phase>(ERROR|COMPLETED|ABORTED)</uws:phase>", doc):
+                break
+        return doc
     circle_hit = "5.98 5.5 0.02"  # where img-000001 and img-000002 overlap
     st, hdr, _ = post(URL + "/async", {"ID": [first, did.format("img-000002"), did.format("nope")],
                                          "CIRCLE": [circle_hit, "180 -40 0.1"], "PHASE": "RUN"})
@@ -211,20 +219,12 @@ try:
           "results: cutouts where the circle meets the image, UsageError texts elsewhere (%s)" % kinds)
     st, hdr, body = post(URL + "/async", {"ID": first, "CIRCLE": "1 100 1", "PHASE": "RUN"})
     job = hdr.get("Location", "")
-    for _ in range(100):
-        with urllib.request.urlopen(job + "?WAIT=5", timeout=30) as r:
-            doc = r.read()
-        if re.search(rb"<uws:phase>(ERROR|COMPLETED)</uws:phase>", doc):
-            break
+    doc = wait_job(job)
     check(b"<uws:phase>ERROR</uws:phase>" in doc and b"CIRCLE" in doc, "a bad CIRCLE in a job: ERROR naming the parameter")
     # A film strip (seed 000): no ID, a POS; every image covering it, one extension per epoch.
     st, hdr, _ = post(URL + "/async", {"POS": "CIRCLE " + circle_hit, "COLLECTION": "DEMO-SYNTH", "PHASE": "RUN"})
     job = hdr.get("Location", "")
-    for _ in range(100):
-        with urllib.request.urlopen(job + "?WAIT=5", timeout=30) as r:
-            doc = r.read()
-        if re.search(rb"<uws:phase>(ERROR|COMPLETED)</uws:phase>", doc):
-            break
+    doc = wait_job(job)
     strip = os.path.join(tmp, "strip.fits")
     ok = b"<uws:phase>COMPLETED</uws:phase>" in doc
     if ok:
@@ -243,6 +243,20 @@ try:
               "film strip: %s in time order %s, pixels equal the sources', fitsverify %s" % (names, times, last))
     else:
         check(False, "film strip job: %s" % doc[:400])
+
+    # Jobs too big for one job fail at once with a message naming the remedy.
+    def job_error(params):
+        st, hdr, _ = post(URL + "/async", dict(params, PHASE="RUN"))
+        job = hdr.get("Location", "")
+        doc = wait_job(job)
+        return doc
+    doc = job_error({"POS": "CIRCLE 0 0 180"})
+    check(b"<uws:phase>ERROR</uws:phase>" in doc and b"narrow the film strip" in doc,
+          "a film strip meeting more than 1,000 ObsCore rows: ERROR asking to narrow it (not a silent cut)")
+    doc = job_error({"ID": [did.format("img-%06d" % k) for k in range(1, 51)], "CIRCLE": ["1 1 %g" % (0.01 + k / 1000) for k in range(50)]})
+    check(b"<uws:phase>ERROR</uws:phase>" in doc and b"2500 combinations" in doc, "50 IDs x 50 circles: ERROR, at most 1,000 combinations")
+    st, body = sync({"ID": first, "COLLECTION": "x"})
+    check(st == 400 and b"COLLECTION" in body, "COLLECTION with an ID: 400 (it selects film-strip datasets)")
 
     with urllib.request.urlopen(URL + "/capabilities", timeout=10) as r:
         caps = r.read()

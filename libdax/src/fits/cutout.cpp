@@ -355,9 +355,10 @@ std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax
     return total;
 }
 
-std::uint64_t write_film_strip(std::span<const strip_frame> frames, dax::sink& out) {
+std::uint64_t write_film_strip(std::span<const strip_frame> frames, dax::sink& out, const std::function<bool()>& cancelled) {
     std::vector<hdu_text> hdus;
     for (const auto& f : frames) {
+        if (cancelled && cancelled()) throw error("the job was aborted");
         auto h = cut_file(f.path, f.spec, true);
         hdus.insert(hdus.end(), std::make_move_iterator(h.begin()), std::make_move_iterator(h.end()));
     }

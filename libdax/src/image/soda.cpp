@@ -64,11 +64,20 @@ result<soda_params> parse_soda(const dali::parameters& p) {
         if (!(v = dali::trim(v)).empty()) r.pols.push_back(v);  // empty: not given
     for (auto v : dali::values(p, "COLLECTION"))
         if (!(v = dali::trim(v)).empty()) r.collections.push_back(v);
+    if (!r.ids.empty() && !r.collections.empty())
+        return usage("COLLECTION selects the datasets of a film strip (a request with no ID)");
     if (r.ids.empty() && r.regions.size() != 1)
         return usage("ID is required (a film strip, with no ID, takes one CIRCLE, POLYGON or POS)");
     if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty() && !dali::iequals(dali::trim(*f), "application/fits"))
         return usage(fmt::format("RESPONSEFORMAT {}: only application/fits", *f));
     return r;
+}
+
+std::size_t soda_combination_count(const soda_params& p) {
+    std::size_t n = 1;
+    for (std::size_t k : {p.ids.size(), p.regions.size(), p.bands.size(), p.times.size()})
+        if (__builtin_mul_overflow(n, std::max<std::size_t>(k, 1), &n)) return SIZE_MAX;
+    return n;
 }
 
 std::vector<soda_cutout> soda_combinations(const soda_params& p) {
@@ -90,7 +99,8 @@ namespace {
 // The cutout of one stored file by a region (none: the whole image): its spec with provenance,
 // or nothing when the region selects no pixel.
 result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std::optional<dali::shape>& region, double max_bytes) {
-    auto failed = [&](const std::string& why) { return error(error_kind::internal, fmt::format("Error: dataset {}: {}", file.did, why)); };
+    // The reason may name server paths: clients are told which dataset, not where it lives.
+    auto failed = [&](const std::string&) { return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", file.did)); };
     auto headers = fits::read_headers(file.path);
     if (!headers) return failed(headers.err().what());
     if (file.hdu >= static_cast<int>(headers->size())) return failed("its science HDU is gone");
@@ -129,28 +139,32 @@ result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_se
     if (!file) return soda_outcome::not_found;
     if (c.band || c.time || !c.pols.empty()) {  // the dataset's ObsCore values decide (its headers)
         auto d = describe_fits(file->path, settings);
-        if (!d) return error(error_kind::internal, fmt::format("Error: dataset {}: {}", c.id, d.err().what()));
+        if (!d) return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", c.id));
         if (!matches(c, *d)) return soda_outcome::no_pixels;
     }
     auto spec = plan(*file, c.region, max_bytes);
     if (!spec) return spec.err();
     if (!*spec) return soda_outcome::no_pixels;
     auto n = capture([&] { return fits::write_cutout(file->path, **spec, out); });
-    if (!n) return error(error_kind::internal, fmt::format("Error: dataset {}: {}", c.id, n.err().what()));
+    if (!n) return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", c.id));
     return soda_outcome::written;
 }
 
 result<std::size_t> write_soda_film_strip(const image_store& store, const std::vector<strip_epoch>& epochs, const dali::shape& region,
-                                          dax::sink& out, double max_bytes) {
+                                          dax::sink& out, const std::function<bool()>& cancelled, double max_bytes) {
     std::vector<fits::strip_frame> frames;
     double total = 0;  // at most 8 bytes a pixel: the strip is composed in memory, bounded as one cutout
     for (const auto& e : epochs) {
+        if (cancelled && cancelled()) return error("the job was aborted");
         const auto file = store.find(e.id);
         if (!file) continue;  // in the table, not in the store: nothing to cut
         auto spec = plan(*file, region, max_bytes);
-        if (!spec) return spec.err();
-        if (!*spec) continue;
-        (*spec)->cards = fits::card("EXTNAME", file->obs_id.substr(0, 68)) + fits::card("OBSID", file->obs_id.substr(0, 68));
+        if (!spec && spec.err().kind() == error_kind::usage) return spec.err();
+        if (!spec || !*spec) continue;  // an unreadable file or no pixel: not a frame
+        std::string name = file->obs_id.substr(0, 60);
+        for (char& ch : name)
+            if (ch == '\'' || static_cast<unsigned char>(ch) < 32 || static_cast<unsigned char>(ch) > 126) ch = '_';
+        (*spec)->cards = fits::card("EXTNAME", name) + fits::card("OBSID", name);
         if (e.mjd && std::isfinite(*e.mjd)) (*spec)->cards += fits::card("MJD-OBS", *e.mjd, "start of the exposure (ObsCore t_min)");
         double px = 8;
         for (std::size_t a = 0; a < (*spec)->first.size(); ++a) px *= static_cast<double>((*spec)->last[a] - (*spec)->first[a] + 1);
@@ -160,7 +174,7 @@ result<std::size_t> write_soda_film_strip(const image_store& store, const std::v
         frames.push_back({file->path, std::move(**spec)});
     }
     if (frames.empty()) return std::size_t{0};
-    auto n = capture([&] { return fits::write_film_strip(frames, out); });
+    auto n = capture([&] { return fits::write_film_strip(frames, out, cancelled); });
     if (!n) return error(error_kind::internal, fmt::format("Error: film strip: {}", n.err().what()));
     return frames.size();
 }

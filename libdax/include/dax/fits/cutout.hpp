@@ -6,6 +6,7 @@
 #include <dax/sink.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <utility>
@@ -42,7 +43,7 @@ struct strip_frame {
 
 /// A film strip (seed 000): an empty primary HDU (NEXTEND), then each frame's science HDU cut
 /// by its box as one IMAGE extension, in the order given. Every frame is read before anything
-/// is written.
-std::uint64_t write_film_strip(std::span<const strip_frame> frames, dax::sink& out);
+/// is written; `cancelled` (if given) is asked before each frame and stops with an error.
+std::uint64_t write_film_strip(std::span<const strip_frame> frames, dax::sink& out, const std::function<bool()>& cancelled = {});
 
 }  // namespace dax::fits

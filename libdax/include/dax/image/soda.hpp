@@ -9,6 +9,7 @@
 #include <dax/image/store.hpp>
 #include <dax/sink.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ struct soda_cutout {
     std::vector<std::string> pols;
 };
 
+/// How many combinations soda_combinations() gives (SIZE_MAX when the count overflows): check it
+/// before building them.
+std::size_t soda_combination_count(const soda_params& p);
+
 /// Every combination of ID x region x BAND x TIME (SODA 1.0 section 6), in that nesting order;
 /// a parameter not given is one "any" value.
 std::vector<soda_cutout> soda_combinations(const soda_params& p);
@@ -60,8 +65,11 @@ struct strip_epoch {
 
 /// A film strip (seed 000): the region cut from each dataset in `epochs` (in the order given,
 /// by time), one IMAGE extension per dataset whose image the region meets, each with EXTNAME and
-/// OBSID its obs_id and MJD-OBS its time. Returns the number of frames (0: nothing written).
+/// OBSID its obs_id and MJD-OBS its time; datasets missing from the store or whose file cannot
+/// be read are left out. Returns the number of frames (0: nothing written). `cancelled` is
+/// asked between frames (an aborted job).
 result<std::size_t> write_soda_film_strip(const image_store& store, const std::vector<strip_epoch>& epochs, const dali::shape& region,
-                                          dax::sink& out, double max_bytes = 1024.0 * 1024 * 1024);
+                                          dax::sink& out, const std::function<bool()>& cancelled = {},
+                                          double max_bytes = 1024.0 * 1024 * 1024);
 
 }  // namespace dax::image
