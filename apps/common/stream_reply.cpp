@@ -50,12 +50,13 @@ public:
         cur_.clear();
         cv_.notify_all();
     }
-    void finish(std::optional<error> failure) {
+    void finish(std::optional<error> failure, bool cut_on_late_error) {
         try {
-            flush();
+            if (!failure || !cut_on_late_error) flush();
         } catch (const std::exception&) {
         }
         std::lock_guard g(m_);
+        if (failure && started_ && cut_on_late_error) cut_ = true;
         done_ = true;
         failure_ = std::move(failure);
         cv_.notify_all();
@@ -114,18 +115,18 @@ thread_pool& work_threads() {
 }  // namespace
 
 void stream_reply(httplib::Response& res, const std::string& mime, std::chrono::steady_clock::time_point deadline,
-                  std::function<void(dax::sink&)> produce) {
+                  std::function<void(dax::sink&)> produce, bool cut_on_late_error) {
     auto pipe = std::make_shared<result_pipe>(deadline);
-    work_threads().run([pipe, produce = std::move(produce)] {
+    work_threads().run([pipe, produce = std::move(produce), cut_on_late_error] {
         try {
             produce(*pipe);
-            pipe->finish(std::nullopt);
+            pipe->finish(std::nullopt, cut_on_late_error);
         } catch (const error& e) {
             // After output began, the writer has closed the document (DALI 1.1 section 4.4.3
-            // QUERY_STATUS=ERROR); before, the error becomes the response.
-            pipe->finish(e);
+            // QUERY_STATUS=ERROR) or the response is cut; before, the error becomes the response.
+            pipe->finish(e, cut_on_late_error);
         } catch (const std::exception& e) {
-            pipe->finish(error(error_kind::internal, e.what()));
+            pipe->finish(error(error_kind::internal, e.what()), cut_on_late_error);
         }
     });
     if (auto failure = pipe->wait_start()) return reply_error(res, *failure);

@@ -4,6 +4,7 @@
 #include "soda_http.hpp"
 
 #include "../common/replies.hpp"
+#include "../common/stream_reply.hpp"
 
 #include <dax/dali/errors.hpp>
 #include <dax/dali/params.hpp>
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cmath>
 
@@ -45,22 +47,35 @@ std::string safe_name(std::string s) {  // a header value: only safe characters
     return s;
 }
 
+// A cutout up to this size is made in memory and sent with its length; a bigger one is
+// streamed as it is read (chunked), within the time limit below.
+constexpr std::uint64_t held_reply_bytes = 8u << 20;
+constexpr auto streamed_time_limit = std::chrono::minutes(30);
+
 void sync(const soda_binding& b, const httplib::Request& req, httplib::Response& res) {
     if (b.identity && !b.identity(req)) return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
     auto c = sync_request(http::request_parameters(req));
     if (!c) return http::reply_error(res, c.err());
-    string_sink out;
-    auto r = image::write_soda_cutout(*b.store, b.images, *c, out);
-    if (!r) return http::reply_error(res, r.err());
-    switch (*r) {
+    auto plan = image::plan_soda_cutout(*b.store, b.images, *c);
+    if (!plan) return http::reply_error(res, plan.err());
+    switch (plan->outcome) {
     case image::soda_outcome::not_found:
         return http::reply_error(res, error(error_kind::not_found, fmt::format("NotFoundFault: no dataset with ID {}", c->id)));
     case image::soda_outcome::no_pixels: res.status = 204; return;  // SODA 1.0 section 5.1
     case image::soda_outcome::written: break;
     }
-    const auto file = b.store->find(c->id);
-    res.set_header("Content-Disposition", fmt::format("inline; filename=\"{}-cutout.fits\"", safe_name(file ? file->obs_id : "dataset")));
-    res.set_content(std::move(out.out), "application/fits");
+    res.set_header("Content-Disposition", fmt::format("inline; filename=\"{}-cutout.fits\"", safe_name(plan->obs_id)));
+    if (plan->pixel_bytes <= held_reply_bytes) {
+        string_sink out;
+        if (auto n = image::write_soda_plan(*plan, out); !n) return http::reply_error(res, n.err());
+        return res.set_content(std::move(out.out), "application/fits");
+    }
+    http::stream_reply(
+        res, "application/fits", std::chrono::steady_clock::now() + streamed_time_limit,
+        [p = std::move(*plan)](dax::sink& out) {
+            if (auto n = image::write_soda_plan(p, out); !n) throw n.err();
+        },
+        true);
 }
 
 // The datasets of a film strip: the ObsCore rows the region meets (SIA 2.0 POS, with COLLECTION,

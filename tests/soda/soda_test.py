@@ -263,6 +263,35 @@ try:
     check(b"ivo://ivoa.net/std/SODA#sync-1.0" in caps and b"ivo://ivoa.net/std/SODA#async-1.0" in caps,
           "capabilities list SODA#sync-1.0 and #async-1.0")
 
+    # A cutout bigger than what the server holds in memory (8 MiB) is streamed as it is read:
+    # chunked, no Content-Length, the same valid FITS (36 MB, whole image and a wide strip).
+    big = os.path.join(tmp, "big")
+    os.makedirs(big, exist_ok=True)
+    rng = np.random.RandomState(5)
+    bigdata = rng.standard_normal((3000, 3000)).astype(np.float32)
+    bh = fits.Header()
+    for k, v in [("CTYPE1", "RA---TAN"), ("CTYPE2", "DEC--TAN"), ("CRVAL1", 200.0), ("CRVAL2", -30.0), ("CRPIX1", 1500.5),
+                 ("CRPIX2", 1500.5), ("CD1_1", -0.2 / 3600), ("CD1_2", 0.0), ("CD2_1", 0.0), ("CD2_2", 0.2 / 3600), ("OBSID", "big-1"),
+                 ("MJD-OBS", 60000.0), ("EXPTIME", 1.0), ("FILTER", "r")]:
+        bh[k] = v
+    fits.PrimaryHDU(bigdata, bh).writeto(big + "/big-1.fits")
+    subprocess.run([BIN + "/dax-admin", "ingest-images", "--data-dir", tmp + "/data", "--collection", "big",
+                    "--did-template", did.format("{obs_id}"), big], check=True, capture_output=True)
+    for params, section in [({}, (slice(None), slice(None))), ({"CIRCLE": "200 -30 0.08"}, None)]:
+        q = dict(params, ID=did.format("big-1"))
+        with urllib.request.urlopen(URL + "/sync?" + urllib.parse.urlencode(q), timeout=120) as r:
+            chunked, length, body = r.headers.get("Transfer-Encoding"), r.headers.get("Content-Length"), r.read()
+        out = os.path.join(tmp, "big-cut.fits")
+        open(out, "wb").write(body)
+        ok, last = fitsverify(out)
+        with fits.open(out, checksum=True) as h:
+            d = h[0].data
+            x0, y0 = -int(h[0].header["LTV1"]), -int(h[0].header["LTV2"])
+            same = np.array_equal(d, bigdata[y0:y0 + d.shape[0], x0:x0 + d.shape[1]])
+        check(chunked == "chunked" and length is None and ok and same and d.nbytes > 8 << 20,
+              "%s of a 3000 x 3000 image (%d MB): streamed (%s), pixels equal, checksums and fitsverify %s"
+              % (params or "no region", d.nbytes >> 20, chunked, last))
+
     # pyvo 1.2's SODA client.
     import pyvo
     q = pyvo.dal.adhoc.SodaQuery(URL + "/sync", circle=(float(row["s_ra"]), float(row["s_dec"]), 0.05))

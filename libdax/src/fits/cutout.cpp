@@ -1,12 +1,16 @@
 // FITS cutouts (field notes sections 2.4-2.7): the box from every image HDU on the science grid,
 // headers kept with their WCS shifted. The output is composed here, block by block (FITS 4.0
-// sections 3-4, checksums as in its appendix J), and goes straight to the sink: an uncompressed
-// image's rows are read with pread (only the bytes of the box, still big-endian), a
-// tile-compressed one through CFITSIO (only the tiles the box touches).
+// sections 3-4, checksums as in its appendix J), and streamed to the sink HDU by HDU: headers are
+// read directly (header_scan.hpp), an uncompressed image's rows with pread (only the bytes of the
+// box, still big-endian), a tile-compressed one through CFITSIO (only the tiles the box touches).
+// DATASUM precedes the data, so an HDU's pixels are summed before they go out: held in memory
+// up to 32 MiB, read twice (sum, then send) beyond - memory stays flat in the cutout's size.
 #include <dax/fits/cutout.hpp>
 #include <dax/fits/image_writer.hpp>
 
 #include "fits_file.hpp"
+#include "batch_read.hpp"
+#include "header_scan.hpp"
 
 #include <fmt/format.h>
 
@@ -14,8 +18,8 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
+#include <memory>
+#include <optional>
 #include <unistd.h>
 
 namespace dax::fits {
@@ -103,77 +107,83 @@ std::uint32_t add_sum(std::uint32_t a, std::uint32_t b) {
     std::uint64_t s = static_cast<std::uint64_t>(a) + b;
     return static_cast<std::uint32_t>((s & 0xFFFFFFFFu) + (s >> 32));
 }
-std::uint32_t ones_sum(const unsigned char* p, std::size_t n, std::uint32_t sum = 0) {
-    std::uint64_t hi = sum >> 16, lo = sum & 0xFFFF;
-    for (std::size_t i = 0; i + 3 < n; i += 4) {
-        hi += static_cast<std::uint64_t>(p[i] << 8 | p[i + 1]);
-        lo += static_cast<std::uint64_t>(p[i + 2] << 8 | p[i + 3]);
+// The ones' complement sum of a byte stream taken as big-endian 32-bit words, fed in pieces of
+// any length (rows of 16-bit pixels need not end on a word).
+class ones_sum {
+public:
+    void add(const unsigned char* p, std::size_t n) {
+        while (n && fill_) {  // complete a word begun by the previous piece
+            word_[fill_++] = *p++, --n;
+            if (fill_ == 4) add_words(word_, 4), fill_ = 0;
+        }
+        const std::size_t whole = n & ~std::size_t{3};
+        add_words(p, whole);
+        for (std::size_t i = whole; i < n; ++i) word_[fill_++] = p[i];
     }
-    std::uint64_t hc = hi >> 16, lc = lo >> 16;
-    while (hc || lc) {
-        hi = (hi & 0xFFFF) + lc;
-        lo = (lo & 0xFFFF) + hc;
-        hc = hi >> 16;
-        lc = lo >> 16;
+    std::uint32_t value() const {  // a partial last word counts as zero-padded (the FITS padding)
+        std::uint64_t hi = hi_, lo = lo_;
+        if (fill_) {
+            unsigned char w[4] = {};
+            std::memcpy(w, word_, fill_);
+            hi += static_cast<std::uint64_t>(w[0] << 8 | w[1]);
+            lo += static_cast<std::uint64_t>(w[2] << 8 | w[3]);
+        }
+        std::uint64_t hc = hi >> 16, lc = lo >> 16;
+        while (hc || lc) {
+            hi = (hi & 0xFFFF) + lc;
+            lo = (lo & 0xFFFF) + hc;
+            hc = hi >> 16;
+            lc = lo >> 16;
+        }
+        return static_cast<std::uint32_t>(hi << 16 | lo);
     }
-    return static_cast<std::uint32_t>(hi << 16 | lo);
-}
 
-// One HDU of the output: its header cards (without END) and its data, big-endian.
-void emit_hdu(std::string cards, std::vector<unsigned char> data, dax::sink& out, std::uint64_t& total) {
-    data.resize((data.size() + block - 1) / block * block, 0);
-    const std::uint32_t datasum = ones_sum(data.data(), data.size());
+private:
+    void add_words(const unsigned char* p, std::size_t n) {
+        std::uint64_t hi = 0, lo = 0;  // 16-bit halves: 2^48 words before these overflow
+        for (std::size_t i = 0; i < n; i += 4) {
+            hi += static_cast<std::uint64_t>(p[i] << 8 | p[i + 1]);
+            lo += static_cast<std::uint64_t>(p[i + 2] << 8 | p[i + 3]);
+        }
+        hi_ += hi, lo_ += lo;
+    }
+    std::uint64_t hi_ = 0, lo_ = 0;
+    unsigned char word_[4] = {};
+    std::size_t fill_ = 0;
+};
+
+// An HDU's header with DATASUM and CHECKSUM (FITS 4.0 appendix J) for data summing to `datasum`:
+// padded to whole blocks.
+std::string finished_header(std::string cards, std::uint32_t datasum) {
     cards += card("DATASUM", std::to_string(datasum), "data unit checksum");
     const std::size_t at = cards.size();
     cards += card("CHECKSUM", "0000000000000000", "HDU checksum");
     cards += std::string("END").append(77, ' ');
     cards.resize((cards.size() + block - 1) / block * block, ' ');
-    const std::uint32_t sum = add_sum(ones_sum(reinterpret_cast<const unsigned char*>(cards.data()), cards.size()), datasum);
+    ones_sum h;
+    h.add(reinterpret_cast<const unsigned char*>(cards.data()), cards.size());
     char ascii[17] = {};
-    ffesum(sum, 1, ascii);
+    ffesum(add_sum(h.value(), datasum), 1, ascii);
     std::memcpy(&cards[at + 11], ascii, 16);
-    out.write(cards.data(), cards.size());
-    if (!data.empty()) out.write(reinterpret_cast<const char*>(data.data()), data.size());
-    total += cards.size() + data.size();
+    return cards;
 }
 
-struct hdu_shape {
-    int bitpix = 0;
-    std::vector<long> shape;
-    bool compressed = false;
-};
-
-hdu_shape shape_of(fitsfile* f) {
-    hdu_shape s;
-    int status = 0, naxis = 0, type = 0;
-    fits_get_hdu_type(f, &type, &status);
-    check(status, "reading the HDU type");
-    if (type != IMAGE_HDU) return s;
-    fits_get_img_type(f, &s.bitpix, &status);
-    fits_get_img_dim(f, &naxis, &status);
-    s.shape.resize(static_cast<std::size_t>(naxis));
-    if (naxis) fits_get_img_size(f, naxis, s.shape.data(), &status);
-    check(status, "reading the image size");
-    s.compressed = fits_is_compressed_image(f, &status) != 0;
-    return s;
+std::string_view unquoted(std::string_view v) {
+    if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') v = v.substr(1, v.size() - 2);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return v;
 }
 
-// The current input HDU's cards for the output: CRPIXn[a] and LTVn shifted by the box origin
-// on axis n (`shift`, empty for an HDU that is not cut); LTV1/LTV2 added when absent.
-std::string copied_cards(fitsfile* in, bool compressed, bool integer, const std::vector<long>& shift,
-                         const std::vector<std::string>& replaced = {}) {
-    int status = 0, n = 0, more = 0;
-    fits_get_hdrspace(in, &n, &more, &status);
-    check(status, "reading a header");
+// An input HDU's cards for the output: CRPIXn[a] and LTVn shifted by the box origin on axis n
+// (`shift`, empty for an HDU that is not cut); LTV1/LTV2 added when absent.
+std::string copied_cards(const detail::scanned_hdu& in, const std::vector<long>& shift, const std::vector<std::string>& replaced = {}) {
     std::string out;
-    char rec[FLEN_CARD], name[FLEN_KEYWORD], value[FLEN_VALUE], comment[FLEN_COMMENT];
     bool ltv_seen[2] = {false, false}, skipping = false;
-    for (int i = 1; i <= n; ++i) {
-        fits_read_record(in, i, rec, &status);
-        check(status, "reading a header card");
-        int len = 0;
-        if (fits_get_keyname(rec, name, &len, &status)) status = 0;
-        const std::string_view key(name);
+    const bool compressed = in.compressed, integer = in.bitpix > 0;
+    for (std::size_t at = 0; at < in.cards.size(); at += 80) {
+        const std::string_view rec(in.cards.data() + at, 80);
+        const auto kv = detail::parse_card(rec);
+        const std::string_view key = kv.key;
         if (skipping && key == "CONTINUE") continue;  // the rest of a dropped long string
         skipping = false;
         if (structural(key, compressed) || key == "LONGSTRN") continue;
@@ -183,82 +193,25 @@ std::string copied_cards(fitsfile* in, bool compressed, bool integer, const std:
             continue;
         }
         if (compressed && key == "ZBLANK") {  // an integer image's null value: BLANK uncompressed
-            if (integer && fits_parse_value(rec, value, comment, &status) == 0) out += card("BLANK", std::atoll(value), "null value");
-            status = 0;
+            double v = 0;
+            if (integer && detail::parse_number(kv.value, v)) out += card("BLANK", static_cast<long long>(v), "null value");
             continue;
         }
-        if (compressed && key == "EXTNAME" && fits_parse_value(rec, value, comment, &status) == 0 &&
-            std::string_view(value) == "'COMPRESSED_IMAGE'")
+        if (compressed && key == "EXTNAME" && unquoted(kv.value) == "COMPRESSED_IMAGE")
             continue;  // CFITSIO's and astropy's default name for the compressed table
-        status = 0;
         if (const auto axis = shifted_axis(key); axis && !shift.empty()) {
             if (starts(key, "LTV") && axis <= 2) ltv_seen[axis - 1] = true;
-            if (axis <= shift.size() && fits_parse_value(rec, value, comment, &status) == 0) {
-                char* end = nullptr;
-                const double v = std::strtod(value, &end);
-                if (end != value) {
-                    out += card(key, v - static_cast<double>(shift[axis - 1]), comment);
-                    continue;
-                }
+            double v = 0;
+            if (axis <= shift.size() && detail::parse_number(kv.value, v)) {
+                out += card(key, v - static_cast<double>(shift[axis - 1]), kv.comment.substr(0, 40));
+                continue;
             }
-            status = 0;
         }
-        std::string c(rec);
-        c.resize(80, ' ');
-        out += c;
+        out += rec;
     }
     for (std::size_t a = 0; a < 2 && a < shift.size(); ++a)
         if (!ltv_seen[a]) out += card(fmt::format("LTV{}", a + 1), -static_cast<double>(shift[a]), "cutout origin: logical = physical + LTV");
     return out;
-}
-
-// The box's pixels, big-endian as stored: read straight from the file for an uncompressed HDU,
-// through CFITSIO (raw values, then byte-swapped) for a compressed one.
-std::vector<unsigned char> box_pixels(fitsfile* in, int fd, const hdu_shape& s, const cutout_spec& spec) {
-    const std::size_t bytes = bytes_of(s.bitpix), naxes = s.shape.size();
-    std::size_t n = bytes;  // checked for overflow: a header may claim any size
-    for (std::size_t a = 0; a < naxes; ++a)
-        if (__builtin_mul_overflow(n, static_cast<std::size_t>(spec.last[a] - spec.first[a] + 1), &n))
-            throw error("FITS: the cutout's size overflows");
-    std::vector<unsigned char> px(n);
-    int status = 0;
-    if (!s.compressed) {
-        LONGLONG head = 0, data = 0, end = 0;
-        fits_get_hduaddrll(in, &head, &data, &end, &status);
-        check(status, "locating the pixels");
-        std::size_t image = bytes;  // the whole image must be in the file
-        for (long a : s.shape)
-            if (__builtin_mul_overflow(image, static_cast<std::size_t>(a), &image)) throw error("FITS: the image's size overflows");
-        struct stat st {};
-        if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(data) + image > static_cast<std::size_t>(st.st_size))
-            throw error("FITS: the file is shorter than its header says");
-        // The rows of the box with pread (not mmap: a file truncated meanwhile must give an
-        // error, not SIGBUS).
-        const std::size_t row = static_cast<std::size_t>(spec.last[0] - spec.first[0] + 1) * bytes;
-        std::vector<long> at(spec.first.begin(), spec.first.end());  // the current row's first pixel
-        for (std::size_t done = 0; done < px.size(); done += row) {
-            std::size_t index = 0, stride = 1;
-            for (std::size_t a = 0; a < naxes; ++a) {
-                index += static_cast<std::size_t>(at[a] - 1) * stride;
-                stride *= static_cast<std::size_t>(s.shape[a]);
-            }
-            const auto off = static_cast<off_t>(data) + static_cast<off_t>(index * bytes);
-            if (::pread(fd, px.data() + done, row, off) != static_cast<ssize_t>(row)) throw error("FITS: the file is shorter than its header says");
-            for (std::size_t a = 1; a < naxes; ++a) {  // the next row
-                if (++at[a] <= spec.last[a]) break;
-                at[a] = spec.first[a];
-            }
-        }
-        return px;
-    }
-    fits_set_bscale(in, 1.0, 0.0, &status);
-    std::vector<long> first(spec.first), last(spec.last), inc(naxes, 1);
-    int anynul = 0;
-    fits_read_subset(in, datatype_of(s.bitpix), first.data(), last.data(), inc.data(), nullptr, px.data(), &anynul, &status);
-    check(status, "reading the cutout's pixels");
-    if (bytes > 1)  // native to big-endian
-        for (std::size_t i = 0; i < px.size(); i += bytes) std::reverse(px.begin() + static_cast<long>(i), px.begin() + static_cast<long>(i + bytes));
-    return px;
 }
 
 std::string structure_cards(bool primary, int bitpix, const std::vector<long>& dims) {
@@ -269,104 +222,257 @@ std::string structure_cards(bool primary, int bitpix, const std::vector<long>& d
     return c;
 }
 
-}  // namespace
+constexpr std::size_t held_bytes = 32u << 20;  // an HDU's cutout up to this is read once, held
+constexpr std::size_t chunk_bytes = 4u << 20;  // beyond, read (twice) in pieces of about this
 
-namespace {
+// Pixel buffers kept per thread from one cutout to the next: a fresh 160 KB allocation costs more
+// than the whole cutout (glibc maps it anew, and every page faults). Not zero-filled; one that grew
+// past 4 MiB is given back after use.
+class scratch {
+public:
+    unsigned char* get(std::size_t n) {
+        if (n > cap_) p_.reset(new unsigned char[n]), cap_ = n;
+        return p_.get();
+    }
+    void trim() {
+        if (cap_ > chunk_bytes) p_.reset(), cap_ = 0;
+    }
 
-using hdu_text = std::pair<std::string, std::vector<unsigned char>>;
+private:
+    std::unique_ptr<unsigned char[]> p_;
+    std::size_t cap_ = 0;
+};
+thread_local scratch pixel_buffer;
 
-// The HDUs of one file's cutout, read whole before anything is written. A film-strip frame is
-// the science HDU alone, as an extension.
-std::vector<hdu_text> cut_file(const std::string& path, const cutout_spec& spec, bool frame) {
-    auto in = detail::open_file(path);
-    int status = 0, count = 0, type = 0;
-    fits_get_num_hdus(in.get(), &count, &status);
-    check(status, "counting the HDUs");
-    if (spec.science_hdu < 0 || spec.science_hdu >= count) throw error(fmt::format("{} has no HDU {}", path, spec.science_hdu));
-    fits_movabs_hdu(in.get(), spec.science_hdu + 1, &type, &status);
-    check(status, "moving to the science HDU");
-    const hdu_shape science = shape_of(in.get());
-    if (science.shape.size() < 2 || spec.first.size() != science.shape.size() || spec.last.size() != science.shape.size())
-        throw error(fmt::format("HDU {} is not an image of {} axes", spec.science_hdu, spec.first.size()));
-    std::vector<long> dims(science.shape.size()), shift(science.shape.size());
-    for (std::size_t a = 0; a < science.shape.size(); ++a) {
-        if (spec.first[a] < 1 || spec.last[a] > science.shape[a] || spec.first[a] > spec.last[a])
-            throw error(fmt::format("axis {}: pixels {}..{} are outside 1..{}", a + 1, spec.first[a], spec.last[a], science.shape[a]));
-        dims[a] = spec.last[a] - spec.first[a] + 1;
-        shift[a] = spec.first[a] - 1;
-    }
-    std::string provenance;
-    std::vector<std::string> replaced;  // keys written anew, dropped from the copied cards
-    for (const auto& [k, v] : spec.provenance) {
-        provenance += long_string(k, v);
-        replaced.push_back(k);
-    }
-    if (provenance.find("CONTINUE  ") != std::string::npos)  // the long-string convention is used (FITS 4.0 section 4.2.1.2)
-        provenance = card("LONGSTRN", "OGIP 1.0", "the CONTINUE long-string convention is used") + provenance;
-    if (spec.cards.size() % 80 != 0) throw error("FITS: extra cards are not whole cards");
-    for (std::size_t i = 0; i < spec.cards.size(); i += 80) {
-        std::string k = spec.cards.substr(i, 8);
-        while (!k.empty() && k.back() == ' ') k.pop_back();
-        replaced.push_back(k);
-    }
-    provenance += spec.cards;
-
-    // Which HDUs are cut: the image HDUs on the science grid.
-    std::vector<hdu_shape> shapes(static_cast<std::size_t>(count));
-    int extensions = 0;
-    for (int i = 0; i < count; ++i) {
-        fits_movabs_hdu(in.get(), i + 1, &type, &status);
-        check(status, "moving to an HDU");
-        shapes[static_cast<std::size_t>(i)] = shape_of(in.get());
-        if (i > 0 && shapes[static_cast<std::size_t>(i)].shape == science.shape) ++extensions;
-    }
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw error(error_kind::not_found, fmt::format("FITS: cannot open {}", path));
-    struct closer {
-        int fd;
-        ~closer() { ::close(fd); }
-    } cl{fd};
-    // Everything is read before the first byte goes out: an error leaves the sink untouched.
-    std::vector<hdu_text> hdus;
-    for (int i = 0; i < count; ++i) {
-        const auto& s = shapes[static_cast<std::size_t>(i)];
-        if (frame && i != spec.science_hdu) continue;
-        fits_movabs_hdu(in.get(), i + 1, &type, &status);
-        check(status, "moving to an HDU");
-        if (s.shape == science.shape) {
-            hdus.emplace_back(structure_cards(i == 0 && !frame, s.bitpix, dims) +
-                                  copied_cards(in.get(), s.compressed, s.bitpix > 0, shift, replaced) + provenance,
-                              box_pixels(in.get(), fd, s, spec));
-        } else if (i == 0) {  // the primary off the grid: its header alone
-            std::string c = structure_cards(true, BYTE_IMG, {}) + copied_cards(in.get(), false, false, {});
-            if (extensions > 0) c += card("NEXTEND", extensions, "number of extensions");
-            hdus.emplace_back(std::move(c), std::vector<unsigned char>{});
+// One file's cutout, planned: every header read and every check made before the first byte
+// goes out. Then its HDUs are streamed one by one.
+class file_cut {
+public:
+    file_cut(const std::string& path, const cutout_spec& spec, bool frame) : path_(path), spec_(spec) {
+        fd_.emplace(path);
+        size_ = fd_->size;
+        hdus_ = detail::scan_hdus(fd_->fd, size_);
+        const int count = static_cast<int>(hdus_.size());
+        if (spec.science_hdu < 0 || spec.science_hdu >= count) throw error(fmt::format("{} has no HDU {}", path, spec.science_hdu));
+        const auto& science = hdus_[static_cast<std::size_t>(spec.science_hdu)];
+        if (!science.image || science.shape.size() < 2 || spec.first.size() != science.shape.size() ||
+            spec.last.size() != science.shape.size())
+            throw error(fmt::format("HDU {} is not an image of {} axes", spec.science_hdu, spec.first.size()));
+        for (std::size_t a = 0; a < science.shape.size(); ++a) {
+            if (spec.first[a] < 1 || spec.last[a] > science.shape[a] || spec.first[a] > spec.last[a])
+                throw error(fmt::format("axis {}: pixels {}..{} are outside 1..{}", a + 1, spec.first[a], spec.last[a], science.shape[a]));
+            dims_.push_back(spec.last[a] - spec.first[a] + 1);
+            shift_.push_back(spec.first[a] - 1);
+        }
+        std::string provenance;
+        std::vector<std::string> replaced;  // keys written anew, dropped from the copied cards
+        for (const auto& [k, v] : spec.provenance) {
+            provenance += long_string(k, v);
+            replaced.push_back(k);
+        }
+        if (provenance.find("CONTINUE  ") != std::string::npos)  // the long-string convention is used (FITS 4.0 section 4.2.1.2)
+            provenance = card("LONGSTRN", "OGIP 1.0", "the CONTINUE long-string convention is used") + provenance;
+        if (spec.cards.size() % 80 != 0) throw error("FITS: extra cards are not whole cards");
+        for (std::size_t i = 0; i < spec.cards.size(); i += 80) {
+            std::string k = spec.cards.substr(i, 8);
+            while (!k.empty() && k.back() == ' ') k.pop_back();
+            replaced.push_back(k);
+        }
+        provenance += spec.cards;
+        // Which HDUs are cut: the image HDUs on the science grid. A frame of a film strip is
+        // the science HDU alone, as an extension.
+        int extensions = 0;
+        for (int i = 1; i < count; ++i)
+            if (hdus_[static_cast<std::size_t>(i)].image && hdus_[static_cast<std::size_t>(i)].shape == science.shape) ++extensions;
+        for (int i = 0; i < count; ++i) {
+            const auto& h = hdus_[static_cast<std::size_t>(i)];
+            if (frame && i != spec.science_hdu) continue;
+            if (h.image && h.shape == science.shape) {
+                overflow_checked_bytes(h);
+                out_.push_back({structure_cards(i == 0 && !frame, h.bitpix, dims_) + copied_cards(h, shift_, replaced) + provenance, i});
+            } else if (i == 0) {  // the primary off the grid: its header alone
+                std::string c = structure_cards(true, BYTE_IMG, {}) + copied_cards(h, {});
+                if (extensions > 0) c += card("NEXTEND", extensions, "number of extensions");
+                out_.push_back({std::move(c), -1});
+            }
         }
     }
-    return hdus;
-}
+
+    std::size_t hdu_count() const { return out_.size(); }
+    /// Closes the file until write() (a film strip plans up to 1,000 files before writing any).
+    void release() { fd_.reset(); }
+
+    void write(dax::sink& out, std::uint64_t& total) {
+        if (!fd_) {
+            fd_.emplace(path_);
+            if (fd_->size != size_) throw error("FITS: the file changed while the cutout was being made");
+        }
+        for (auto& o : out_) {
+            if (o.input < 0) {
+                emit(finished_header(std::move(o.cards), 0), out, total);
+                continue;
+            }
+            const auto& h = hdus_[static_cast<std::size_t>(o.input)];
+            const std::size_t bytes = overflow_checked_bytes(h), row = static_cast<std::size_t>(dims_[0]) * bytes_of(h.bitpix);
+            ones_sum sum;
+            struct trimmed {
+                ~trimmed() { pixel_buffer.trim(); }
+            } give_back;
+            if (bytes <= held_bytes) {
+                unsigned char* px = pixel_buffer.get(bytes);
+                read(o.input, 0, bytes / row, px);
+                sum.add(px, bytes);
+                emit(finished_header(std::move(o.cards), sum.value()), out, total);
+                emit_data(px, bytes, out, total);
+            } else {  // twice in pieces: summed, then sent
+                const std::size_t rows = bytes / row, step = std::max<std::size_t>(1, chunk_bytes / row);
+                unsigned char* px = pixel_buffer.get(std::min(rows, step) * row);
+                for (std::size_t r = 0; r < rows; r += step) {
+                    const std::size_t n = std::min(step, rows - r);
+                    read(o.input, r, n, px);
+                    sum.add(px, n * row);
+                }
+                emit(finished_header(std::move(o.cards), sum.value()), out, total);
+                for (std::size_t r = 0; r < rows; r += step) {
+                    const std::size_t n = std::min(step, rows - r);
+                    read(o.input, r, n, px);
+                    emit_data(px, n * row, out, total);
+                }
+            }
+            pad(bytes, out, total);
+        }
+    }
+
+private:
+    struct output {
+        std::string cards;  // without DATASUM, CHECKSUM, END
+        int input;          // the input HDU cut, -1: a header alone
+    };
+
+    std::size_t overflow_checked_bytes(const detail::scanned_hdu& h) const {  // a header may claim any size
+        std::size_t n = bytes_of(h.bitpix);
+        for (long d : dims_)
+            if (__builtin_mul_overflow(n, static_cast<std::size_t>(d), &n)) throw error("FITS: the cutout's size overflows");
+        return n;
+    }
+
+    static void emit(const std::string& header, dax::sink& out, std::uint64_t& total) {
+        out.write(header.data(), header.size());
+        total += header.size();
+    }
+    static void emit_data(const unsigned char* p, std::size_t n, dax::sink& out, std::uint64_t& total) {
+        if (n) out.write(reinterpret_cast<const char*>(p), n);
+        total += n;
+    }
+    static void pad(std::size_t bytes, dax::sink& out, std::uint64_t& total) {
+        static const char zeros[block] = {};
+        if (const std::size_t r = bytes % block) {
+            out.write(zeros, block - r);
+            total += block - r;
+        }
+    }
+
+    // Rows [r, r + n) of the box in HDU `input` (a row: the box's run along axis 1; rows in
+    // order of axis 2, then 3, ...), big-endian as stored.
+    void read(int input, std::size_t r, std::size_t n, unsigned char* dst) {
+        const auto& h = hdus_[static_cast<std::size_t>(input)];
+        const std::size_t bytes = bytes_of(h.bitpix), naxes = h.shape.size(), row = static_cast<std::size_t>(dims_[0]) * bytes;
+        // The first row's pixel indices.
+        std::vector<long> at(naxes);
+        std::size_t rest = r;
+        for (std::size_t a = 1; a < naxes; ++a) {
+            at[a] = spec_.first[a] + static_cast<long>(rest % static_cast<std::size_t>(dims_[a]));
+            rest /= static_cast<std::size_t>(dims_[a]);
+        }
+        at[0] = spec_.first[0];
+        std::vector<detail::read_piece> pieces;  // an uncompressed HDU's rows, read all at once
+        for (std::size_t done = 0; done < n;) {
+            // A run of rows within one plane (axes >= 3 fixed): one box for CFITSIO, and for a
+            // box as wide as the image one contiguous piece.
+            const std::size_t run = std::min<std::size_t>(n - done, static_cast<std::size_t>(spec_.last[1] - at[1] + 1));
+            unsigned char* p = dst + done * row;
+            if (h.compressed) {
+                read_tiles(input, h, at, run, p);
+            } else {
+                std::size_t index = 0, stride = 1;
+                for (std::size_t a = 0; a < naxes; ++a) {
+                    index += static_cast<std::size_t>(at[a] - 1) * stride;
+                    stride *= static_cast<std::size_t>(h.shape[a]);
+                }
+                const std::uint64_t off = h.data_at + index * bytes, line = static_cast<std::uint64_t>(h.shape[0]) * bytes;
+                if (row == line) pieces.push_back({p, run * row, off});
+                else
+                    for (std::size_t k = 0; k < run; ++k) pieces.push_back({p + k * row, row, off + k * line});
+            }
+            done += run;
+            at[1] += static_cast<long>(run);
+            for (std::size_t a = 1; a + 1 < naxes && at[a] > spec_.last[a]; ++a) {  // the next plane
+                at[a] = spec_.first[a];
+                ++at[a + 1];
+            }
+        }
+        detail::read_pieces(fd_->fd, pieces);
+    }
+
+    // Through CFITSIO, opened once per file: raw values (no scaling), then byte-swapped.
+    void read_tiles(int input, const detail::scanned_hdu& h, const std::vector<long>& at, std::size_t run, unsigned char* p) {
+        int status = 0, type = 0;
+        if (!cfitsio_) cfitsio_ = detail::open_file(path_);
+        fits_movabs_hdu(cfitsio_.get(), input + 1, &type, &status);
+        fits_set_bscale(cfitsio_.get(), 1.0, 0.0, &status);
+        check(status, "opening the compressed image");
+        std::vector<long> first(at), last(at), inc(at.size(), 1);
+        last[0] = spec_.last[0];
+        last[1] = at[1] + static_cast<long>(run) - 1;
+        int anynul = 0;
+        fits_read_subset(cfitsio_.get(), datatype_of(h.bitpix), first.data(), last.data(), inc.data(), nullptr, p, &anynul, &status);
+        check(status, "reading the cutout's pixels");
+        const std::size_t bytes = bytes_of(h.bitpix), n = run * static_cast<std::size_t>(dims_[0]) * bytes;
+        if (bytes > 1)  // native to big-endian
+            for (std::size_t i = 0; i < n; i += bytes) std::reverse(p + i, p + i + bytes);
+    }
+
+    std::string path_;
+    std::optional<detail::open_fd> fd_;
+    std::uint64_t size_ = 0;
+    detail::file_ptr cfitsio_;
+    const cutout_spec& spec_;
+    std::vector<detail::scanned_hdu> hdus_;
+    std::vector<long> dims_, shift_;
+    std::vector<output> out_;
+};
 
 }  // namespace
 
 std::uint64_t write_cutout(const std::string& path, const cutout_spec& spec, dax::sink& out) {
-    auto hdus = cut_file(path, spec, false);
+    file_cut cut(path, spec, false);
     std::uint64_t total = 0;
-    for (auto& [cards, data] : hdus) emit_hdu(std::move(cards), std::move(data), out, total);
+    cut.write(out, total);
     return total;
 }
 
 std::uint64_t write_film_strip(std::span<const strip_frame> frames, dax::sink& out, const std::function<bool()>& cancelled) {
-    std::vector<hdu_text> hdus;
+    // Every frame planned (headers read, boxes checked) before the first byte goes out.
+    std::vector<std::unique_ptr<file_cut>> cuts;
+    std::size_t extensions = 0;
     for (const auto& f : frames) {
         if (cancelled && cancelled()) throw error("the job was aborted");
-        auto h = cut_file(f.path, f.spec, true);
-        hdus.insert(hdus.end(), std::make_move_iterator(h.begin()), std::make_move_iterator(h.end()));
+        cuts.push_back(std::make_unique<file_cut>(f.path, f.spec, true));
+        extensions += cuts.back()->hdu_count();
+        cuts.back()->release();
     }
     std::uint64_t total = 0;
-    emit_hdu(structure_cards(true, BYTE_IMG, {}) + card("NEXTEND", static_cast<long long>(hdus.size()), "number of extensions") +
-                 card("ORIGIN", "libdax", "a SODA film strip: one extension per epoch"),
-             {}, out, total);
-    for (auto& [cards, data] : hdus) emit_hdu(std::move(cards), std::move(data), out, total);
+    const auto primary = finished_header(structure_cards(true, BYTE_IMG, {}) +
+                                             card("NEXTEND", static_cast<long long>(extensions), "number of extensions") +
+                                             card("ORIGIN", "libdax", "a SODA film strip: one extension per epoch"),
+                                         0);
+    out.write(primary.data(), primary.size());
+    total += primary.size();
+    for (auto& c : cuts) {
+        if (cancelled && cancelled()) throw error("the job was aborted");
+        c->write(out, total);
+        c.reset();  // its file closed
+    }
     return total;
 }
 

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace dax::fits::detail {
 
 void check(int status, const char* what) {
@@ -34,6 +38,18 @@ file_ptr open_file(const std::string& path) {
     }
     return file_ptr(f);
 }
+
+open_fd::open_fd(const std::string& path) {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0) ::close(fd);
+        throw error(error_kind::not_found, fmt::format("FITS: cannot open {}", path));
+    }
+    size = static_cast<std::uint64_t>(st.st_size);
+}
+
+open_fd::~open_fd() { ::close(fd); }
 
 void close_file(file_ptr& f) {
     int status = 0;

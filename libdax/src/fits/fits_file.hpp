@@ -5,6 +5,7 @@
 
 #include <fitsio.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,16 @@ using file_ptr = std::unique_ptr<fitsfile, file_closer>;
 file_ptr create_file(const std::string& path);
 /// An existing file, read-only; a missing or unreadable file is an error of kind not_found.
 file_ptr open_file(const std::string& path);
+/// A file opened for reading with plain POSIX calls (pread), closed on scope exit; a missing or
+/// unreadable file is an error of kind not_found.
+struct open_fd {
+    explicit open_fd(const std::string& path);
+    ~open_fd();
+    open_fd(const open_fd&) = delete;
+    open_fd& operator=(const open_fd&) = delete;
+    int fd = -1;
+    std::uint64_t size = 0;
+};
 /// Closes the file for good (CFITSIO fixes NAXIS2 and PCOUNT here), reporting a failure.
 void close_file(file_ptr& f);
 

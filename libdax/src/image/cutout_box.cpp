@@ -135,16 +135,15 @@ std::optional<pixel_box> cutout_box(const sky_wcs& wcs, const dali::shape& regio
     bool failed = false;
     // A boundary sample that does not project leaves the box unknown; a pole that does not
     // project is simply not in the image.
-    auto add = [&](const g::lonlat& p, bool boundary_point) {
-        auto xy = wcs.to_pixel(p);
-        if (!xy || !std::isfinite((*xy)[0]) || !std::isfinite((*xy)[1])) {
+    auto add = [&](const std::array<double, 2>& xy, bool boundary_point) {
+        if (!std::isfinite(xy[0]) || !std::isfinite(xy[1])) {
             failed = failed || boundary_point;
             return;
         }
-        xmin = std::min(xmin, (*xy)[0]), xmax = std::max(xmax, (*xy)[0]);
-        ymin = std::min(ymin, (*xy)[1]), ymax = std::max(ymax, (*xy)[1]);
+        xmin = std::min(xmin, xy[0]), xmax = std::max(xmax, xy[0]);
+        ymin = std::min(ymin, xy[1]), ymax = std::max(ymax, xy[1]);
     };
-    for (const auto& p : pts) add(p, true);
+    for (const auto& xy : wcs.to_pixels(pts)) add(xy, true);
     // A pole is a point on most projections but a line on cylindrical ones (CAR, MER, CEA):
     // projected at every 5 degrees of longitude.
     // The two ends of that line lie on either side of the map's seam, opposite its centre.
@@ -153,10 +152,12 @@ std::optional<pixel_box> cutout_box(const sky_wcs& wcs, const dali::shape& regio
         for (int k = 0; k < 72; ++k) lons.push_back(5.0 * k);
         const double seam = wcs.centre().lon + 180;
         lons.insert(lons.end(), {std::fmod(seam + 1e-7, 360.0), std::fmod(seam + 360 - 1e-7, 360.0)});
+        std::vector<g::lonlat> poles;
         for (double lon : lons) {
-            if (north) add({lon, 90}, false);
-            if (south) add({lon, -90}, false);
+            if (north) poles.push_back({lon, 90});
+            if (south) poles.push_back({lon, -90});
         }
+        for (const auto& xy : wcs.to_pixels(poles)) add(xy, false);
     }
     // Between two samples the true boundary may bulge outwards by up to 1 - cos(pi / 256) of the
     // radius (7.5e-5): the extents grow by 1e-4 of their half-widths.

@@ -98,7 +98,8 @@ namespace {
 
 // The cutout of one stored file by a region (none: the whole image): its spec with provenance,
 // or nothing when the region selects no pixel.
-result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std::optional<dali::shape>& region, double max_bytes) {
+result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std::optional<dali::shape>& region, double max_bytes,
+                                              double* pixel_bytes = nullptr) {
     // The reason may name server paths: clients are told which dataset, not where it lives.
     auto failed = [&](const std::string&) { return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", file.did)); };
     auto headers = fits::read_headers(file.path);
@@ -118,9 +119,10 @@ result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std
     spec.first.assign(sci.shape.size(), 1);
     spec.last = sci.shape;
     spec.first[0] = box.x1, spec.last[0] = box.x2, spec.first[1] = box.y1, spec.last[1] = box.y2;
-    // The cutout is composed in memory (its size, not the image's): bounded.
+    // A service limit on what one request sends (the cutout is streamed: memory is not the bound).
     double bytes = std::abs(sci.bitpix) / 8.0;
     for (std::size_t a = 0; a < spec.first.size(); ++a) bytes *= static_cast<double>(spec.last[a] - spec.first[a] + 1);
+    if (pixel_bytes) *pixel_bytes = bytes;
     if (bytes > max_bytes)
         return error(error_kind::usage, fmt::format("UsageFault: the cutout of {} would hold {:.0f} MB per HDU, more than this "
                                                     "service sends ({:.0f} MB): ask for a smaller region", file.did, bytes / 1e6, max_bytes / 1e6));
@@ -133,20 +135,46 @@ result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std
 
 }  // namespace
 
-result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
-                                       dax::sink& out, double max_bytes) {
+result<soda_plan> plan_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c, double max_bytes) {
+    soda_plan p;
     const auto file = store.find(c.id);
-    if (!file) return soda_outcome::not_found;
+    if (!file) {
+        p.outcome = soda_outcome::not_found;
+        return p;
+    }
+    p.did = file->did, p.obs_id = file->obs_id, p.path = file->path;
     if (c.band || c.time || !c.pols.empty()) {  // the dataset's ObsCore values decide (its headers)
         auto d = describe_fits(file->path, settings);
         if (!d) return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", c.id));
-        if (!matches(c, *d)) return soda_outcome::no_pixels;
+        if (!matches(c, *d)) {
+            p.outcome = soda_outcome::no_pixels;
+            return p;
+        }
     }
-    auto spec = plan(*file, c.region, max_bytes);
+    double bytes = 0;
+    auto spec = plan(*file, c.region, max_bytes, &bytes);
     if (!spec) return spec.err();
-    if (!*spec) return soda_outcome::no_pixels;
-    auto n = capture([&] { return fits::write_cutout(file->path, **spec, out); });
-    if (!n) return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", c.id));
+    if (!*spec) {
+        p.outcome = soda_outcome::no_pixels;
+        return p;
+    }
+    p.spec = std::move(**spec);
+    p.pixel_bytes = static_cast<std::uint64_t>(bytes);
+    return p;
+}
+
+result<std::uint64_t> write_soda_plan(const soda_plan& p, dax::sink& out) {
+    auto n = capture([&] { return fits::write_cutout(p.path, p.spec, out); });
+    if (!n) return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", p.did));
+    return *n;
+}
+
+result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
+                                       dax::sink& out, double max_bytes) {
+    auto p = plan_soda_cutout(store, settings, c, max_bytes);
+    if (!p) return p.err();
+    if (p->outcome != soda_outcome::written) return p->outcome;
+    if (auto n = write_soda_plan(*p, out); !n) return n.err();
     return soda_outcome::written;
 }
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <mutex>
 #include <string>
 
@@ -104,6 +105,35 @@ std::optional<std::array<double, 2>> sky_wcs::to_pixel(g::lonlat p) const {
     if (wcss2p(s.w, 1, s.w->naxis, s.world.data(), s.phi.data(), s.theta.data(), s.img.data(), s.pix.data(), &stat) != 0 || stat)
         return std::nullopt;
     return std::array<double, 2>{s.pix[0], s.pix[1]};
+}
+
+std::vector<std::array<double, 2>> sky_wcs::to_pixels(std::span<const g::lonlat> points) const {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    std::vector<std::array<double, 2>> out(points.size(), {nan, nan});
+    if (points.empty()) return out;
+    impl& s = *impl_;
+    std::lock_guard lock(s.m);
+    const auto n = static_cast<std::size_t>(s.w->naxis), count = points.size();
+    int stat = 0;
+    if (n > 2) {  // non-celestial world coordinates: those of pixel 1 on every other axis
+        std::fill(s.pix.begin(), s.pix.end(), 1.0);
+        if (wcsp2s(s.w, 1, s.w->naxis, s.pix.data(), s.img.data(), s.phi.data(), s.theta.data(), s.world.data(), &stat) != 0)
+            return out;
+    }
+    std::vector<double> world(count * n), img(count * n), pix(count * n), phi(count), theta(count);
+    std::vector<int> stats(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        std::copy(s.world.begin(), s.world.end(), world.begin() + static_cast<long>(i * n));
+        world[i * n + static_cast<std::size_t>(s.w->lng)] = points[i].lon;
+        world[i * n + static_cast<std::size_t>(s.w->lat)] = points[i].lat;
+    }
+    // Status 9 (some points invalid) still converts the others; their `stats` say which.
+    const int st = wcss2p(s.w, static_cast<int>(count), static_cast<int>(n), world.data(), phi.data(), theta.data(), img.data(), pix.data(),
+                          stats.data());
+    if (st != 0 && st != 9) return out;
+    for (std::size_t i = 0; i < count; ++i)
+        if (!stats[i]) out[i] = {pix[i * n], pix[i * n + 1]};
+    return out;
 }
 
 g::lonlat sky_wcs::centre() const {

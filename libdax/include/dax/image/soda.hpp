@@ -5,10 +5,12 @@
 #include <dax/dali/params.hpp>
 #include <dax/dali/shapes.hpp>
 #include <dax/error.hpp>
+#include <dax/fits/cutout.hpp>
 #include <dax/image/obscore.hpp>
 #include <dax/image/store.hpp>
 #include <dax/sink.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,6 +51,23 @@ std::vector<soda_cutout> soda_combinations(const soda_params& p);
 
 /// What a cutout gave.
 enum class soda_outcome { written, no_pixels, not_found };
+
+/// A cutout decided but not yet written: the dataset found, BAND/TIME/POL matched, the box
+/// computed from its headers. What a server needs to choose between an in-memory reply and a
+/// streamed one before any pixel is read.
+struct soda_plan {
+    soda_outcome outcome = soda_outcome::written;  ///< written: the cutout below is to be made
+    std::string did, obs_id, path;
+    fits::cutout_spec spec;
+    std::uint64_t pixel_bytes = 0;  ///< the cutout's pixels in the science HDU
+};
+
+/// Plans the cutout of one combination (see write_soda_cutout).
+result<soda_plan> plan_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
+                                   double max_bytes = 1024.0 * 1024 * 1024);
+/// Writes a planned cutout; errors reading the file are internal errors naming the dataset.
+/// Structural errors come before the first byte; a read error later ends the output short.
+result<std::uint64_t> write_soda_plan(const soda_plan& plan, dax::sink& out);
 
 /// Writes the cutout (dax/fits/cutout.hpp, with provenance cards) of one combination to `out`,
 /// or tells why there is none: the ID is unknown to the store, or nothing is selected (region

@@ -30,6 +30,9 @@ public:
     std::optional<geometry::lonlat> to_sky(double x, double y) const;
     /// Sky to pixel (1-based FITS coordinates), nothing where the point does not project.
     std::optional<std::array<double, 2>> to_pixel(geometry::lonlat p) const;
+    /// Many points at once (one WCSLIB call: several times faster than one by one); a point
+    /// that does not project gives NaN.
+    std::vector<std::array<double, 2>> to_pixels(std::span<const geometry::lonlat> points) const;
 
     /// The outline of the pixel grid (the outer pixel edges, 0.5 and N + 0.5), counter-clockwise
     /// on the sky, starting at the corner of pixel (1, 1). Each edge is sampled densely; a sample
