@@ -292,6 +292,34 @@ try:
               "%s of a 3000 x 3000 image (%d MB): streamed (%s), pixels equal, checksums and fitsverify %s"
               % (params or "no region", d.nbytes >> 20, chunked, last))
 
+    # A radio cube (FREQ axis in Hz, astropy-written): BAND, in metres, selects its channels.
+    cube = os.path.join(tmp, "cube")
+    os.makedirs(cube, exist_ok=True)
+    ch = fits.Header()
+    for k, v in [("CTYPE1", "RA---SIN"), ("CTYPE2", "DEC--SIN"), ("CRVAL1", 120.0), ("CRVAL2", 45.0), ("CRPIX1", 16.5), ("CRPIX2", 16.5),
+                 ("CDELT1", -0.001), ("CDELT2", 0.001), ("CTYPE3", "FREQ"), ("CUNIT3", "Hz"), ("CRVAL3", 1.4e9), ("CDELT3", 1e6),
+                 ("CRPIX3", 1.0), ("OBSID", "cube-1"), ("MJD-OBS", 60000.0)]:
+        ch[k] = v
+    cubedata = np.arange(20 * 32 * 32, dtype=np.float32).reshape(20, 32, 32)
+    fits.PrimaryHDU(cubedata, ch).writeto(cube + "/cube-1.fits")
+    subprocess.run([BIN + "/dax-admin", "ingest-images", "--data-dir", tmp + "/data", "--collection", "cubes",
+                    "--did-template", did.format("{obs_id}"), cube], check=True, capture_output=True)
+    c = 299792458.0
+    st, body = sync({"ID": did.format("cube-1"), "BAND": "%r %r" % (c / 1.4068e9, c / 1.4046e9), "CIRCLE": "120 45 0.005"})
+    out = os.path.join(tmp, "cube-cut.fits")
+    open(out, "wb").write(body if st == 200 else b"")
+    ok, last = fitsverify(out) if st == 200 else (False, "HTTP %d %s" % (st, body[:300]))
+    same = False
+    if st == 200:
+        with fits.open(out, checksum=True) as h:
+            x0, y0 = -int(h[0].header["LTV1"]), -int(h[0].header["LTV2"])
+            d = h[0].data
+            same = d.shape[0] == 3 and np.array_equal(d, cubedata[5:8, y0:y0 + d.shape[1], x0:x0 + d.shape[2]]) and \
+                abs(WCS(h[0].header).sub([3]).pixel_to_world_values(0) - 1.405e9) < 1
+    check(ok and same, "BAND on a FREQ cube: channels 6-8 (1.405-1.407 GHz), pixels equal, fitsverify %s" % last)
+    st, _ = sync({"ID": did.format("cube-1"), "BAND": "0.5 0.6"})
+    check(st == 204, "BAND outside a cube's channels: 204")
+
     # pyvo 1.2's SODA client.
     import pyvo
     q = pyvo.dal.adhoc.SodaQuery(URL + "/sync", circle=(float(row["s_ra"]), float(row["s_dec"]), 0.05))

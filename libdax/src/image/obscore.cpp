@@ -67,16 +67,41 @@ std::optional<double> mjd(const keywords& kw, const char* mjd_key, const char* d
 }
 
 void describe_time(dataset& d, const keywords& kw) {
-    d.t_min = mjd(kw, "MJD-OBS", "DATE-OBS");
     d.exptime = kw.number("EXPTIME");
     if (!d.exptime) d.exptime = kw.number("EXPOSURE");
+    if (d.t_xel > 1 || (d.t_min && d.t_max)) return;  // a time axis says more than the header
+    d.t_min = mjd(kw, "MJD-OBS", "DATE-OBS");
     d.t_max = mjd(kw, "MJD-END", "DATE-END");
     if (!d.t_max && d.t_min && d.exptime) d.t_max = *d.t_min + *d.exptime / 86400.0;
+}
+
+// The axes of a cube beyond the celestial two (ObsCore 1.1 sections 4.19-4.23).
+void describe_axes(dataset& d, const sky_wcs& w, const std::vector<long>& shape) {
+    static const char* const names[] = {"YX", "XY", "YY", "XX", "LR", "RL", "LL", "RR", "", "I", "Q", "U", "V"};  // codes -8..4
+    for (std::size_t a = 2; a < shape.size(); ++a) {
+        if (shape[a] > 1) d.dataproduct_type = "cube";
+        const auto kind = w.kind(a);
+        if (kind == axis_kind::other) continue;
+        auto v = w.axis_values(a, shape[a]);
+        if (!v || v->empty()) continue;
+        const auto [lo, hi] = std::minmax_element(v->begin(), v->end());
+        if (kind == axis_kind::spectral) {
+            d.em_min = *lo, d.em_max = *hi, d.em_xel = shape[a];
+        } else if (kind == axis_kind::time) {
+            d.t_min = *lo, d.t_max = *hi, d.t_xel = shape[a];
+        } else {
+            d.pol_xel = shape[a];
+            for (double code : *v)
+                if (code >= -8 && code <= 4 && code != 0) d.pol_states += "/" + std::string(names[static_cast<int>(code) + 8]);
+            if (!d.pol_states.empty()) d.pol_states += "/";
+        }
+    }
 }
 
 void describe_sky(dataset& d, const fits::hdu& h, const ingest_settings& s) {
     auto w = sky_wcs::from_header(h.header, h.shape);
     if (!w) throw w.err();
+    describe_axes(d, *w, h.shape);
     d.xel1 = h.shape[0];
     d.xel2 = h.shape[1];
     d.region = w->footprint(s.footprint_tolerance_px);
@@ -124,7 +149,7 @@ result<dataset> describe_fits(const std::string& path, const ingest_settings& s)
         d.facility = kw.text("TELESCOP").value_or(s.facility);
         d.instrument = kw.text("INSTRUME").value_or(s.instrument);
         d.band = kw.text("FILTER").value_or("");
-        if (auto b = s.bands.find(d.band); b != s.bands.end()) {
+        if (auto b = s.bands.find(d.band); b != s.bands.end() && !d.em_min) {
             d.em_min = b->second.first;
             d.em_max = b->second.second;
         }
@@ -146,7 +171,7 @@ const std::vector<std::string>& obscore_columns() {
         "dataproduct_type", "calib_level", "obs_collection", "obs_id", "obs_title", "obs_publisher_did",
         "access_url", "access_format", "access_estsize", "target_name", "s_ra", "s_dec", "s_fov", "s_region",
         "s_resolution", "t_min", "t_max", "t_exptime", "em_min", "em_max", "o_ucd", "facility_name",
-        "instrument_name", "s_xel1", "s_xel2", "t_xel", "em_xel", "pol_xel", "s_pixel_scale", "em_ucd"};
+        "instrument_name", "s_xel1", "s_xel2", "t_xel", "em_xel", "pol_xel", "s_pixel_scale", "em_ucd", "pol_states"};
     return c;
 }
 
@@ -154,13 +179,14 @@ std::vector<std::string> obscore_values(const dataset& d, const ingest_settings&
     auto num = [](std::optional<double> v) { return v ? fmt::format("{:.17g}", *v) : std::string(); };
     std::string region;
     for (const auto& v : d.region) region += fmt::format("{}{:.9f} {:.9f}", region.empty() ? "" : " ", v.lon, v.lat);
-    return {"image", std::to_string(s.calib_level), s.collection, d.obs_id, d.title, d.did,
+    return {d.dataproduct_type, std::to_string(s.calib_level), s.collection, d.obs_id, d.title, d.did,
             d.access_url, d.format, std::to_string((d.bytes + 1023) / 1024), d.target,
             fmt::format("{:.9f}", d.ra), fmt::format("{:.9f}", d.dec), fmt::format("{:.6f}", d.fov), region,
             // s_resolution: the pixel scale when the header says nothing of the seeing
             fmt::format("{:.4f}", d.pixel_scale_arcsec), num(d.t_min), num(d.t_max), num(d.exptime), num(d.em_min),
-            num(d.em_max), "phot.count", d.facility, d.instrument, std::to_string(d.xel1), std::to_string(d.xel2), "1",
-            "1", "1", fmt::format("{:.6f}", d.pixel_scale_arcsec), d.em_min ? "em.wl" : ""};
+            num(d.em_max), "phot.count", d.facility, d.instrument, std::to_string(d.xel1), std::to_string(d.xel2),
+            std::to_string(d.t_xel), std::to_string(d.em_xel), std::to_string(d.pol_xel), fmt::format("{:.6f}", d.pixel_scale_arcsec),
+            d.em_min ? "em.wl" : "", d.pol_states};
 }
 
 }  // namespace dax::image

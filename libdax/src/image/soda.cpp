@@ -96,10 +96,34 @@ std::vector<soda_cutout> soda_combinations(const soda_params& p) {
 
 namespace {
 
-// The cutout of one stored file by a region (none: the whole image): its spec with provenance,
-// or nothing when the region selects no pixel.
-result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std::optional<dali::shape>& region, double max_bytes,
-                                              double* pixel_bytes = nullptr) {
+const char* const stokes_names[] = {"YX", "XY", "YY", "XX", "LR", "RL", "LL", "RR", "", "I", "Q", "U", "V"};  // codes -8..4
+
+// The pixels [first, last] (1-based) whose world span [edges[i-1], edges[i]] meets `want`;
+// first > last when none does.
+std::pair<long, long> select_span(const std::vector<double>& edges, const dali::interval& want) {
+    long first = static_cast<long>(edges.size()), last = 0;
+    for (std::size_t i = 1; i < edges.size(); ++i) {
+        const double lo = std::min(edges[i - 1], edges[i]), hi = std::max(edges[i - 1], edges[i]);
+        if (lo <= want.hi && hi >= want.lo) {
+            first = std::min(first, static_cast<long>(i));
+            last = static_cast<long>(i);
+        }
+    }
+    return {first, last};
+}
+
+// The cutout of one stored file, planned from its headers: the box of the region (none: the
+// whole image) on the celestial axes, and on the image's spectral, time and Stokes axes the
+// pixels BAND, TIME and POL select (SODA 1.0 section 3.3: a POL range is the smallest run of
+// planes holding every requested state). `spec` is empty when nothing is selected; `band`,
+// `time`, `pol` say which of them an axis decided (the others apply to the dataset as a whole).
+struct planned {
+    std::optional<fits::cutout_spec> spec;
+    double bytes = 0;
+    bool band = false, time = false, pol = false;
+};
+
+result<planned> plan(const stored_file& file, const soda_cutout& c) {
     // The reason may name server paths: clients are told which dataset, not where it lives.
     auto failed = [&](const std::string&) { return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", file.did)); };
     auto headers = fits::read_headers(file.path);
@@ -108,10 +132,11 @@ result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std
     const auto& sci = (*headers)[static_cast<std::size_t>(file.hdu)];
     auto wcs = sky_wcs::from_header(sci.header, sci.shape);
     if (!wcs) return failed(wcs.err().what());
+    planned r;
     pixel_box box{1, wcs->width(), 1, wcs->height()};
-    if (region) {
-        auto b = cutout_box(*wcs, *region);
-        if (!b) return std::optional<fits::cutout_spec>{};
+    if (c.region) {
+        auto b = cutout_box(*wcs, *c.region);
+        if (!b) return r;
         box = *b;
     }
     fits::cutout_spec spec;
@@ -119,18 +144,56 @@ result<std::optional<fits::cutout_spec>> plan(const stored_file& file, const std
     spec.first.assign(sci.shape.size(), 1);
     spec.last = sci.shape;
     spec.first[0] = box.x1, spec.last[0] = box.x2, spec.first[1] = box.y1, spec.last[1] = box.y2;
-    // A service limit on what one request sends (the cutout is streamed: memory is not the bound).
-    double bytes = std::abs(sci.bitpix) / 8.0;
-    for (std::size_t a = 0; a < spec.first.size(); ++a) bytes *= static_cast<double>(spec.last[a] - spec.first[a] + 1);
-    if (pixel_bytes) *pixel_bytes = bytes;
-    if (bytes > max_bytes)
-        return error(error_kind::usage, fmt::format("UsageFault: the cutout of {} would hold {:.0f} MB per HDU, more than this "
-                                                    "service sends ({:.0f} MB): ask for a smaller region", file.did, bytes / 1e6, max_bytes / 1e6));
+    for (std::size_t a = 2; a < sci.shape.size(); ++a) {
+        const auto kind = wcs->kind(a);
+        std::pair<long, long> span{1, sci.shape[a]};
+        if (kind == axis_kind::spectral && c.band && !r.band) {
+            auto edges = wcs->axis_values(a, sci.shape[a]);
+            if (!edges) continue;  // not convertible: the dataset's values decide
+            span = select_span(*edges, *c.band);
+            r.band = true;
+        } else if (kind == axis_kind::time && c.time && !r.time) {
+            auto edges = wcs->axis_values(a, sci.shape[a]);
+            if (!edges) continue;
+            span = select_span(*edges, *c.time);
+            r.time = true;
+        } else if (kind == axis_kind::polarization && !c.pols.empty() && !r.pol) {
+            auto codes = wcs->axis_values(a, sci.shape[a]);
+            if (!codes) continue;
+            span = {sci.shape[a] + 1, 0};
+            for (std::size_t i = 0; i < codes->size(); ++i) {
+                const double code = (*codes)[i];
+                if (!(code >= -8 && code <= 4)) continue;
+                const std::string_view name = stokes_names[static_cast<int>(code) + 8];
+                if (std::any_of(c.pols.begin(), c.pols.end(), [&](const std::string& p) { return dali::iequals(p, name); }))
+                    span = {std::min(span.first, static_cast<long>(i) + 1), static_cast<long>(i) + 1};
+            }
+            r.pol = true;
+        } else {
+            continue;
+        }
+        if (span.first > span.second) return r;  // nothing along this axis
+        spec.first[a] = span.first, spec.last[a] = span.second;
+    }
+    r.bytes = std::abs(sci.bitpix) / 8.0;
+    std::string extent;
+    for (std::size_t a = 0; a < spec.first.size(); ++a) {
+        r.bytes *= static_cast<double>(spec.last[a] - spec.first[a] + 1);
+        extent += fmt::format("{}{}:{}", a ? "," : "[", spec.first[a], spec.last[a]);
+    }
     spec.provenance = {{"DAXSRCID", file.did},
-                       {"DAXREGN", region ? region_text(*region) : "whole image"},
-                       {"DAXBOX", fmt::format("[{}:{},{}:{}]", box.x1, box.x2, box.y1, box.y2)},
+                       {"DAXREGN", c.region ? region_text(*c.region) : "whole image"},
+                       {"DAXBOX", extent + "]"},
                        {"DAXVERS", "libdax " DAX_VERSION}};
-    return std::optional<fits::cutout_spec>{std::move(spec)};
+    r.spec = std::move(spec);
+    return r;
+}
+
+// A service limit on what one request sends (the cutout is streamed: memory is not the bound).
+std::optional<error> too_big(const std::string& did, double bytes, double max_bytes) {
+    if (bytes <= max_bytes) return std::nullopt;
+    return error(error_kind::usage, fmt::format("UsageFault: the cutout of {} would hold {:.0f} MB per HDU, more than this service "
+                                                "sends ({:.0f} MB): ask for a smaller region", did, bytes / 1e6, max_bytes / 1e6));
 }
 
 }  // namespace
@@ -143,23 +206,28 @@ result<soda_plan> plan_soda_cutout(const image_store& store, const ingest_settin
         return p;
     }
     p.did = file->did, p.obs_id = file->obs_id, p.path = file->path;
-    if (c.band || c.time || !c.pols.empty()) {  // the dataset's ObsCore values decide (its headers)
+    auto r = plan(*file, c);
+    if (!r) return r.err();
+    if (!r->spec) {
+        p.outcome = soda_outcome::no_pixels;
+        return p;
+    }
+    // BAND, TIME and POL that no axis of the image decided: the dataset's ObsCore values do.
+    soda_cutout rest = c;
+    if (r->band) rest.band.reset();
+    if (r->time) rest.time.reset();
+    if (r->pol) rest.pols.clear();
+    if (rest.band || rest.time || !rest.pols.empty()) {
         auto d = describe_fits(file->path, settings);
         if (!d) return error(error_kind::internal, fmt::format("Error: dataset {} could not be read", c.id));
-        if (!matches(c, *d)) {
+        if (!matches(rest, *d)) {
             p.outcome = soda_outcome::no_pixels;
             return p;
         }
     }
-    double bytes = 0;
-    auto spec = plan(*file, c.region, max_bytes, &bytes);
-    if (!spec) return spec.err();
-    if (!*spec) {
-        p.outcome = soda_outcome::no_pixels;
-        return p;
-    }
-    p.spec = std::move(**spec);
-    p.pixel_bytes = static_cast<std::uint64_t>(bytes);
+    if (auto e = too_big(file->did, r->bytes, max_bytes)) return *e;
+    p.spec = std::move(*r->spec);
+    p.pixel_bytes = static_cast<std::uint64_t>(r->bytes);
     return p;
 }
 
@@ -181,25 +249,24 @@ result<soda_outcome> write_soda_cutout(const image_store& store, const ingest_se
 result<std::size_t> write_soda_film_strip(const image_store& store, const std::vector<strip_epoch>& epochs, const dali::shape& region,
                                           dax::sink& out, const std::function<bool()>& cancelled, double max_bytes) {
     std::vector<fits::strip_frame> frames;
-    double total = 0;  // at most 8 bytes a pixel: the strip is composed in memory, bounded as one cutout
+    double total = 0;  // the strip is streamed, but bounded as one cutout: a service limit
     for (const auto& e : epochs) {
         if (cancelled && cancelled()) return error("the job was aborted");
         const auto file = store.find(e.id);
         if (!file) continue;  // in the table, not in the store: nothing to cut
-        auto spec = plan(*file, region, max_bytes);
-        if (!spec && spec.err().kind() == error_kind::usage) return spec.err();
-        if (!spec || !*spec) continue;  // an unreadable file or no pixel: not a frame
+        auto planned = plan(*file, soda_cutout{e.id, region, std::nullopt, std::nullopt, {}});
+        if (!planned || !planned->spec) continue;  // an unreadable file or no pixel: not a frame
+        if (auto big = too_big(file->did, planned->bytes, max_bytes)) return *big;
+        auto& spec = *planned->spec;
         std::string name = file->obs_id.substr(0, 60);
         for (char& ch : name)
             if (ch == '\'' || static_cast<unsigned char>(ch) < 32 || static_cast<unsigned char>(ch) > 126) ch = '_';
-        (*spec)->cards = fits::card("EXTNAME", name) + fits::card("OBSID", name);
-        if (e.mjd && std::isfinite(*e.mjd)) (*spec)->cards += fits::card("MJD-OBS", *e.mjd, "start of the exposure (ObsCore t_min)");
-        double px = 8;
-        for (std::size_t a = 0; a < (*spec)->first.size(); ++a) px *= static_cast<double>((*spec)->last[a] - (*spec)->first[a] + 1);
-        if ((total += px) > max_bytes)
+        spec.cards = fits::card("EXTNAME", name) + fits::card("OBSID", name);
+        if (e.mjd && std::isfinite(*e.mjd)) spec.cards += fits::card("MJD-OBS", *e.mjd, "start of the exposure (ObsCore t_min)");
+        if ((total += planned->bytes) > max_bytes)
             return error(error_kind::usage, fmt::format("UsageFault: the film strip would hold more than {:.0f} MB: ask for a smaller "
                                                         "region or fewer epochs (COLLECTION, BAND, TIME)", max_bytes / 1e6));
-        frames.push_back({file->path, std::move(**spec)});
+        frames.push_back({file->path, std::move(spec)});
     }
     if (frames.empty()) return std::size_t{0};
     auto n = capture([&] { return fits::write_film_strip(frames, out, cancelled); });

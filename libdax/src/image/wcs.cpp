@@ -5,6 +5,7 @@
 #include <wcslib/wcs.h>
 #include <wcslib/wcsfix.h>
 #include <wcslib/wcshdr.h>
+#include <wcslib/wcsmath.h>
 
 #include <fmt/format.h>
 
@@ -134,6 +135,106 @@ std::vector<std::array<double, 2>> sky_wcs::to_pixels(std::span<const g::lonlat>
     for (std::size_t i = 0; i < count; ++i)
         if (!stats[i]) out[i] = {pix[i * n], pix[i * n + 1]};
     return out;
+}
+
+axis_kind sky_wcs::kind(std::size_t axis) const {
+    const wcsprm* w = impl_->w;
+    if (axis >= static_cast<std::size_t>(w->naxis)) return axis_kind::other;
+    switch (w->types[axis] / 1000) {
+    case 1: return axis_kind::polarization;
+    case 3: return axis_kind::spectral;
+    case 4: return axis_kind::time;
+    default: break;
+    }
+    // Paper VII's date axes, which WCSLIB 7 leaves untyped.
+    std::string_view ctype(w->ctype[axis]);
+    ctype = ctype.substr(0, ctype.find_first_of(" -"));
+    return ctype == "MJD" || ctype == "JD" ? axis_kind::time : axis_kind::other;
+}
+
+namespace {
+
+// Days per unit of a time axis (FITS WCS paper VII section 4.3; WCSLIB's unit strings).
+std::optional<double> days_per(std::string_view unit) {
+    while (!unit.empty() && unit.back() == ' ') unit.remove_suffix(1);
+    if (unit.empty() || unit == "s") return 1 / 86400.0;
+    if (unit == "min") return 1 / 1440.0;
+    if (unit == "h") return 1 / 24.0;
+    if (unit == "d") return 1.0;
+    if (unit == "a" || unit == "yr") return 365.25;
+    return std::nullopt;
+}
+
+// World coordinates of pixels along one axis: `pos` are the pixel values on `axis`, every other
+// axis at `base` (1-based pixel coordinates). Non-finite where WCSLIB fails.
+std::vector<double> along(wcsprm* w, std::vector<double> base, std::size_t axis, const std::vector<double>& pos) {
+    const auto n = static_cast<std::size_t>(w->naxis), count = pos.size();
+    std::vector<double> pix(count * n), img(count * n), world(count * n), phi(count), theta(count), out(count, NAN);
+    std::vector<int> stat(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        std::copy(base.begin(), base.end(), pix.begin() + static_cast<long>(i * n));
+        pix[i * n + axis] = pos[i];
+    }
+    const int st = wcsp2s(w, static_cast<int>(count), static_cast<int>(n), pix.data(), img.data(), phi.data(), theta.data(), world.data(),
+                          stat.data());
+    if (st != 0 && st != 8) return out;
+    for (std::size_t i = 0; i < count; ++i)
+        if (!stat[i]) out[i] = world[i * n + axis];
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<double>> sky_wcs::axis_values(std::size_t axis, long n) const {
+    impl& s = *impl_;
+    std::lock_guard lock(s.m);
+    wcsprm* w = s.w;
+    if (axis < 2 || axis >= static_cast<std::size_t>(w->naxis) || n < 1) return std::nullopt;
+    std::vector<double> base(static_cast<std::size_t>(w->naxis), 1.0);
+    base[0] = (static_cast<double>(nx_) + 1) / 2;
+    base[1] = (static_cast<double>(ny_) + 1) / 2;
+    std::vector<double> pos;
+    const auto k = kind(axis);
+    if (k == axis_kind::polarization) {
+        for (long i = 1; i <= n; ++i) pos.push_back(static_cast<double>(i));
+        auto v = along(w, base, axis, pos);
+        for (double& x : v) x = std::round(x);
+        return v;
+    }
+    for (long i = 0; i <= n; ++i) pos.push_back(static_cast<double>(i) + 0.5);
+    if (k == axis_kind::spectral) {
+        // A copy translated to vacuum wavelength (wcssptr changes the struct it is given).
+        wcsprm c{};
+        c.flag = -1;
+        if (wcssub(1, w, nullptr, nullptr, &c) != 0) return std::nullopt;
+        struct freer {
+            wcsprm* p;
+            ~freer() { wcsfree(p); }
+        } f{&c};
+        int i = static_cast<int>(axis);
+        char wave[9] = "WAVE-???";
+        if (wcssptr(&c, &i, wave) != 0 || wcsset(&c) != 0) return std::nullopt;
+        auto v = along(&c, base, axis, pos);
+        if (std::any_of(v.begin(), v.end(), [](double x) { return !std::isfinite(x); })) return std::nullopt;
+        return v;
+    }
+    if (k != axis_kind::time) return std::nullopt;
+    auto v = along(w, base, axis, pos);
+    std::string_view ctype(w->ctype[axis]);
+    ctype = ctype.substr(0, ctype.find_first_of(" -"));
+    double offset = 0, scale = 1;
+    if (ctype == "MJD" || ctype == "JD") {
+        offset = ctype == "JD" ? -2400000.5 : 0;  // already a date, in days
+    } else {
+        const auto days = days_per(w->cunit[axis]);
+        const double ref = w->mjdref[0] + w->mjdref[1];
+        if (!days || undefined(w->mjdref[0]) || undefined(w->mjdref[1]) || !std::isfinite(ref)) return std::nullopt;
+        scale = *days;
+        offset = ref + (undefined(w->timeoffs) ? 0 : w->timeoffs / 86400.0);
+    }
+    for (double& x : v) x = x * scale + offset;
+    if (std::any_of(v.begin(), v.end(), [](double x) { return !std::isfinite(x); })) return std::nullopt;
+    return v;
 }
 
 g::lonlat sky_wcs::centre() const {

@@ -41,6 +41,9 @@ struct dataset {
     std::string obs_id, did, access_url, title, target, facility, instrument, band;
     double ra = 0, dec = 0, fov = 0, pixel_scale_arcsec = 0;
     long xel1 = 0, xel2 = 0;
+    long em_xel = 1, t_xel = 1, pol_xel = 1;  ///< pixels along a spectral, time, Stokes axis
+    std::string pol_states;                   ///< "/I/Q/U/V/" of a Stokes axis, empty without one
+    std::string dataproduct_type = "image";   ///< "cube" with more than one pixel on a third axis
     std::vector<geometry::lonlat> region;  ///< the true footprint, counter-clockwise
     std::optional<double> t_min, t_max, exptime, em_min, em_max;
 };
@@ -48,7 +51,8 @@ struct dataset {
 /// Describes one FITS file (plain, multi-extension or tile-compressed): the science HDU is the
 /// first image HDU with a celestial WCS; an extension inherits the primary header's keywords
 /// (DATE-OBS, FILTER, ...) as INHERIT = T says. obs_id is the OBSID keyword, else the file's
-/// name without .fits / .fits.fz / .fz.
+/// name without .fits / .fits.fz / .fz. A cube's spectral, time and Stokes axes give em_min/em_max,
+/// t_min/t_max and pol_states (and their _xel) where WCSLIB can convert them.
 result<dataset> describe_fits(const std::string& path, const ingest_settings& settings);
 
 /// The ivoa.ObsCore columns a dataset fills, in table order, and one row of their values as

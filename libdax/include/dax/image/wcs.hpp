@@ -6,12 +6,16 @@
 
 #include <array>
 #include <memory>
+#include <cstddef>
 #include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
 namespace dax::image {
+
+/// What a pixel axis beyond the two celestial ones measures (WCSLIB's axis types).
+enum class axis_kind { spectral, time, polarization, other };
 
 class sky_wcs {
 public:
@@ -44,6 +48,16 @@ public:
     geometry::lonlat centre() const;
     /// The side of a pixel at the reference pixel (square root of its area), in degrees.
     double pixel_scale() const;
+    /// The kind of pixel axis `axis` (0-based; 0 and 1 are celestial).
+    axis_kind kind(std::size_t axis) const;
+    /// Along pixel axis `axis` (0-based, >= 2) of `n` pixels, with the celestial axes at the image
+    /// centre and other axes at pixel 1: for a spectral or time axis the world value at every
+    /// pixel edge 0.5, 1.5, ..., n + 0.5 (n + 1 values), spectral as vacuum wavelength in metres
+    /// (FREQ, VRAD, AWAV, ... translated by WCSLIB), time as MJD (FITS WCS paper VII: MJD and JD
+    /// axes, or TIME/UTC/TT/... with MJDREF or DATEREF, in s, min, h, d or a); for a Stokes axis
+    /// the code at every pixel centre (n values: 1..4 = I Q U V, -1..-8 = RR LL RL LR XX YY XY YX,
+    /// paper I table 7). Nothing when the axis cannot be converted (no time reference, ...).
+    std::optional<std::vector<double>> axis_values(std::size_t axis, long n) const;
     long width() const { return nx_; }
     long height() const { return ny_; }
 
