@@ -492,8 +492,10 @@ server& server::post(const std::string& pattern, Handler handler) {
         std::size_t total = 0;
         bool too_big = false, too_many = false;
         auto budget = [&](std::size_t n) { return !(too_big = too_big || (total += n) > max); };
-        bool ok;
-        if (req.is_multipart_form_data()) {
+        bool ok = true;
+        if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+            // No body (RFC 9112 section 6.3): nothing to read.
+        } else if (req.is_multipart_form_data()) {
             httplib::MultipartFormData part;
             bool have = false;
             auto keep = [&] {
@@ -542,10 +544,16 @@ server& server::refuse_methods(const std::string& pattern, const std::string& al
         if (impl_->reply) impl_->reply(res, 405, m);
         else res.status = 405;
     };
+    // Methods with a body: refused before it is read (a PUT without Content-Length would
+    // otherwise fail as an unreadable body, 400); the connection closes, the body unread.
+    auto refuse_body = [refuse](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader&) {
+        refuse(req, res);
+        res.set_header("Connection", "close");
+    };
     if (allow.find("GET") == std::string::npos) Get(pattern, refuse);
-    if (allow.find("POST") == std::string::npos) Post(pattern, refuse);
-    if (allow.find("PUT") == std::string::npos) Put(pattern, refuse);
-    if (allow.find("PATCH") == std::string::npos) Patch(pattern, refuse);
+    if (allow.find("POST") == std::string::npos) Post(pattern, refuse_body);
+    if (allow.find("PUT") == std::string::npos) Put(pattern, refuse_body);
+    if (allow.find("PATCH") == std::string::npos) Patch(pattern, refuse_body);
     if (allow.find("DELETE") == std::string::npos) Delete(pattern, refuse);
     return *this;
 }

@@ -173,6 +173,8 @@ void add_job_list_routes(server& server, const uws_routes& r) {
                 ps.push_back({k, v});
             }
         }
+        if (r.shared->check_parameters)
+            if (auto e = r.shared->check_parameters(ps)) return reply_error(res, *e);
         auto j = r.eng.create(*owner, r.shared->task, std::move(ps), run_id, run, std::move(inputs));
         if (refused(res, j)) return;
         redirect(res, r.list_url(req) + "/" + j->id);
@@ -230,12 +232,14 @@ void add_job_routes(server& server, const uws_routes& r) {
     server.Delete(job, remove);
     // Parameters update a PENDING job (UWS 1.1 section 2.2.3.5), posted to the job or to
     // its parameters list.
-    auto add_parameters = [&eng, who, list_url](const httplib::Request& req, httplib::Response& res) {
+    auto add_parameters = [&eng, who, list_url, shared = r.shared](const httplib::Request& req, httplib::Response& res) {
         auto owner = who(req, res);
         if (!owner) return;
         std::vector<std::pair<std::string, std::string>> ps;
         for (auto& p : params(req)) ps.push_back(p);
         if (ps.empty()) return fail(res, 400, "nothing to do: give ACTION=DELETE or job parameters");
+        if (shared->check_parameters)
+            if (auto e = shared->check_parameters(ps)) return reply_error(res, *e);
         const std::string id = req.matches[1];
         auto j = eng.add_parameters(*owner, id, std::move(ps));
         if (refused(res, j)) return;

@@ -9,6 +9,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dax::http {
 
@@ -20,6 +22,10 @@ struct uws_binding {
     /// Blocking WAITs at once (each holds a worker); beyond, WAIT answers at once (UWS 1.1
     /// section 2.2.1.1 lets the service return before the time is up).
     std::size_t max_waiting = 16;
+    /// Checks parameters as they are posted (a new job's, or more for a PENDING job): an error
+    /// is the reply (400 for a usage error) and nothing is stored. Null: every parameter is
+    /// taken, and the task judges them when it runs.
+    std::function<std::optional<dax::error>(const std::vector<std::pair<std::string, std::string>>&)> check_parameters;
 };
 
 /// Registers the routes. The engine must outlive the server.

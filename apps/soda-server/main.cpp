@@ -8,6 +8,7 @@
 #include "soda_http.hpp"
 #include "../common/uws_http.hpp"
 
+#include <dax/image/soda.hpp>
 #include <dax/uws/engine.hpp>
 
 #include <iostream>
@@ -34,7 +35,11 @@ bool serve_soda(const tapserver::server_config& cfg, const http::access& access,
     b.images = cfg.images;
     b.identity = identity;
     sodaserver::add_soda_routes(server, b);
-    http::add_uws_routes(server, engine, results, {"/soda/async", "soda-cutout", self.public_url, identity, cfg.common.max_waiting});
+    http::uws_binding jobs{"/soda/async", "soda-cutout", self.public_url, identity, cfg.common.max_waiting};
+    jobs.check_parameters = [](const std::vector<std::pair<std::string, std::string>>& ps) {  // 400 at once, not an ERROR job later
+        return image::check_soda_values(ps);
+    };
+    http::add_uws_routes(server, engine, results, std::move(jobs));
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/soda/capabilities"); });
     access.protect(server, {{"/soda/sync", "read:image"}, {"/soda/async", "read:image"}});
     server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });

@@ -98,6 +98,14 @@ TEST_CASE("cutout box: regions behind the projection plane") {
     REQUIRE(big);
     CHECK(*big == image::pixel_box{1, 4000, 1, 4000});
     CHECK_FALSE(image::cutout_box(w, pos("RANGE 20 30 -5 5")));
+    // Ranges 180 degrees wide or more (not one spherical polygon), some of whose samples do
+    // not project: the image is met or not by longitude too, not by latitude alone.
+    CHECK_FALSE(image::cutout_box(w, pos("RANGE 20 300 -5 5")));   // around the far side, missing the image at RA 0
+    auto wide = image::cutout_box(w, pos("RANGE 200 100 -5 5"));  // 200..360..100 (260 degrees) through RA 0
+    REQUIRE(wide);
+    CHECK(wide->x1 == 1);
+    CHECK(wide->x2 == 4000);
+    CHECK_FALSE(image::cutout_box(w, pos("RANGE 0 360 30 40")));   // a whole band of latitude above the image
 }
 
 TEST_CASE("cutout box: the edge rule on one-pixel overlaps") {

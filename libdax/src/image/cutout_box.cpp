@@ -99,7 +99,8 @@ std::vector<g::lonlat> boundary(const dali::shape& s, bool& north, bool& south) 
 }
 
 // Whether the region meets the image's footprint on the sphere (for regions some of whose
-// samples do not project). Ranges 180 degrees wide or more: by latitude against the footprint's.
+// samples do not project). A range 180 degrees wide or more is not one spherical polygon: it is
+// taken in slices under 180 degrees; a whole band of longitude by latitude alone.
 bool meets_footprint(const sky_wcs& wcs, const dali::shape& s) {
     const auto fp = wcs.footprint();
     if (fp.size() < 3) return true;
@@ -110,7 +111,17 @@ bool meets_footprint(const sky_wcs& wcs, const dali::shape& s) {
     if (s.kind != dali::shape::kind_t::range) return true;
     const auto r = bounds_of_range(s);
     const auto lat = g::cap_lat_range(g::to_lonlat(image.poly.cap_center), image.poly.cap_radius_deg);
-    return lat[1] >= r.lat1 && lat[0] <= r.lat2;
+    if (lat[1] < r.lat1 || lat[0] > r.lat2) return false;
+    const double width = r.lon2 - r.lon1;
+    if (width >= 360) return true;
+    const int slices = static_cast<int>(width / 170) + 1;
+    for (int k = 0; k < slices; ++k) {
+        dali::shape slice = s;
+        slice.numbers = {r.lon1 + width * k / slices, r.lon1 + width * (k + 1) / slices, r.lat1, r.lat2};
+        auto piece = slice.sphere();
+        if (!piece || g::intersects(*piece, image).value_or(true)) return true;
+    }
+    return false;
 }
 
 }  // namespace

@@ -34,7 +34,9 @@ bool matches(const soda_cutout& c, const dataset& d) {
 
 }  // namespace
 
-result<soda_params> parse_soda(const dali::parameters& p) {
+namespace {
+
+result<soda_params> read_soda(const dali::parameters& p, bool complete) {
     static const char* const known[] = {"ID",  "CIRCLE",         "POLYGON", "POS",  "BAND",     "TIME",           "POL",
                                         "RESPONSEFORMAT", "RUNID", "PHASE", "EXECUTIONDURATION", "DESTRUCTION", "QUOTE",
                                         "COLLECTION"};
@@ -64,13 +66,24 @@ result<soda_params> parse_soda(const dali::parameters& p) {
         if (!(v = dali::trim(v)).empty()) r.pols.push_back(v);  // empty: not given
     for (auto v : dali::values(p, "COLLECTION"))
         if (!(v = dali::trim(v)).empty()) r.collections.push_back(v);
+    if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty() && !dali::iequals(dali::trim(*f), "application/fits"))
+        return usage(fmt::format("RESPONSEFORMAT {}: only application/fits", *f));
+    if (!complete) return r;
     if (!r.ids.empty() && !r.collections.empty())
         return usage("COLLECTION selects the datasets of a film strip (a request with no ID)");
     if (r.ids.empty() && r.regions.size() != 1)
         return usage("ID is required (a film strip, with no ID, takes one CIRCLE, POLYGON or POS)");
-    if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty() && !dali::iequals(dali::trim(*f), "application/fits"))
-        return usage(fmt::format("RESPONSEFORMAT {}: only application/fits", *f));
     return r;
+}
+
+}  // namespace
+
+result<soda_params> parse_soda(const dali::parameters& p) { return read_soda(p, true); }
+
+std::optional<error> check_soda_values(const dali::parameters& p) {
+    auto r = read_soda(p, false);
+    if (!r) return r.err();
+    return std::nullopt;
 }
 
 std::size_t soda_combination_count(const soda_params& p) {

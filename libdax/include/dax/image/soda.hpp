@@ -32,6 +32,9 @@ struct soda_params {
 /// No ID asks for a film strip, which takes exactly one region. A bad value or an unknown
 /// parameter is a usage error naming it ("UsageFault: ...").
 result<soda_params> parse_soda(const dali::parameters& p);
+/// The checks of parse_soda() that hold for a part of a request: names known, values valid. What
+/// an {async} job's parameters must pass when they are posted (a PENDING job may get its ID later).
+std::optional<error> check_soda_values(const dali::parameters& p);
 
 /// One cutout: a dataset and at most one value of each cutout parameter.
 struct soda_cutout {
