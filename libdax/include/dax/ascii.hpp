@@ -21,4 +21,21 @@ constexpr bool ascii_iequals(std::string_view a, std::string_view b) {
     return true;
 }
 
+/// A value put into a URI (an ID, a file name, an ADQL query): everything but RFC 3986's
+/// unreserved characters percent-encoded, so a space, '?', '&' or '#' cannot change the URI.
+inline std::string uri_escaped(std::string_view v) {
+    static const char hex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : v) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+
 }  // namespace dax

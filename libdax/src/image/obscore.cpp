@@ -2,6 +2,8 @@
 // WCSLIB, times from MJD-OBS/DATE-OBS (FITS 4.0 section 9), energy from FILTER via a band table.
 #include <dax/image/obscore.hpp>
 
+#include <dax/ascii.hpp>
+
 #include <dax/dali/shapes.hpp>
 #include <dax/fits/image.hpp>
 #include <dax/image/wcs.hpp>
@@ -17,17 +19,6 @@ namespace dax::image {
 namespace {
 
 namespace g = dax::geometry;
-
-// A value put into a URI (obs_id, a file name): everything but RFC 3986's unreserved
-// characters percent-encoded, so a space, '?' or '#' cannot change what the URI means.
-std::string uri_escaped(std::string_view v) {
-    std::string out;
-    for (unsigned char c : v) {
-        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
-        else out += fmt::format("%{:02X}", c);
-    }
-    return out;
-}
 
 std::string replace_all(std::string s, std::string_view key, std::string_view value) {
     for (std::size_t at = 0; (at = s.find(key, at)) != std::string::npos; at += value.size()) s.replace(at, key.size(), value);

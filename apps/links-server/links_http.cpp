@@ -1,0 +1,171 @@
+// DataLink 1.1 {links} (sections 3.1-3.3: ID repeated, RESPONSEFORMAT, MAXREC with OVERFLOW never
+// splitting an ID's rows, no ID: an empty table and the service's self-description) and the
+// signed downloads of #this.
+#include "links_http.hpp"
+
+#include "../common/replies.hpp"
+
+#include <dax/ascii.hpp>
+#include <dax/dali/params.hpp>
+#include <dax/dali/vosi.hpp>
+#include <dax/datalink/links.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+namespace dax::linksserver {
+
+namespace {
+
+// A DID in a URL path: hex, which no proxy or HTTP library decodes or normalises ('/', '?', '%'
+// in DIDs would be).
+std::string hex(const std::string& s) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : s) out += digits[c >> 4], out += digits[c & 15];
+    return out;
+}
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The service's own descriptor (DataLink 1.1 section 4.5): what a client calling without an
+// ID learns.
+datalink::service_descriptor self_description(const std::string& url) {
+    datalink::service_descriptor d;
+    d.self = true;
+    d.name = "links";
+    d.description = "DataLink 1.1 links of the image datasets of this site: the file, a SODA cutout service, "
+                    "auxiliary extensions and the catalogue sources in the field";
+    d.standard_id = datalink::standard_id;
+    d.access_url = url;
+    d.content_type = datalink::media_type;
+    datalink::service_param id;
+    id.name = "ID";
+    id.ucd = "meta.id;meta.main";
+    id.description = "Publisher dataset identifier (obs_publisher_did); repeat for several";
+    d.inputs.push_back(id);
+    datalink::service_param format;
+    format.name = "RESPONSEFORMAT";
+    format.description = "votable (default) or text/plain (a manifest of download URLs)";
+    format.options = {"application/x-votable+xml;content=datalink", "text/plain"};
+    d.inputs.push_back(format);
+    return d;
+}
+
+void links(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
+    if (b.identity && !b.identity(req)) return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
+    const auto p = http::request_parameters(req);
+    for (const auto& [name, value] : p)
+        if (!dali::iequals(name, "ID") && !dali::iequals(name, "RESPONSEFORMAT") && !dali::iequals(name, "MAXREC") &&
+            !dali::iequals(name, "REQUEST"))
+            return http::reply_error(res, error(error_kind::usage, fmt::format("UsageFault: unknown parameter {} (DataLink takes ID, "
+                                                                               "RESPONSEFORMAT, MAXREC)", name)));
+    bool manifest = false;
+    if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty()) {
+        const std::string v = ascii_lower(dali::trim(*f));
+        if (v == "text/plain") manifest = true;
+        else if (v != "votable" && v != "application/x-votable+xml" && v.rfind("application/x-votable+xml;content=datalink", 0) != 0 &&
+                 v != "text/xml")
+            return http::reply_error(res, error(error_kind::usage, fmt::format("UsageFault: RESPONSEFORMAT {} is not offered "
+                                                                               "(votable or text/plain)", *f)));
+    }
+    auto m = dali::maxrec(p, 100000, 100000);
+    if (!m) return http::reply_error(res, m.err());
+    const auto maxrec = static_cast<std::size_t>(*m);
+    const std::string origin = http::origin(req, b.public_url);
+    image::link_targets t;
+    t.soda_sync = b.soda_sync;
+    t.tap_sync = b.tap_sync;
+    const std::int64_t expires = unix_now() + b.url_lifetime.count();
+    t.file_url = [&](const image::stored_file& f) {
+        const std::string path = b.base + "/files/" + hex(f.did);
+        return origin + path + "?" + b.signer->query(path, expires);
+    };
+    std::vector<datalink::link> rows;
+    std::vector<datalink::service_descriptor> descriptors;
+    bool overflow = false;
+    int serial = 0;
+    for (auto id : dali::values(p, "ID")) {
+        id = std::string(dali::trim(id));
+        if (static_cast<std::size_t>(serial) >= b.max_ids) {
+            overflow = true;
+            break;
+        }
+        std::vector<datalink::link> mine;
+        std::vector<datalink::service_descriptor> theirs;
+        image::dataset_links(*b.store, b.images, id, t, ++serial, mine, theirs);
+        if (rows.size() + mine.size() > maxrec) {  // never split one ID's rows (section 3.2.1)
+            overflow = true;
+            break;
+        }
+        rows.insert(rows.end(), mine.begin(), mine.end());
+        descriptors.insert(descriptors.end(), theirs.begin(), theirs.end());
+    }
+    if (serial == 0) descriptors.push_back(self_description(origin + b.base));
+    string_sink out;
+    if (manifest) {
+        datalink::write_manifest(out, rows);
+        res.set_content(std::move(out.out), "text/plain; charset=utf-8");
+    } else {
+        datalink::write_links(out, rows, descriptors, overflow);
+        // The DataLink media type whatever Accept prefers: STILTS and Java send HTML first.
+        res.set_content(std::move(out.out), datalink::media_type);
+    }
+    // The signed URLs inside live as long as this: caches must not keep the document longer.
+    res.set_header("Cache-Control", fmt::format("private, max-age={}", std::max<std::int64_t>(0, b.url_lifetime.count() - 60)));
+}
+
+// GET /links/files/<DID in hex>?expires=&signature=: the file, when the signature is this site's
+// and unexpired (no database lookup to decide); 403 with the reason otherwise.
+void file(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
+    const std::string encoded = req.matches[1];
+    const std::string path = b.base + "/files/" + encoded;
+    if (auto why = b.signer->check(path, req.get_param_value("expires"), req.get_param_value("signature"), unix_now()))
+        return http::reply_error(res, error(error_kind::forbidden, "Forbidden: " + *why));
+    std::string did;
+    for (std::size_t i = 0; i + 1 < encoded.size(); i += 2) did += static_cast<char>(std::stoi(encoded.substr(i, 2), nullptr, 16));
+    const auto f = b.store->find(did);
+    if (!f) return http::reply_error(res, error(error_kind::not_found, "NotFoundFault: the dataset is no longer in the image store"));
+    const std::int64_t left = std::max<std::int64_t>(0, std::stoll(req.get_param_value("expires")) - unix_now());
+    res.set_header("Cache-Control", fmt::format("private, max-age={}", left));
+    res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}.fits\"", uri_escaped(f->obs_id)));
+    http::serve_file(res, f->path, "application/fits");
+}
+
+}  // namespace
+
+void add_links_routes(http::server& server, const links_binding& b) {
+    const std::string base = b.base;
+    auto run = [b](const httplib::Request& req, httplib::Response& res) { links(b, req, res); };
+    server.Get(base, run);
+    server.post(base, run);
+    server.refuse_methods(base, "GET, POST");
+    // Signed URLs are their own authorization (a signed link may be handed to a download tool).
+    const std::string files = base + "/files/((?:[0-9a-f]{2}){1,2048})";
+    server.Get(files, [b](const httplib::Request& req, httplib::Response& res) { file(b, req, res); });
+    server.refuse_methods(files, "GET");
+    auto xml = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/xml; charset=utf-8"); };
+    auto base_url = [b](const httplib::Request& req) { return http::origin(req, b.public_url) + b.base; };
+    server.Get(base + "/capabilities", [xml, base_url](const httplib::Request& req, httplib::Response& res) {
+        auto caps = dali::vosi_capabilities(base_url(req), false, false);
+        dali::capability links;
+        links.standard_id = datalink::standard_id;
+        links.access_url = base_url(req);
+        links.use = "base";
+        links.interface_attrs = "role=\"std\" version=\"1.1\"";
+        caps.push_back(links);
+        xml(res, dali::capabilities_document(caps));
+    });
+    server.Get(base + "/availability", [xml, b](const httplib::Request&, httplib::Response& res) {
+        const bool up = !b.store->all().empty();
+        xml(res, dali::availability_document(up, up ? "DataLink 1.1 links" : "no dataset in the image store"));
+    });
+    for (const std::string p : {"/capabilities", "/availability"}) server.refuse_methods(base + p, "GET");
+}
+
+}  // namespace dax::linksserver

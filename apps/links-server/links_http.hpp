@@ -1,0 +1,32 @@
+#pragma once
+// The DataLink 1.1 routes of links-server: {links}, the signed file downloads its #this links
+// point at, VOSI capabilities and availability.
+#include "../common/http_server.hpp"
+#include "../common/signed_url.hpp"
+
+#include <dax/image/links.hpp>
+#include <dax/image/obscore.hpp>
+#include <dax/image/store.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace dax::linksserver {
+
+struct links_binding {
+    std::string base = "/links";
+    std::string public_url;                     ///< this site's public URL, "" = from the request
+    const image::image_store* store = nullptr;  ///< IDs are looked up here, never used as paths
+    image::ingest_settings images;
+    const http::url_signer* signer = nullptr;
+    std::chrono::seconds url_lifetime{3600};    ///< of signed #this URLs (Cache-Control follows it)
+    std::string soda_sync, tap_sync;            ///< where #cutout and #counterpart point ("" = none)
+    std::size_t max_ids = 1000;                 ///< IDs answered in one request (OVERFLOW beyond)
+    std::function<std::optional<std::string>(const httplib::Request&)> identity;  ///< null: open
+};
+
+void add_links_routes(http::server& server, const links_binding& b);
+
+}  // namespace dax::linksserver

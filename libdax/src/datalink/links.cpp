@@ -1,0 +1,120 @@
+// DataLink 1.1 {links} documents (sections 3.2 and 4), written directly: a few rows per ID, no
+// generic table writer needed, and the descriptors follow the results RESOURCE.
+#include <dax/datalink/links.hpp>
+#include <dax/xml.hpp>
+
+#include <fmt/format.h>
+
+namespace dax::datalink {
+
+namespace {
+
+struct column {
+    const char* name;
+    const char* datatype;
+    const char* ucd;
+    const char* extra;
+};
+// Table 1 of DataLink 1.1, in its order; text columns are char arraysize="*".
+const column columns[] = {
+    {"ID", "char", "meta.id;meta.main", " arraysize=\"*\""},
+    {"access_url", "char", "meta.ref.url", " arraysize=\"*\""},
+    {"service_def", "char", "meta.ref", " arraysize=\"*\""},
+    {"error_message", "char", "meta.code.error", " arraysize=\"*\""},
+    {"description", "char", "meta.note", " arraysize=\"*\""},
+    {"semantics", "char", "meta.code", " arraysize=\"*\""},
+    {"content_type", "char", "meta.code.mime", " arraysize=\"*\""},
+    {"content_length", "long", "phys.size;meta.file", " unit=\"byte\""},
+    {"content_qualifier", "char", "meta.code.class", " arraysize=\"*\""},
+    {"local_semantics", "char", "meta.id.assoc", " arraysize=\"*\""},
+    {"link_auth", "char", "meta.code", " arraysize=\"*\""},
+    {"link_authorized", "boolean", "meta.code", ""},
+};
+
+void cell(std::string& o, const std::string& v) {
+    o += "<TD>";
+    o += xml_escape(v);
+    o += "</TD>";
+}
+
+std::string attr(const char* name, const std::string& v) {
+    return v.empty() ? std::string() : fmt::format(" {}=\"{}\"", name, xml_escape(v));
+}
+
+void descriptor_text(std::string& o, const service_descriptor& d) {
+    o += fmt::format("<RESOURCE type=\"meta\" utype=\"{}\"{}{}>\n", d.self ? "adhoc:this" : "adhoc:service", attr("ID", d.xml_id),
+                     attr("name", d.name));
+    if (!d.description.empty()) o += "<DESCRIPTION>" + xml_escape(d.description) + "</DESCRIPTION>\n";
+    auto fixed = [&](const char* name, const std::string& v) {
+        if (!v.empty()) o += fmt::format("<PARAM name=\"{}\" datatype=\"char\" arraysize=\"*\" value=\"{}\"/>\n", name, xml_escape(v));
+    };
+    fixed("standardID", d.standard_id);
+    fixed("accessURL", d.access_url);
+    fixed("contentType", d.content_type);
+    o += "<GROUP name=\"inputParams\">\n";
+    for (const auto& p : d.inputs) {
+        o += fmt::format("<PARAM name=\"{}\" datatype=\"{}\"{}{}{}{}{} value=\"{}\"{}>", xml_escape(p.name), xml_escape(p.datatype),
+                         attr("arraysize", p.arraysize), attr("xtype", p.xtype), attr("unit", p.unit), attr("ucd", p.ucd),
+                         attr("ref", p.ref), xml_escape(p.value), "");
+        if (!p.description.empty()) o += "<DESCRIPTION>" + xml_escape(p.description) + "</DESCRIPTION>";
+        if (p.min || p.max || !p.options.empty()) {
+            o += "<VALUES>";
+            if (p.min) o += "<MIN value=\"" + xml_escape(*p.min) + "\"/>";
+            if (p.max) o += "<MAX value=\"" + xml_escape(*p.max) + "\"/>";
+            for (const auto& v : p.options) o += "<OPTION value=\"" + xml_escape(v) + "\"/>";
+            o += "</VALUES>";
+        }
+        o += "</PARAM>\n";
+    }
+    o += "</GROUP>\n</RESOURCE>\n";
+}
+
+}  // namespace
+
+void write_descriptor(dax::sink& out, const service_descriptor& d) {
+    std::string o;
+    descriptor_text(o, d);
+    out.write(o.data(), o.size());
+}
+
+void write_links(dax::sink& out, std::span<const link> links, std::span<const service_descriptor> descriptors, bool overflow) {
+    std::string o =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\" "
+        "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+        "xsi:schemaLocation=\"http://www.ivoa.net/xml/VOTable/v1.3 http://www.ivoa.net/xml/VOTable/v1.3\">\n"
+        "<RESOURCE type=\"results\">\n";
+    o += fmt::format("<INFO name=\"standardID\" value=\"{}\"/>\n", standard_id);
+    o += "<INFO name=\"QUERY_STATUS\" value=\"OK\"/>\n<TABLE>\n";
+    for (const auto& c : columns) o += fmt::format("<FIELD name=\"{}\" ID=\"{}\" datatype=\"{}\"{} ucd=\"{}\"/>\n", c.name, c.name, c.datatype, c.extra, c.ucd);
+    o += "<DATA><TABLEDATA>\n";
+    for (const auto& l : links) {
+        o += "<TR>";
+        for (const auto* v : {&l.id, &l.access_url, &l.service_def, &l.error_message, &l.description, &l.semantics, &l.content_type}) cell(o, *v);
+        o += l.content_length ? fmt::format("<TD>{}</TD>", *l.content_length) : std::string("<TD/>");
+        for (const auto* v : {&l.content_qualifier, &l.local_semantics, &l.link_auth}) cell(o, *v);
+        o += l.link_authorized ? (*l.link_authorized ? "<TD>T</TD>" : "<TD>F</TD>") : "<TD/>";
+        o += "</TR>\n";
+        if (o.size() > (64u << 10)) out.write(o.data(), o.size()), o.clear();
+    }
+    o += "</TABLEDATA></DATA>\n</TABLE>\n";
+    // DALI 1.1 section 4.4.1: a cut result ends with QUERY_STATUS OVERFLOW after the table.
+    if (overflow) o += "<INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\"/>\n";
+    o += "</RESOURCE>\n";
+    for (const auto& d : descriptors) descriptor_text(o, d);
+    o += "</VOTABLE>\n";
+    out.write(o.data(), o.size());
+}
+
+void write_manifest(dax::sink& out, std::span<const link> links) {
+    std::string o;
+    for (const auto& l : links)
+        if (l.semantics == "#this" && !l.access_url.empty()) {
+            for (char c : l.access_url)
+                if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) o += c;  // one URL per line, whatever it holds
+            o += '\n';
+        }
+    out.write(o.data(), o.size());
+}
+
+}  // namespace dax::datalink

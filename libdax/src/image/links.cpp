@@ -1,0 +1,178 @@
+// The links of an image dataset (DataLink 1.1 sections 3 and 4; SODA 1.0 section 3 for the
+// cutout descriptor's parameters).
+#include <dax/image/links.hpp>
+
+#include <dax/ascii.hpp>
+#include <dax/fits/image.hpp>
+#include <dax/geometry/sphere.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace dax::image {
+
+namespace {
+
+namespace g = dax::geometry;
+
+bool malformed(const std::string& id) {
+    return id.empty() || id.size() > 2048 || std::any_of(id.begin(), id.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+std::string num(double v) { return fmt::format("{:.10g}", v); }
+
+// SODA's cutout parameters with this dataset's ranges (DataLink 1.1 section 4.4: MIN/MAX make
+// useful ranges known to clients): the covering circle, the footprint, the band.
+datalink::service_descriptor cutout_descriptor(const std::string& xml_id, const std::string& soda, const dataset& d, const std::string& did) {
+    datalink::service_descriptor s;
+    s.xml_id = xml_id;
+    s.name = xml_id;  // unique in the document (VOTable names should be)
+    s.description = "SODA 1.0 cutouts of " + d.obs_id + ": give one of CIRCLE, POLYGON or POS (ICRS degrees)";
+    s.standard_id = "ivo://ivoa.net/std/SODA#sync-1.0";
+    s.access_url = soda;
+    s.content_type = "application/fits";
+    datalink::service_param id;
+    id.name = "ID";
+    id.ucd = "meta.id;meta.dataset";
+    id.value = did;
+    s.inputs.push_back(id);
+    double radius = 0;
+    for (const auto& v : d.region) radius = std::max(radius, g::distance_deg(d.ra, d.dec, v.lon, v.lat));
+    datalink::service_param circle;
+    circle.name = "CIRCLE";
+    circle.datatype = "double";
+    circle.arraysize = "3";
+    circle.xtype = "circle";
+    circle.unit = "deg";
+    circle.ucd = "phys.angArea;obs";
+    circle.description = "The cutout's circle: RA Dec radius, in degrees";
+    circle.max = fmt::format("{} {} {}", num(d.ra), num(d.dec), num(radius));
+    s.inputs.push_back(circle);
+    datalink::service_param polygon;
+    polygon.name = "POLYGON";
+    polygon.datatype = "double";
+    polygon.arraysize = "*";
+    polygon.xtype = "polygon";
+    polygon.unit = "deg";
+    polygon.ucd = "pos.outline;obs";
+    polygon.description = "The cutout's polygon: RA Dec of each vertex, in degrees";
+    std::string fp;
+    for (const auto& v : d.region) fp += (fp.empty() ? "" : " ") + num(v.lon) + " " + num(v.lat);
+    polygon.max = fp;
+    s.inputs.push_back(polygon);
+    datalink::service_param pos;
+    pos.name = "POS";
+    pos.ucd = "pos.outline;obs";
+    pos.description = "CIRCLE ra dec r, RANGE ra1 ra2 dec1 dec2 or POLYGON ra dec ... (SIA 2.0 / SODA 1.0 POS)";
+    s.inputs.push_back(pos);
+    if (d.em_min && d.em_max) {
+        datalink::service_param band;
+        band.name = "BAND";
+        band.datatype = "double";
+        band.arraysize = "2";
+        band.xtype = "interval";
+        band.unit = "m";
+        band.ucd = "em.wl;stat.interval";
+        band.description = "Wavelength interval (vacuum, metres): on a spectral axis its channels; else whether the image matches";
+        band.min = num(*d.em_min);
+        band.max = num(*d.em_max);
+        s.inputs.push_back(band);
+    }
+    if (d.t_min && d.t_max) {
+        datalink::service_param time;
+        time.name = "TIME";
+        time.datatype = "double";
+        time.arraysize = "2";
+        time.xtype = "interval";
+        time.unit = "d";
+        time.ucd = "time.interval;obs.exposure";
+        time.description = "MJD interval";
+        time.min = num(*d.t_min);
+        time.max = num(*d.t_max);
+        s.inputs.push_back(time);
+    }
+    if (!d.pol_states.empty()) {
+        datalink::service_param pol;
+        pol.name = "POL";
+        pol.ucd = "meta.code;phys.polarization";
+        pol.description = "Polarization states to keep";
+        for (std::size_t a = 1, b; a < d.pol_states.size() && (b = d.pol_states.find('/', a)) != std::string::npos; a = b + 1)
+            pol.options.push_back(d.pol_states.substr(a, b - a));
+        s.inputs.push_back(pol);
+    }
+    return s;
+}
+
+}  // namespace
+
+void dataset_links(const image_store& store, const ingest_settings& settings, const std::string& id, const link_targets& targets,
+                   int serial, std::vector<datalink::link>& rows, std::vector<datalink::service_descriptor>& descriptors) {
+    auto error_row = [&](std::string message) {
+        datalink::link l;
+        l.id = id;
+        l.semantics = "#this";
+        l.error_message = std::move(message);
+        rows.push_back(std::move(l));
+    };
+    if (malformed(id)) return error_row("UsageFault: an ID is a non-empty text of at most 2,048 bytes without control characters");
+    const auto file = store.find(id);
+    if (!file) return error_row("NotFoundFault: no dataset with ID " + id);
+    auto d = describe_fits(file->path, settings);
+    if (!d) return error_row("Error: dataset " + file->did + " could not be read");  // never a server path
+    datalink::link self;
+    self.id = id;
+    self.semantics = "#this";
+    self.description = "The dataset's FITS file" + (d->title.empty() ? std::string() : " (" + d->title + ")");
+    self.content_type = "application/fits";
+    self.content_length = static_cast<std::int64_t>(file->bytes ? file->bytes : d->bytes);
+    self.content_qualifier = d->dataproduct_type;
+    self.local_semantics = "file";
+    if (targets.file_url && !(self.access_url = targets.file_url(*file)).empty()) rows.push_back(self);
+    if (!targets.soda_sync.empty()) {
+        datalink::link cut;
+        cut.id = id;
+        cut.semantics = "#cutout";
+        cut.service_def = fmt::format("soda-{}", serial);
+        cut.description = "A cutout of the dataset (SODA 1.0 sync): a circle, polygon or range in ICRS";
+        cut.content_type = "application/fits";
+        cut.content_qualifier = d->dataproduct_type;
+        cut.local_semantics = "cutout";
+        rows.push_back(cut);
+        descriptors.push_back(cutout_descriptor(cut.service_def, targets.soda_sync, *d, file->did));
+    }
+    // The other image HDUs of a multi-extension file on the science grid (mask, variance).
+    if (targets.file_url && !self.access_url.empty())
+        if (auto hdus = fits::read_headers(file->path)) {
+            const auto& sci = (*hdus)[static_cast<std::size_t>(std::min<int>(d->hdu, static_cast<int>(hdus->size()) - 1))];
+            for (const auto& h : *hdus) {
+                if (h.index == d->hdu || !h.image || h.shape != sci.shape) continue;
+                datalink::link aux = self;
+                const std::string name = h.extname.empty() ? fmt::format("HDU {}", h.index) : h.extname;
+                aux.semantics = "#auxiliary";
+                aux.description = fmt::format("The {} extension (HDU {}) of the dataset's file, on the science image's pixel grid", name, h.index);
+                aux.access_url = self.access_url + "#" + uri_escaped(name);  // a fragment naming the extension (section 3.2.2)
+                aux.local_semantics = "hdu-" + ascii_lower(name);
+                rows.push_back(aux);
+            }
+        }
+    if (!targets.tap_sync.empty()) {
+        double radius = 0;
+        for (const auto& v : d->region) radius = std::max(radius, g::distance_deg(d->ra, d->dec, v.lon, v.lat));
+        const std::string adql = fmt::format("SELECT * FROM {} WHERE 1 = CONTAINS(POINT('ICRS', {}, {}), CIRCLE('ICRS', {}, {}, {}))",
+                                             targets.catalog_table, targets.ra_column, targets.dec_column, num(d->ra), num(d->dec), num(radius));
+        datalink::link cp;
+        cp.id = id;
+        // #counterpart is not in the DataLink core vocabulary that STILTS 3.4.7 knows offline:
+        // #auxiliary, with local_semantics saying what it is.
+        cp.semantics = "#auxiliary";
+        cp.description = "The " + targets.catalog_table + " sources within the image's covering circle (TAP query)";
+        cp.access_url = targets.tap_sync + "?LANG=ADQL&REQUEST=doQuery&QUERY=" + uri_escaped(adql);
+        cp.content_type = "application/x-votable+xml";
+        cp.local_semantics = "counterpart";
+        rows.push_back(cp);
+    }
+}
+
+}  // namespace dax::image

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""links-server end to end (DataLink 1.1 {links}) on the demo images, checked with tools libdax did
+not write: STILTS datalinklint (0 errors, 0 warnings) on one ID, several IDs, an unknown ID and no
+ID; astropy reads every response; pyvo 1.2's DatalinkResults finds the links; the signed #this
+URL gives the file byte for byte, and an altered or expired one 403.
+    links_test.py BIN_DIR"""
+import hashlib, hmac, io, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request, warnings
+from astropy.io.votable import parse
+
+BIN = sys.argv[1]
+failures = 0
+
+
+def check(ok, what):
+    global failures
+    print(("ok  " if ok else "FAIL ") + what)
+    failures += not ok
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def get(url, headers={}):
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+tmp = tempfile.mkdtemp()
+port = free_port()
+server = subprocess.Popen([BIN + "/links-server", "--port", str(port), "--data-dir", tmp + "/data"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+URL = "http://127.0.0.1:%d/links" % port
+DID = "ivo://libdax.test/demo/images?demo-img-%02d"
+
+
+def links(*ids, **params):
+    q = [("ID", i) for i in ids] + list(params.items())
+    return get(URL + "?" + urllib.parse.urlencode(q))
+
+
+def table(body):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = parse(io.BytesIO(body)).get_first_table().to_table()
+    return [{k: (None if hasattr(r[k], "mask") and r[k] is __import__("numpy").ma.masked else r[k]) for k in t.colnames} for r in t]
+
+
+try:
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(URL + "/availability", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.1)
+
+    # One multi-extension dataset: #this, #cutout (a SODA descriptor with its VALUES), the mask and
+    # variance as #auxiliary, #counterpart; the DataLink media type even to an HTML-first Accept.
+    st, hdr, body = get(URL + "?ID=" + urllib.parse.quote(DID % 3), {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    rows = table(body) if st == 200 else []
+    sems = [r["semantics"] for r in rows]
+    check(st == 200 and hdr.get("Content-Type") == "application/x-votable+xml;content=datalink",
+          "one ID: 200, %s (HTML-first Accept)" % hdr.get("Content-Type"))
+    local = [r["local_semantics"] for r in rows]
+    check(sems == ["#this", "#cutout", "#auxiliary", "#auxiliary", "#auxiliary"] and local[2:] == ["hdu-mask", "hdu-variance", "counterpart"],
+          "MEF dataset: links %s (%s)" % (sems, local))
+    check(b'<INFO name="standardID" value="ivo://ivoa.net/std/DataLink#links-1.1"/>' in body, "INFO standardID links-1.1")
+    check(b'utype="adhoc:service" ID="soda-1"' in body and b'<PARAM name="ID" datatype="char" arraysize="*" ucd="meta.id;meta.dataset" value="'
+          + (DID % 3).encode() + b'"' in body and b"<MAX value=" in body and b"ivo://ivoa.net/std/SODA#sync-1.0" in body,
+          "#cutout descriptor: SODA sync, the dataset's ID, CIRCLE/POLYGON MAX")
+    check("max-age=" in (hdr.get("Cache-Control") or ""), "Cache-Control follows the signed URLs' lifetime: %s" % hdr.get("Cache-Control"))
+
+    # The signed #this URL: the file byte for byte; altered or expired: 403 with the reason.
+    this = next(r for r in rows if r["semantics"] == "#this")
+    st, fh, data = get(this["access_url"])
+    with open(os.path.join(tmp, "data", "demo-images", "demo-img-03.fits"), "rb") as f:
+        original = f.read()
+    check(st == 200 and data == original and this["content_length"] == len(original),
+          "#this: the file byte for byte (%d bytes, content_length %s)" % (len(data), this["content_length"]))
+    st, _, part = get(this["access_url"], {"Range": "bytes=0-79"})
+    check(st == 206 and part == original[:80], "#this with Range: 206 and the first card")
+    u = urllib.parse.urlsplit(this["access_url"])
+    q = dict(urllib.parse.parse_qsl(u.query))
+    bad = q["signature"][:-1] + ("0" if q["signature"][-1] != "0" else "1")
+    st, _, err = get(u.scheme + "://" + u.netloc + u.path + "?expires=" + q["expires"] + "&signature=" + bad)
+    check(st == 403 and b"altered" in err, "an altered signature: 403 saying so")
+    st, _, err = get(u.scheme + "://" + u.netloc + u.path[:-2] + "31" + "?" + u.query)  # ...demo-img-01
+    check(st == 403, "a signature moved to another dataset: 403")
+    key = open(os.path.join(tmp, "data", "signing.key")).read().strip().encode()
+    old = str(int(time.time()) - 10)
+    sig = hmac.new(key, (u.path + "\n" + old).encode(), hashlib.sha256).hexdigest()
+    st, _, err = get(u.scheme + "://" + u.netloc + u.path + "?expires=" + old + "&signature=" + sig)
+    check(st == 403 and b"expired" in err, "a correctly signed but expired URL: 403 saying it expired")
+    st, _, err = get(u.scheme + "://" + u.netloc + u.path)
+    check(st == 403 and b"not signed" in err, "an unsigned file URL: 403")
+
+    # Several IDs (grouped, in order), an unknown and a malformed one, MAXREC never splitting an ID.
+    st, _, body = links(DID % 1, "ivo://nowhere/nothing", DID % 4, "")
+    rows = table(body)
+    ids = [r["ID"] for r in rows]
+    check(ids == [DID % 1] * 3 + ["ivo://nowhere/nothing"] + [DID % 4] * 3 + [""], "several IDs: rows grouped in order (%d rows)" % len(rows))
+    check(rows[-1]["error_message"].startswith("UsageFault"), "an empty ID: a UsageFault row")
+    nf = [r for r in rows if r["ID"] == "ivo://nowhere/nothing"][0]
+    check(nf["semantics"] == "#this" and nf["error_message"].startswith("NotFoundFault"), "unknown ID: a NotFoundFault #this row")
+    st, _, body = links(DID % 1, DID % 3, MAXREC="4")
+    rows = table(body)
+    check(len(rows) == 3 and b'value="OVERFLOW"' in body, "MAXREC=4 for 3 + 5 links: the first ID's 3 rows and OVERFLOW")
+    st, _, body = links(DID % 1, DID % 2, RESPONSEFORMAT="text/plain")
+    lines = body.decode().splitlines()
+    check(st == 200 and len(lines) == 2 and all("/links/files/" in l for l in lines), "RESPONSEFORMAT=text/plain: one download URL per line")
+    st, _, body = get(URL)
+    check(st == 200 and table(body) == [] and b'utype="adhoc:this"' in body, "no ID: an empty table and the self-description")
+    st, _, body = links(DID % 1, RESPONSEFORMAT="application/json")
+    check(st == 400 and b"RESPONSEFORMAT" in body, "RESPONSEFORMAT not offered: 400")
+    st, _, body = links(DID % 1, FOO="1")
+    check(st == 400 and b"FOO" in body, "an unknown parameter: 400 naming it")
+
+    # pyvo 1.2 reads the links and finds the cutout service.
+    import pyvo
+    dl = pyvo.dal.adhoc.DatalinkResults.from_result_url(URL + "?ID=" + urllib.parse.quote(DID % 2))
+    sem = [r.semantics for r in dl]
+    svc = dl.get_adhocservice_by_ivoid("ivo://ivoa.net/std/SODA#sync-1.0")
+    check(sem[:2] == ["#this", "#cutout"] and svc is not None, "pyvo DatalinkResults: %s, SODA descriptor found" % sem)
+
+    # STILTS datalinklint: 0 errors and 0 warnings on every kind of response.
+    for what, q in [("one ID", "?ID=" + urllib.parse.quote(DID % 3)), ("several IDs and an unknown one",
+                    "?" + urllib.parse.urlencode([("ID", DID % 1), ("ID", "ivo://nowhere/x"), ("ID", DID % 4)])), ("no ID", "")]:
+        out = subprocess.run(["stilts", "datalinklint", "format=json", "report=EWSF", "votable=" + URL + q],
+                             capture_output=True, text=True, timeout=600).stdout
+        try:
+            doc = __import__("json").loads(out)
+        except ValueError:
+            doc = {}
+        tot = doc.get("totals", {})
+        bad = [r.get("text", "")[:200] for r in doc.get("sections", []) if r.get("level") in ("ERROR", "WARNING", "FAILURE")]
+        check(doc != {} and tot.get("ERROR", 0) == 0 and tot.get("WARNING", 0) == 0 and tot.get("FAILURE", 0) == 0,
+              "datalinklint, %s: totals %s %s" % (what, tot, bad[:3]))
+finally:
+    server.terminate()
+    server.wait()
+print("%d failed" % failures)
+sys.exit(1 if failures else 0)
