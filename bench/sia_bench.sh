@@ -8,6 +8,7 @@
 #   bench/sia_bench.sh [BUILD_BIN_DIR]     env: SIA_URL (DaCHS), WRK_SECS (10), WRK_CONNS (16), N (2000)
 #   tests/exec/with_servers.sh bench/sia_bench.sh build/bin     (PostgreSQL)
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${1:-build/bin}
 WRK_SECS=${WRK_SECS:-10}
 WRK_CONNS=${WRK_CONNS:-16}
@@ -29,24 +30,7 @@ for _ in $(seq 1 600); do grep -q "TAP service at" "$TMP/tap.log" && break; slee
 "$BIN/sia-server" --port "$sport" --data-dir "$TMP/data" "${config[@]}" > "$TMP/sia.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$sport/sia/availability" > /dev/null 2>&1 && break; sleep 0.1; done
 
-latency() {  # latency LABEL HOST PORT PATH: N sequential requests on one connection
-  /usr/bin/python3 - "$@" "$N" <<'PY'
-import http.client, sys, time
-label, host, port, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-c = http.client.HTTPConnection(host, port)
-t, rows = [], 0
-for i in range(n + 50):
-    a = time.perf_counter()
-    c.request("GET", path)
-    r = c.getresponse()
-    body = r.read()
-    if i >= 50:
-        t.append(time.perf_counter() - a)
-    rows = body.count(b"<TR>") if b"<TR>" in body else "binary, not counted:"
-t.sort()
-print("%-28s median %.3f ms, p90 %.3f ms, min %.3f ms (%s rows, %d requests)" % (label, t[len(t) // 2] * 1e3, t[len(t) * 9 // 10] * 1e3, t[0] * 1e3, rows, n))
-PY
-}
+latency() { /usr/bin/python3 "$HERE/http_latency.py" "$@" "$N"; }  # LABEL HOST PORT PATH
 wrk_rate() {  # wrk_rate LABEL URL
   command -v wrk > /dev/null || return 0
   wrk -t2 -c"$WRK_CONNS" -d"${WRK_SECS}s" "$2" > "$TMP/wrk.txt" 2>&1 || true

@@ -49,24 +49,7 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 "$BIN/soda-server" --port "$port" --data-dir "$TMP/data" > "$TMP/soda.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/soda/availability" > /dev/null 2>&1 && break; sleep 0.1; done
-latency() {  # LABEL HOST PORT PATH
-  /usr/bin/python3 - "$@" "$N" <<'PY'
-import http.client, sys, time
-label, host, port, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-c = http.client.HTTPConnection(host, port)
-t = []
-for i in range(n + 20):
-    a = time.perf_counter()
-    c.request("GET", path)
-    r = c.getresponse()
-    body = r.read()
-    if i >= 20:
-        t.append(time.perf_counter() - a)
-t.sort()
-print("%-44s median %.3f ms, p90 %.3f ms, min %.3f ms (HTTP %d, %d bytes, %d requests)" %
-      (label, t[len(t) // 2] * 1e3, t[len(t) * 9 // 10] * 1e3, t[0] * 1e3, r.status, len(body), n))
-PY
-}
+latency() { /usr/bin/python3 "$HERE/http_latency.py" "$@" "$N"; }  # LABEL HOST PORT PATH
 q() { printf '/soda/sync?ID=ivo://libdax.test/demo/images%%3F%s&CIRCLE=%s' "$1" "$(printf '%s' "$2" | sed 's/ /%20/g')"; }
 latency "soda-server: 200x200 of the plain 4k image" 127.0.0.1 "$port" "$(q big-plain "150 2 $r")"
 latency "soda-server: 200x200 of the RICE 4k image" 127.0.0.1 "$port" "$(q big-rice "150 2 $r")"
