@@ -3,6 +3,7 @@
 #include "obscore_ingest.hpp"
 
 #include <dax/image/demo_images.hpp>
+#include <dax/image/links.hpp>
 #include <dax/image/store.hpp>
 #include <dax/tap/demo_data.hpp>
 
@@ -33,7 +34,16 @@ std::optional<tapserver::server_config> configure(int argc, char** argv, const c
     if (cl.port) self.port = cl.port;
     if (!cl.data_dir.empty()) cfg.common.data_dir = cfg.service.data_dir = cl.data_dir;
     add_demo_schemas(cfg);
+    default_access_url(cfg);
     return cfg;
+}
+
+void default_access_url(tapserver::server_config& cfg) {
+    if (!cfg.images.access_url_template.empty()) return;
+    // ObsCore access_url: the dataset's links at the site's links-server (DataLink 1.1
+    // section 2.1: a complete links URL, with the DataLink media type as access_format).
+    cfg.images.access_url_template = cfg.common.of("links").url() + "/links?ID={did}";
+    cfg.images.access_format = "application/x-votable+xml;content=datalink";
 }
 
 std::optional<catalog> open_catalog(const tapserver::server_config& cfg, const char* program, int& exit_code) {
@@ -44,7 +54,12 @@ std::optional<catalog> open_catalog(const tapserver::server_config& cfg, const c
         exit_code = 2;
         return std::nullopt;
     }
-    auto svc = tap::service::open(cfg.service);
+    tap::service_config sc = cfg.service;
+    // Every result holding obs_publisher_did carries the site's {links} and SODA descriptors.
+    sc.decorate = [links = cfg.common.of("links").url() + "/links", soda = cfg.common.of("soda").url() + "/soda/sync"](tap::prepared_query& q) {
+        for (auto& d : image::result_descriptors(q.fields, links, soda)) q.trailing_resources.push_back(std::move(d));
+    };
+    auto svc = tap::service::open(std::move(sc));
     if (!svc) {
         std::cerr << program << ": " << svc.err().what() << "\n";
         exit_code = 1;

@@ -42,4 +42,8 @@ uws::engine_config engine_settings(const tapserver::server_config& cfg);
 /// The image store of a site: DATA_DIR/images.sqlite.
 std::string image_store_path(const tapserver::server_config& cfg);
 
+/// Without images.access_url in the config, ingested datasets' access_url is their links at the
+/// site's links-server (access_format the DataLink media type).
+void default_access_url(tapserver::server_config& cfg);
+
 }  // namespace dax::http

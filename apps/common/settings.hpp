@@ -22,6 +22,8 @@ struct endpoint {
     std::string host = "127.0.0.1";
     int port = 0;
     std::string public_url;  ///< e.g. https://data.example.org (behind a proxy); "" = from Host
+    /// Where other services reach it: public_url, else http://host:port.
+    std::string url() const { return public_url.empty() ? "http://" + host + ":" + std::to_string(port) : public_url; }
 };
 
 struct settings {

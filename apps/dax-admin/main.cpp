@@ -134,6 +134,7 @@ int ingest(int argc, char** argv) {
         else if (k == "--authority") cfg.images.authority = v;
         else cfg.images.access_url_template = v;
     }
+    dax::http::default_access_url(cfg);  // as the servers do: access_url = the links
     std::filesystem::create_directories(cfg.service.data_dir);
     if (store.empty()) store = dax::http::image_store_path(cfg);
     return dax::admin::ingest_images(std::move(cfg), inputs, store);

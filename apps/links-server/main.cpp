@@ -20,10 +20,6 @@ const char* const usage =
     "usage: links-server [--host H] [--port P] [--data-dir D] [--config FILE]\n"
     "Serves http://H:P/links (default 127.0.0.1:8083); the config file is tap-server's (section links: for the port).\n";
 
-std::string url_of(const http::endpoint& e, const char* path) {
-    return (e.public_url.empty() ? "http://" + e.host + ":" + std::to_string(e.port) : e.public_url) + path;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -50,8 +46,8 @@ int main(int argc, char** argv) {
     b.store = store.get();
     b.images = cfg->images;
     b.signer = signer.get();
-    b.soda_sync = url_of(cfg->common.of("soda"), "/soda/sync");
-    b.tap_sync = url_of(cfg->common.of("tap"), "/tap/sync");
+    b.soda_sync = cfg->common.of("soda").url() + "/soda/sync";
+    b.tap_sync = cfg->common.of("tap").url() + "/tap/sync";
     b.identity = access.identity("read:image");
     linksserver::add_links_routes(server, b);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/links/capabilities"); });

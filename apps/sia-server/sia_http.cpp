@@ -1,5 +1,7 @@
 #include "sia_http.hpp"
 
+#include <dax/image/links.hpp>
+
 #include "../common/replies.hpp"
 #include "../common/query_reply.hpp"
 
@@ -56,7 +58,7 @@ result<tap::prepared_query> prepare(const tap::service& svc, const dali::paramet
     r.format = *format;
     r.maxrec = *maxrec == 0 ? 1 : *maxrec;
     r.trailing_resources.push_back(self_description_of(query_url));
-    return svc.prepare_query(std::move(r));
+    return svc.prepare_query(std::move(r));  // with the site's DataLink descriptors (catalog_setup)
 }
 
 }  // namespace

@@ -37,45 +37,7 @@ void cell(std::string& o, const std::string& v) {
     o += "</TD>";
 }
 
-std::string attr(const char* name, const std::string& v) {
-    return v.empty() ? std::string() : fmt::format(" {}=\"{}\"", name, xml_escape(v));
-}
-
-void descriptor_text(std::string& o, const service_descriptor& d) {
-    o += fmt::format("<RESOURCE type=\"meta\" utype=\"{}\"{}{}>\n", d.self ? "adhoc:this" : "adhoc:service", attr("ID", d.xml_id),
-                     attr("name", d.name));
-    if (!d.description.empty()) o += "<DESCRIPTION>" + xml_escape(d.description) + "</DESCRIPTION>\n";
-    auto fixed = [&](const char* name, const std::string& v) {
-        if (!v.empty()) o += fmt::format("<PARAM name=\"{}\" datatype=\"char\" arraysize=\"*\" value=\"{}\"/>\n", name, xml_escape(v));
-    };
-    fixed("standardID", d.standard_id);
-    fixed("accessURL", d.access_url);
-    fixed("contentType", d.content_type);
-    o += "<GROUP name=\"inputParams\">\n";
-    for (const auto& p : d.inputs) {
-        o += fmt::format("<PARAM name=\"{}\" datatype=\"{}\"{}{}{}{}{} value=\"{}\"{}>", xml_escape(p.name), xml_escape(p.datatype),
-                         attr("arraysize", p.arraysize), attr("xtype", p.xtype), attr("unit", p.unit), attr("ucd", p.ucd),
-                         attr("ref", p.ref), xml_escape(p.value), "");
-        if (!p.description.empty()) o += "<DESCRIPTION>" + xml_escape(p.description) + "</DESCRIPTION>";
-        if (p.min || p.max || !p.options.empty()) {
-            o += "<VALUES>";
-            if (p.min) o += "<MIN value=\"" + xml_escape(*p.min) + "\"/>";
-            if (p.max) o += "<MAX value=\"" + xml_escape(*p.max) + "\"/>";
-            for (const auto& v : p.options) o += "<OPTION value=\"" + xml_escape(v) + "\"/>";
-            o += "</VALUES>";
-        }
-        o += "</PARAM>\n";
-    }
-    o += "</GROUP>\n</RESOURCE>\n";
-}
-
 }  // namespace
-
-void write_descriptor(dax::sink& out, const service_descriptor& d) {
-    std::string o;
-    descriptor_text(o, d);
-    out.write(o.data(), o.size());
-}
 
 void write_links(dax::sink& out, std::span<const link> links, std::span<const service_descriptor> descriptors, bool overflow) {
     std::string o =
@@ -101,7 +63,7 @@ void write_links(dax::sink& out, std::span<const link> links, std::span<const se
     // DALI 1.1 section 4.4.1: a cut result ends with QUERY_STATUS OVERFLOW after the table.
     if (overflow) o += "<INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\"/>\n";
     o += "</RESOURCE>\n";
-    for (const auto& d : descriptors) descriptor_text(o, d);
+    for (const auto& d : descriptors) o += votable::service_descriptor(d) + "\n";
     o += "</VOTABLE>\n";
     out.write(o.data(), o.size());
 }

@@ -175,4 +175,50 @@ void dataset_links(const image_store& store, const ingest_settings& settings, co
     }
 }
 
+std::vector<std::string> result_descriptors(std::vector<votable::field>& fields, const std::string& links_url, const std::string& soda_url) {
+    std::vector<std::string> out;
+    auto did = std::find_if(fields.begin(), fields.end(), [](const votable::field& f) { return f.name == "obs_publisher_did"; });
+    if (did == fields.end()) return out;
+    if (did->id.empty()) did->id = "obs_publisher_did";
+    votable::service_param id;
+    id.name = "ID";
+    id.ucd = "meta.id;meta.main";
+    id.ref = did->id;
+    if (!links_url.empty()) {
+        votable::service_resource l;
+        l.xml_id = "links";
+        l.name = "links";
+        l.description = "DataLink 1.1 links of each dataset: its file, cutouts, auxiliary data";
+        l.standard_id = datalink::standard_id;
+        l.access_url = links_url;
+        l.content_type = datalink::media_type;
+        l.inputs = {id};
+        out.push_back(votable::service_descriptor(l));
+    }
+    if (!soda_url.empty()) {
+        votable::service_resource c;
+        c.xml_id = "soda";
+        c.name = "cutout";
+        c.description = "SODA 1.0 cutouts of each dataset: give one of CIRCLE, POLYGON or POS (ICRS degrees)";
+        c.standard_id = "ivo://ivoa.net/std/SODA#sync-1.0";
+        c.access_url = soda_url;
+        c.content_type = "application/fits";
+        c.inputs = {id};
+        auto param = [&](const char* name, const char* datatype, const char* arraysize, const char* xtype, const char* unit, const char* ucd,
+                         const char* text) {
+            votable::service_param p;
+            p.name = name, p.datatype = datatype, p.arraysize = arraysize, p.xtype = xtype, p.unit = unit, p.ucd = ucd, p.description = text;
+            c.inputs.push_back(p);
+        };
+        param("CIRCLE", "double", "3", "circle", "deg", "phys.angArea;obs", "RA Dec radius");
+        param("POLYGON", "double", "*", "polygon", "deg", "pos.outline;obs", "RA Dec of each vertex");
+        param("POS", "char", "*", "", "", "pos.outline;obs", "CIRCLE, RANGE or POLYGON (SODA 1.0 POS)");
+        param("BAND", "double", "2", "interval", "m", "em.wl;stat.interval", "vacuum wavelength interval");
+        param("TIME", "double", "2", "interval", "d", "time.interval;obs.exposure", "MJD interval");
+        param("POL", "char", "*", "", "", "meta.code;phys.polarization", "polarization states");
+        out.push_back(votable::service_descriptor(c));
+    }
+    return out;
+}
+
 }  // namespace dax::image

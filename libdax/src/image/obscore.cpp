@@ -171,7 +171,7 @@ std::vector<std::string> obscore_values(const dataset& d, const ingest_settings&
     std::string region;
     for (const auto& v : d.region) region += fmt::format("{}{:.9f} {:.9f}", region.empty() ? "" : " ", v.lon, v.lat);
     return {d.dataproduct_type, std::to_string(s.calib_level), s.collection, d.obs_id, d.title, d.did,
-            d.access_url, d.format, std::to_string((d.bytes + 1023) / 1024), d.target,
+            d.access_url, s.access_format.empty() || d.access_url.empty() ? d.format : s.access_format, std::to_string((d.bytes + 1023) / 1024), d.target,
             fmt::format("{:.9f}", d.ra), fmt::format("{:.9f}", d.dec), fmt::format("{:.6f}", d.fov), region,
             // s_resolution: the pixel scale when the header says nothing of the seeing
             fmt::format("{:.4f}", d.pixel_scale_arcsec), num(d.t_min), num(d.t_max), num(d.exptime), num(d.em_min),

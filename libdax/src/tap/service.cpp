@@ -412,6 +412,7 @@ result<prepared_query> service::prepare_query(query_request request) const {
         return e;
     }
     q.target = target;
+    if (config_.decorate) config_.decorate(q);
     return q;
 }
 

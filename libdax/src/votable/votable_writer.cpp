@@ -269,31 +269,47 @@ void write_text_error(sink& out, std::string_view message) {
     out.flush();
 }
 
+std::string service_descriptor(const service_resource& d) {
+    auto attr = [](const char* name, const std::string& v) {
+        return v.empty() ? std::string() : std::string(" ") + name + "=\"" + xml_escape(v) + "\"";
+    };
+    std::string r = std::string("<RESOURCE type=\"meta\" utype=\"") + (d.self ? "adhoc:this" : "adhoc:service") + "\"" +
+                    attr("ID", d.xml_id) + attr("name", d.name) + ">\n";
+    if (!d.description.empty()) r += "<DESCRIPTION>" + xml_escape(d.description) + "</DESCRIPTION>\n";
+    auto fixed = [&](const char* name, const std::string& v) {
+        r += std::string("<PARAM name=\"") + name + "\" datatype=\"char\" arraysize=\"*\" value=\"" + xml_escape(v) + "\"/>\n";
+    };
+    if (!d.standard_id.empty()) fixed("standardID", d.standard_id);
+    fixed("accessURL", d.access_url);
+    if (!d.content_type.empty()) fixed("contentType", d.content_type);
+    r += "<GROUP name=\"inputParams\">\n";  // required, even when empty (section 4.4)
+    for (const auto& p : d.inputs) {
+        r += "<PARAM name=\"" + xml_escape(p.name) + "\" datatype=\"" + xml_escape(p.datatype) + "\"" + attr("arraysize", p.arraysize) +
+             attr("ucd", p.ucd) + attr("ref", p.ref) + attr("unit", p.unit) + attr("xtype", p.xtype) + " value=\"" + xml_escape(p.value) + "\"";
+        if (p.description.empty() && !p.min && !p.max && p.options.empty()) {
+            r += "/>\n";
+            continue;
+        }
+        r += ">";
+        if (!p.description.empty()) r += "<DESCRIPTION>" + xml_escape(p.description) + "</DESCRIPTION>";
+        if (p.min || p.max || !p.options.empty()) {
+            r += "<VALUES>";
+            if (p.min) r += "<MIN value=\"" + xml_escape(*p.min) + "\"/>";
+            if (p.max) r += "<MAX value=\"" + xml_escape(*p.max) + "\"/>";
+            for (const auto& v : p.options) r += "<OPTION value=\"" + xml_escape(v) + "\"/>";
+            r += "</VALUES>";
+        }
+        r += "</PARAM>\n";
+    }
+    r += "</GROUP>\n</RESOURCE>";
+    return r;
+}
+
 std::string service_descriptor(std::string_view id, std::string_view access_url, std::string_view standard_id,
                                const std::vector<service_param>& params, std::string_view name) {
-    std::string r = "<RESOURCE type=\"meta\" utype=\"adhoc:service\"";
-    if (!id.empty()) r += " ID=\"" + xml_escape(id) + "\"";
-    if (!name.empty()) r += " name=\"" + xml_escape(name) + "\"";
-    r += ">\n";
-    if (!standard_id.empty()) r += "<PARAM name=\"standardID\" datatype=\"char\" arraysize=\"*\" value=\"" + xml_escape(standard_id) + "\"/>\n";
-    r += "<PARAM name=\"accessURL\" datatype=\"char\" arraysize=\"*\" value=\"" + xml_escape(access_url) + "\"/>\n";
-    if (!params.empty()) {
-        r += "<GROUP name=\"inputParams\">\n";
-        for (const auto& p : params) {
-            r += "<PARAM name=\"" + xml_escape(p.name) + "\" datatype=\"" + xml_escape(p.datatype) + "\"";
-            if (!p.arraysize.empty()) r += " arraysize=\"" + xml_escape(p.arraysize) + "\"";
-            if (!p.ucd.empty()) r += " ucd=\"" + xml_escape(p.ucd) + "\"";
-            if (!p.ref.empty()) r += " ref=\"" + xml_escape(p.ref) + "\"";
-            if (!p.unit.empty()) r += " unit=\"" + xml_escape(p.unit) + "\"";
-            if (!p.xtype.empty()) r += " xtype=\"" + xml_escape(p.xtype) + "\"";
-            r += " value=\"" + xml_escape(p.value) + "\"";
-            if (p.description.empty()) r += "/>\n";
-            else r += "><DESCRIPTION>" + xml_escape(p.description) + "</DESCRIPTION></PARAM>\n";
-        }
-        r += "</GROUP>\n";
-    }
-    r += "</RESOURCE>";
-    return r;
+    service_resource d;
+    d.xml_id = id, d.access_url = access_url, d.standard_id = standard_id, d.inputs = params, d.name = name;
+    return service_descriptor(d);
 }
 
 }  // namespace dax::votable

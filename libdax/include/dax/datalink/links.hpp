@@ -3,6 +3,7 @@
 /// descriptors (section 4) and the text/plain download manifest. Pure writers: what links a
 /// dataset has is decided by the caller (dax/image/links.hpp for images).
 #include <dax/sink.hpp>
+#include <dax/votable/writer.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -25,22 +26,9 @@ struct link {
     std::optional<bool> link_authorized;
 };
 
-/// An input parameter of a service descriptor (section 4.4): a fixed `value`, a `ref` to a
-/// FIELD's XML ID, or a user-chosen value described by its type and MIN/MAX/OPTIONS.
-struct service_param {
-    std::string name, datatype = "char", arraysize = "*", xtype, unit, ucd, value, ref, description;
-    std::optional<std::string> min, max;
-    std::vector<std::string> options;
-};
-
-/// A service descriptor: RESOURCE type="meta" utype="adhoc:service" (or adhoc:this for the
-/// service's own description).
-struct service_descriptor {
-    std::string xml_id;       ///< what service_def refers to; may be empty
-    std::string name, description, standard_id, access_url, content_type;
-    std::vector<service_param> inputs;
-    bool self = false;        ///< utype adhoc:this
-};
+/// Service descriptors: the one writer is VOTable's (dax/votable/writer.hpp).
+using service_param = votable::service_param;
+using service_descriptor = votable::service_resource;
 
 /// Writes the {links} VOTable 1.4: INFO standardID, the links table (ID, access_url, service_def,
 /// error_message, description, semantics, content_type, content_length, content_qualifier,
@@ -50,8 +38,5 @@ void write_links(dax::sink& out, std::span<const link> links, std::span<const se
 
 /// One download URL per line (the access_url of every #this link), for scripted bulk download.
 void write_manifest(dax::sink& out, std::span<const link> links);
-
-/// Writes one service descriptor RESOURCE (also for TAP and SIA results carrying descriptors).
-void write_descriptor(dax::sink& out, const service_descriptor& d);
 
 }  // namespace dax::datalink

@@ -23,6 +23,9 @@ struct ingest_settings {
     std::string authority = "libdax.local";
     /// access_url; {obs_id}, {file} (the file's name) and {did} are replaced; empty: no URL.
     std::string access_url_template;
+    /// access_format when access_url is not the file itself (a DataLink service:
+    /// "application/x-votable+xml;content=datalink"); empty: the file's type.
+    std::string access_format;
     /// FILTER value -> (em_min, em_max) in metres. Defaults: u g r i z y of the demo data.
     std::map<std::string, std::pair<double, double>, std::less<>> bands = default_bands();
     int calib_level = 2;

@@ -90,6 +90,9 @@ struct service_config {
     std::vector<schema_source> schemas;
     /// Backends by name; "sqlite" (data_dir/sqlite) is always present.
     std::map<std::string, std::shared_ptr<backend>> backends;
+    /// Applied to every prepared query (sync, async, SIA, cone search): e.g. DataLink service
+    /// descriptors for the result's columns (dax/image/links.hpp result_descriptors). Null: none.
+    std::function<void(prepared_query&)> decorate;
 };
 
 class service {

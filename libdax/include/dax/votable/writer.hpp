@@ -9,6 +9,7 @@
 #include <memory>
 #include <ostream>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,12 +66,26 @@ void write_error_document(sink& out, std::string_view message);
 /// asks for text rather than a VOTable (e.g. UWS /error, DALI responses in text formats).
 void write_text_error(sink& out, std::string_view message);
 
-/// A service descriptor RESOURCE (DataLink 1.1 section 4): `type="meta" utype="adhoc:service"`.
+/// An input parameter of a service descriptor (DataLink 1.1 section 4.4): a fixed `value`, a
+/// `ref` to a FIELD's XML ID, or a user-chosen value described by its type and MIN/MAX/OPTIONS.
 struct service_param {
     std::string name, datatype = "char", arraysize = "*", value, ref, ucd;
     std::string unit, xtype, description;
+    std::optional<std::string> min, max;
+    std::vector<std::string> options;
 };
-/// `name`, if given, is the RESOURCE's name (SIA 2.0's self-description is name="this").
+/// A service descriptor (DataLink 1.1 section 4): RESOURCE type="meta" utype="adhoc:service",
+/// or utype="adhoc:this" for a service's own description (section 4.5).
+struct service_resource {
+    std::string xml_id;  ///< what a links row's service_def refers to; may be empty
+    std::string name;    ///< RESOURCE name (SIA 2.0's self-description is name="this")
+    std::string description, standard_id, access_url, content_type;
+    std::vector<service_param> inputs;
+    bool self = false;
+};
+/// The descriptor as XML: the one writer of descriptors (links documents, TAP and SIA results).
+std::string service_descriptor(const service_resource& r);
+/// The same for the common case: a standard service and its inputs.
 std::string service_descriptor(std::string_view id, std::string_view access_url, std::string_view standard_id,
                                const std::vector<service_param>& params, std::string_view name = {});
 
