@@ -8,6 +8,8 @@ processed(circle=...) makes a cutout through the second. votlint checks the SIA 
 TAP results holding obs_publisher_did carry the same descriptors.
     chain_test.py BIN_DIR"""
 import io, json, os, socket, subprocess, sys, tempfile, time, urllib.request, warnings
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from daxtest import check, finish, free_port, wait_up  # noqa: E402
 tmp = tempfile.mkdtemp()
 os.environ["XDG_CACHE_HOME"] = tmp + "/cache"  # astropy's download cache, here and empty
 from astropy.io import fits
@@ -15,31 +17,8 @@ from astropy.utils.data import import_file_to_cache
 import astropy.units as u
 
 BIN = sys.argv[1]
-failures = 0
 
 
-def check(ok, what):
-    global failures
-    print(("ok  " if ok else "FAIL ") + what)
-    failures += not ok
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait(url):
-    for _ in range(1200):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return True
-        except Exception:
-            time.sleep(0.1)
-    return False
 
 
 # pyvo's bysemantics() reads the DataLink vocabulary from www.ivoa.net; this machine is offline:
@@ -55,11 +34,11 @@ with open(tmp + "/site.yaml", "w") as f:
 procs = []
 try:
     procs.append(subprocess.Popen([BIN + "/sia-server", "--config", tmp + "/site.yaml"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
-    check(wait("http://127.0.0.1:%d/sia/availability" % ports["sia"]), "sia-server up (demo data made)")
+    check(wait_up("http://127.0.0.1:%d/sia/availability" % ports["sia"]), "sia-server up (demo data made)")
     for name in ("soda", "links", "tap"):
         procs.append(subprocess.Popen([BIN + "/%s-server" % name, "--config", tmp + "/site.yaml"], stdout=subprocess.DEVNULL,
                                       stderr=subprocess.STDOUT))
-        check(wait("http://127.0.0.1:%d/%s/availability" % (ports[name], name)), "%s-server up" % name)
+        check(wait_up("http://127.0.0.1:%d/%s/availability" % (ports[name], name)), "%s-server up" % name)
 
     import pyvo
     sia = pyvo.dal.sia2.SIAService("http://127.0.0.1:%d/sia" % ports["sia"])
@@ -105,5 +84,4 @@ finally:
         p.terminate()
     for p in procs:
         p.wait()
-print("%d failed" % failures)
-sys.exit(1 if failures else 0)
+finish()

@@ -5,24 +5,13 @@ ID; astropy reads every response; pyvo 1.2's DatalinkResults finds the links; th
 URL gives the file byte for byte, and an altered or expired one 403.
     links_test.py BIN_DIR"""
 import hashlib, hmac, io, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request, warnings
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from daxtest import check, finish, free_port, wait_up  # noqa: E402
 from astropy.io.votable import parse
 
 BIN = sys.argv[1]
-failures = 0
 
 
-def check(ok, what):
-    global failures
-    print(("ok  " if ok else "FAIL ") + what)
-    failures += not ok
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def get(url, headers={}):
@@ -54,12 +43,7 @@ def table(body):
 
 
 try:
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(URL + "/availability", timeout=1)
-            break
-        except Exception:
-            time.sleep(0.1)
+    check(wait_up(URL + "/availability"), "links-server up")
 
     # One multi-extension dataset: #this, #cutout (a SODA descriptor with its VALUES), the mask and
     # variance as #auxiliary, #counterpart; the DataLink media type even to an HTML-first Accept.
@@ -145,5 +129,4 @@ try:
 finally:
     server.terminate()
     server.wait()
-print("%d failed" % failures)
-sys.exit(1 if failures else 0)
+finish()

@@ -7,24 +7,13 @@ votlint on a response; pyvo 1.2's SIA2 client.
 With "postgres" (under tests/exec/with_servers.sh, which sets DAX_TEST_PG) the demo ObsCore lives
 on PostgreSQL+pgSphere (s_region an spoly with a GiST index); the checks are the same."""
 import csv, io, math, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from daxtest import check, finish, free_port  # noqa: E402
 
 BIN = sys.argv[1]
 MODE = sys.argv[2] if len(sys.argv) > 2 else "sqlite"
-failures = 0
 
 
-def check(ok, what):
-    global failures
-    print(("ok  " if ok else "FAIL ") + what)
-    failures += not ok
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def get(url, params):
@@ -307,5 +296,4 @@ finally:
         if p:
             p.terminate()
             p.wait()
-print("%d failed" % failures)
-sys.exit(1 if failures else 0)
+finish()

@@ -8,27 +8,16 @@ pixel of where the original's WCS (SIP included) puts it. Misses are 204, errors
 the 1-pixel edge rule; pyvo 1.2's SodaQuery.
     soda_test.py BIN_DIR"""
 import csv, io, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request, warnings
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from daxtest import check, finish, free_port  # noqa: E402
 import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
 
 warnings.simplefilter("ignore", FITSFixedWarning)
 BIN, PEER = sys.argv[1], os.environ["DAX_PEER_DATA"]
-failures = 0
 
 
-def check(ok, what):
-    global failures
-    print(("ok  " if ok else "FAIL ") + what)
-    failures += not ok
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 tmp = tempfile.mkdtemp()
@@ -351,5 +340,4 @@ try:
 finally:
     server.terminate()
     server.wait()
-print("%d failed" % failures)
-sys.exit(1 if failures else 0)
+finish()
