@@ -9,12 +9,16 @@
 #include <dax/dali/params.hpp>
 #include <dax/dali/vosi.hpp>
 #include <dax/datalink/links.hpp>
+#include <dax/image/preview.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
 
 namespace dax::linksserver {
 
@@ -86,6 +90,11 @@ void links(const links_binding& b, const httplib::Request& req, httplib::Respons
         const std::string path = b.base + "/files/" + hex(f.did);
         return origin + path + "?" + b.signer->query(path, expires);
     };
+    if (!b.preview_dir.empty())
+        t.preview_url = [&](const image::stored_file& f) {
+            const std::string path = b.base + "/preview/" + hex(f.did);
+            return origin + path + "?" + b.signer->query(path, expires);
+        };
     std::vector<datalink::link> rows;
     std::vector<datalink::service_descriptor> descriptors;
     bool overflow = false;
@@ -120,21 +129,61 @@ void links(const links_binding& b, const httplib::Request& req, httplib::Respons
     res.set_header("Cache-Control", fmt::format("private, max-age={}", std::max<std::int64_t>(0, b.url_lifetime.count() - 60)));
 }
 
+std::optional<std::string> signed_did(const links_binding& b, const std::string& kind, const httplib::Request& req, httplib::Response& res);
+
 // GET /links/files/<DID in hex>?expires=&signature=: the file, when the signature is this site's
 // and unexpired (no database lookup to decide); 403 with the reason otherwise.
 void file(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
-    const std::string encoded = req.matches[1];
-    const std::string path = b.base + "/files/" + encoded;
-    if (auto why = b.signer->check(path, req.get_param_value("expires"), req.get_param_value("signature"), unix_now()))
-        return http::reply_error(res, error(error_kind::forbidden, "Forbidden: " + *why));
-    std::string did;
-    for (std::size_t i = 0; i + 1 < encoded.size(); i += 2) did += static_cast<char>(std::stoi(encoded.substr(i, 2), nullptr, 16));
-    const auto f = b.store->find(did);
+    auto did = signed_did(b, "files", req, res);
+    if (!did) return;
+    const auto f = b.store->find(*did);
     if (!f) return http::reply_error(res, error(error_kind::not_found, "NotFoundFault: the dataset is no longer in the image store"));
-    const std::int64_t left = std::max<std::int64_t>(0, std::stoll(req.get_param_value("expires")) - unix_now());
-    res.set_header("Cache-Control", fmt::format("private, max-age={}", left));
     res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}.fits\"", uri_escaped(f->obs_id)));
     http::serve_file(res, f->path, "application/fits");
+}
+
+// The DID of a signed path's last segment, or the 403 already answered.
+std::optional<std::string> signed_did(const links_binding& b, const std::string& kind, const httplib::Request& req, httplib::Response& res) {
+    const std::string encoded = req.matches[1];
+    const std::string path = b.base + "/" + kind + "/" + encoded;
+    if (auto why = b.signer->check(path, req.get_param_value("expires"), req.get_param_value("signature"), unix_now())) {
+        http::reply_error(res, error(error_kind::forbidden, "Forbidden: " + *why));
+        return std::nullopt;
+    }
+    std::string did;
+    for (std::size_t i = 0; i + 1 < encoded.size(); i += 2) did += static_cast<char>(std::stoi(encoded.substr(i, 2), nullptr, 16));
+    res.set_header("Cache-Control", fmt::format("private, max-age={}",
+                                                std::max<std::int64_t>(0, std::stoll(req.get_param_value("expires")) - unix_now())));
+    return did;
+}
+
+// GET /links/preview/<DID in hex>?expires=&signature=: the PNG, made on first request and kept
+// in preview_dir under a name from the file's identity (a changed file gets a new preview).
+void preview(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
+    auto did = signed_did(b, "preview", req, res);
+    if (!did) return;
+    const auto f = b.store->find(*did);
+    if (!f) return http::reply_error(res, error(error_kind::not_found, "NotFoundFault: the dataset is no longer in the image store"));
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto size = fs::file_size(f->path, ec);
+    const auto mtime = fs::last_write_time(f->path, ec).time_since_epoch().count();
+    if (ec) return http::reply_error(res, error(error_kind::internal, "Error: dataset " + f->did + " could not be read"));
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a of the file's identity: a short, stable name
+    for (char c : fmt::format("{}\n{}\n{}\n{}", f->did, f->path, size, mtime)) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    const std::string cached = fmt::format("{}/{:016x}.png", b.preview_dir, h);
+    if (!fs::exists(cached)) {
+        auto png = image::preview_png(f->path, f->hdu);
+        if (!png) return http::reply_error(res, error(error_kind::internal, "Error: no preview of dataset " + f->did + " could be made"));
+        fs::create_directories(b.preview_dir, ec);
+        const std::string tmp = cached + ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+        if (std::ofstream o(tmp, std::ios::binary); o.write(png->data(), static_cast<std::streamsize>(png->size()))) fs::rename(tmp, cached, ec);
+        if (ec || !fs::exists(cached)) {  // not kept (a full disk, say): still answered
+            fs::remove(tmp, ec);
+            return res.set_content(std::move(*png), "image/png");
+        }
+    }
+    http::serve_file(res, cached, "image/png");
 }
 
 }  // namespace
@@ -146,9 +195,11 @@ void add_links_routes(http::server& server, const links_binding& b) {
     server.post(base, run);
     server.refuse_methods(base, "GET, POST");
     // Signed URLs are their own authorization (a signed link may be handed to a download tool).
-    const std::string files = base + "/files/((?:[0-9a-f]{2}){1,2048})";
+    const std::string files = base + "/files/((?:[0-9a-f]{2}){1,2048})", previews = base + "/preview/((?:[0-9a-f]{2}){1,2048})";
     server.Get(files, [b](const httplib::Request& req, httplib::Response& res) { file(b, req, res); });
+    server.Get(previews, [b](const httplib::Request& req, httplib::Response& res) { preview(b, req, res); });
     server.refuse_methods(files, "GET");
+    server.refuse_methods(previews, "GET");
     auto xml = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/xml; charset=utf-8"); };
     auto base_url = [b](const httplib::Request& req) { return http::origin(req, b.public_url) + b.base; };
     server.Get(base + "/capabilities", [xml, base_url](const httplib::Request& req, httplib::Response& res) {

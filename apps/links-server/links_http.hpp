@@ -24,6 +24,7 @@ struct links_binding {
     std::chrono::seconds url_lifetime{3600};    ///< of signed #this URLs (Cache-Control follows it)
     std::string soda_sync, tap_sync;            ///< where #cutout and #counterpart point ("" = none)
     std::size_t max_ids = 1000;                 ///< IDs answered in one request (OVERFLOW beyond)
+    std::string preview_dir;                    ///< where made previews are kept ("" = no #preview)
     std::function<std::optional<std::string>(const httplib::Request&)> identity;  ///< null: open
 };
 

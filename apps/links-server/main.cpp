@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     b.soda_sync = cfg->common.of("soda").url() + "/soda/sync";
     b.tap_sync = cfg->common.of("tap").url() + "/tap/sync";
     b.identity = access.identity("read:image");
+    b.preview_dir = cfg->service.data_dir + "/previews";
     linksserver::add_links_routes(server, b);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/links/capabilities"); });
     access.protect(server, {{"/links", "read:image"}});

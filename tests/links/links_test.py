@@ -53,7 +53,7 @@ try:
     check(st == 200 and hdr.get("Content-Type") == "application/x-votable+xml;content=datalink",
           "one ID: 200, %s (HTML-first Accept)" % hdr.get("Content-Type"))
     local = [r["local_semantics"] for r in rows]
-    check(sems == ["#this", "#cutout", "#auxiliary", "#auxiliary", "#auxiliary"] and local[2:] == ["hdu-mask", "hdu-variance", "counterpart"],
+    check(sems == ["#this", "#cutout", "#preview", "#auxiliary", "#auxiliary", "#auxiliary"] and local[3:] == ["hdu-mask", "hdu-variance", "counterpart"],
           "MEF dataset: links %s (%s)" % (sems, local))
     check(b'<INFO name="standardID" value="ivo://ivoa.net/std/DataLink#links-1.1"/>' in body, "INFO standardID links-1.1")
     check(b'utype="adhoc:service" ID="soda-1"' in body and b'<PARAM name="ID" datatype="char" arraysize="*" ucd="meta.id;meta.dataset" value="'
@@ -85,17 +85,33 @@ try:
     st, _, err = get(u.scheme + "://" + u.netloc + u.path)
     check(st == 403 and b"not signed" in err, "an unsigned file URL: 403")
 
+    # #preview: a signed PNG of the image, at most 512 pixels a side, made once and then kept.
+    from PIL import Image
+    pv = next(r for r in table(get(URL + "?ID=" + urllib.parse.quote(DID % 1))[2]) if r["semantics"] == "#preview")
+    st, ph, png = get(pv["access_url"])
+    img = Image.open(io.BytesIO(png)) if st == 200 else None
+    kept = os.listdir(os.path.join(tmp, "data", "previews")) if st == 200 else []
+    check(st == 200 and ph.get("Content-Type") == "image/png" and img.mode == "L" and max(img.size) <= 512 and len(kept) == 1,
+          "#preview: %s PNG %s, kept in DATA_DIR/previews (%s)" % (ph.get("Content-Type"), img.size if img else None, kept))
+    st2, _, png2 = get(pv["access_url"])
+    check(st2 == 200 and png2 == png and len(os.listdir(os.path.join(tmp, "data", "previews"))) == 1, "#preview again: the kept PNG")
+    hist = img.histogram() if img else [0] * 256
+    check(sum(hist[200:]) > 0 and sum(hist[:60]) > len(png) // 100, "the preview shows faint background and bright stars (asinh)")
+    pu = urllib.parse.urlsplit(pv["access_url"])
+    st, _, _ = get(pu.scheme + "://" + pu.netloc + pu.path + "?expires=" + dict(urllib.parse.parse_qsl(pu.query))["expires"] + "&signature=00")
+    check(st == 403, "#preview with a bad signature: 403")
+
     # Several IDs (grouped, in order), an unknown and a malformed one, MAXREC never splitting an ID.
     st, _, body = links(DID % 1, "ivo://nowhere/nothing", DID % 4, "")
     rows = table(body)
     ids = [r["ID"] for r in rows]
-    check(ids == [DID % 1] * 3 + ["ivo://nowhere/nothing"] + [DID % 4] * 3 + [""], "several IDs: rows grouped in order (%d rows)" % len(rows))
+    check(ids == [DID % 1] * 4 + ["ivo://nowhere/nothing"] + [DID % 4] * 4 + [""], "several IDs: rows grouped in order (%d rows)" % len(rows))
     check(rows[-1]["error_message"].startswith("UsageFault"), "an empty ID: a UsageFault row")
     nf = [r for r in rows if r["ID"] == "ivo://nowhere/nothing"][0]
     check(nf["semantics"] == "#this" and nf["error_message"].startswith("NotFoundFault"), "unknown ID: a NotFoundFault #this row")
-    st, _, body = links(DID % 1, DID % 3, MAXREC="4")
+    st, _, body = links(DID % 1, DID % 3, MAXREC="5")
     rows = table(body)
-    check(len(rows) == 3 and b'value="OVERFLOW"' in body, "MAXREC=4 for 3 + 5 links: the first ID's 3 rows and OVERFLOW")
+    check(len(rows) == 4 and b'value="OVERFLOW"' in body, "MAXREC=5 for 4 + 6 links: the first ID's 4 rows and OVERFLOW")
     st, _, body = links(DID % 1, DID % 2, RESPONSEFORMAT="text/plain")
     lines = body.decode().splitlines()
     check(st == 200 and len(lines) == 2 and all("/links/files/" in l for l in lines), "RESPONSEFORMAT=text/plain: one download URL per line")

@@ -74,7 +74,7 @@ result<std::vector<hdu>> read_headers(const std::string& path) {
 }
 
 result<std::vector<double>> read_pixels(const std::string& path, int index, std::span<const long> first,
-                                        std::span<const long> last) {
+                                        std::span<const long> last, long step_xy) {
     return capture([&] {
         auto f = detail::open_file(path);
         int status = 0, type = 0;
@@ -91,14 +91,17 @@ result<std::vector<double>> read_pixels(const std::string& path, int index, std:
         check(status, "reading the image size");
         if (first.size() != h.shape.size() || last.size() != h.shape.size())
             throw error(fmt::format("the image has {} axes, the box {}", h.shape.size(), first.size()));
+        if (step_xy < 1) throw error("the sampling step must be at least 1");
         std::size_t n = 1;
+        std::vector<long> step(first.size(), 1);
         for (std::size_t a = 0; a < h.shape.size(); ++a) {
             if (first[a] < 1 || last[a] > h.shape[a] || first[a] > last[a])
                 throw error(fmt::format("axis {}: pixels {}..{} are outside 1..{}", a + 1, first[a], last[a], h.shape[a]));
-            n *= static_cast<std::size_t>(last[a] - first[a] + 1);
+            if (a < 2) step[a] = step_xy;
+            n *= static_cast<std::size_t>((last[a] - first[a]) / step[a] + 1);
         }
         std::vector<double> pixels(n);
-        std::vector<long> lo(first.begin(), first.end()), hi(last.begin(), last.end()), step(first.size(), 1);
+        std::vector<long> lo(first.begin(), first.end()), hi(last.begin(), last.end());
         double nan = std::numeric_limits<double>::quiet_NaN();
         int any_null = 0;
         fits_read_subset(f.get(), TDOUBLE, lo.data(), hi.data(), step.data(), &nan, pixels.data(), &any_null, &status);

@@ -142,6 +142,15 @@ void dataset_links(const image_store& store, const ingest_settings& settings, co
         rows.push_back(cut);
         descriptors.push_back(cutout_descriptor(cut.service_def, targets.soda_sync, *d, file->did));
     }
+    if (targets.preview_url) {
+        datalink::link pv;
+        pv.id = id;
+        pv.semantics = "#preview";
+        pv.description = "A PNG preview of the image (asinh stretch, at most 512 pixels a side)";
+        pv.content_type = "image/png";
+        pv.local_semantics = "preview";
+        if (!(pv.access_url = targets.preview_url(*file)).empty()) rows.push_back(pv);
+    }
     // The other image HDUs of a multi-extension file on the science grid (mask, variance).
     if (targets.file_url && !self.access_url.empty())
         if (auto hdus = fits::read_headers(file->path)) {

@@ -37,7 +37,9 @@ result<std::vector<hdu>> read_headers(const std::string& path);
 
 /// The pixels of image HDU `index` in the box from `first` to `last` (1-based and inclusive,
 /// one pair per axis) as doubles, axis 1 fastest; BSCALE/BZERO applied, BLANK pixels NaN.
+/// `step_xy` > 1 reads every step-th pixel along axes 1 and 2 only ((last - first) / step + 1 of
+/// them per axis): a preview without reading the whole image into memory.
 result<std::vector<double>> read_pixels(const std::string& path, int index, std::span<const long> first,
-                                        std::span<const long> last);
+                                        std::span<const long> last, long step_xy = 1);
 
 }  // namespace dax::fits

@@ -1,7 +1,7 @@
 #pragma once
 /// The DataLink links of an image dataset (DataLink 1.1 section 3; semantics from the IVOA
 /// datalink vocabulary): #this (the file), #cutout (a SODA service descriptor with the dataset's
-/// own VALUES), #auxiliary (the other image HDUs of a multi-extension file: mask, variance),
+/// own VALUES), #preview (a PNG), #auxiliary (the other image HDUs of a multi-extension file: mask, variance),
 /// the catalogue sources in the field as a TAP query (semantics #auxiliary, local_semantics
 /// "counterpart": #counterpart is not in the core vocabulary validators know). What links-server serves,
 /// and what a pipeline calls directly.
@@ -20,6 +20,8 @@ namespace dax::image {
 struct link_targets {
     /// The download URL of a dataset's file (signed by the server); "" gives no #this link.
     std::function<std::string(const stored_file&)> file_url;
+    /// The URL of a dataset's PNG preview; "" or null gives no #preview link.
+    std::function<std::string(const stored_file&)> preview_url;
     std::string soda_sync;  ///< SODA {sync} endpoint; "" gives no #cutout
     std::string tap_sync;   ///< TAP {sync} endpoint; "" gives no #counterpart
     /// The catalogue #counterpart queries (its position columns, degrees).
