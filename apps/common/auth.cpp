@@ -36,6 +36,7 @@ void access::protect(server& s, std::vector<protected_route> routes) const {
     s.before_routing([tokens = tokens_, routes = std::move(routes)](const httplib::Request& req, httplib::Response& res) {
         for (const auto& r : routes) {
             if (req.path.rfind(r.prefix, 0) != 0) continue;
+            if (r.scope.empty()) return httplib::Server::HandlerResponse::Unhandled;  // open (the first matching route decides)
             std::string user;
             switch (tokens->check(req.get_header_value("Authorization"), r.scope, user)) {
             case token_file::verdict::ok: return httplib::Server::HandlerResponse::Unhandled;

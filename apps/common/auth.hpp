@@ -27,7 +27,8 @@ struct auth_settings {
     std::string token_file;  ///< token mode: lines "sha256-hex user scope[,scope]"
 };
 
-/// A path prefix and the scope a token needs for it.
+/// A path prefix and the scope a token needs for it; the first route whose prefix matches
+/// decides, and an empty scope leaves it open (e.g. signed downloads under a protected prefix).
 struct protected_route {
     std::string prefix;
     std::string scope;

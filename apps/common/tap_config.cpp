@@ -36,6 +36,24 @@ void read_images(const YAML::Node& root, const std::string& path, image::ingest_
     }
 }
 
+// replicas: the table of copies elsewhere and the client networks' nearest sites (README, links-server).
+void read_replicas(const YAML::Node& root, const std::string& path, server_config::replica_settings& r) {
+    const auto n = root["replicas"];
+    if (!n) return;
+    read(n, "table", r.table);
+    read(n, "local_site", r.local_site);
+    if (const auto sites = n["sites"]) {
+        for (const auto& s : sites) {
+            image::site_rule rule;
+            read(s, "network", rule.network);
+            read(s, "site", rule.site);
+            if (rule.network.empty() || rule.site.empty())
+                throw YAML::Exception(s.Mark(), fmt::format("{}: replicas.sites entries need network and site", path));
+            r.sites.push_back(rule);
+        }
+    }
+}
+
 }  // namespace
 
 result<server_config> load_config(const std::string& path, server_config c) {
@@ -95,6 +113,7 @@ result<server_config> load_config(const std::string& path, server_config c) {
             }
         }
         read_images(root, path, c.images);
+        read_replicas(root, path, c.replicas);
         if (const auto s = root["schemas"]) {
             for (const auto& e : s) {
                 const std::string file = e["felis"] ? e["felis"].as<std::string>() : "";

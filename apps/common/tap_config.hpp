@@ -5,6 +5,7 @@
 
 #include <dax/error.hpp>
 #include <dax/image/obscore.hpp>
+#include <dax/image/replicas.hpp>
 #include <dax/tap/service.hpp>
 
 #include <chrono>
@@ -30,6 +31,12 @@ struct server_config {
     job_quotas quotas;
     std::vector<std::string> schema_files;  ///< Felis files (with backends in service.schemas)
     image::ingest_settings images;          ///< how dax-admin ingest-images describes files
+    /// replicas: where else datasets' files are (links-server lists them in #this, nearest first).
+    struct replica_settings {
+        std::string table;                     ///< CSV did,site,url[,content_length]; "" = none
+        std::string local_site = "local";      ///< the site of this server's own files
+        std::vector<image::site_rule> sites;   ///< client network -> nearest site, first match wins
+    } replicas;
 };
 
 /// Reads a config file over the defaults; errors name the key.

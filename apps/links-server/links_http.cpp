@@ -10,6 +10,7 @@
 #include <dax/dali/vosi.hpp>
 #include <dax/datalink/links.hpp>
 #include <dax/image/preview.hpp>
+#include <dax/tap/timeseries.hpp>
 
 #include <fmt/format.h>
 
@@ -99,6 +100,7 @@ void links(const links_binding& b, const httplib::Request& req, httplib::Respons
     std::vector<datalink::service_descriptor> descriptors;
     bool overflow = false;
     int serial = 0;
+    const std::string client_site = b.replicas ? image::site_of(req.remote_addr, b.sites) : std::string();
     for (auto id : dali::values(p, "ID")) {
         id = std::string(dali::trim(id));
         if (static_cast<std::size_t>(serial) >= b.max_ids) {
@@ -108,6 +110,7 @@ void links(const links_binding& b, const httplib::Request& req, httplib::Respons
         std::vector<datalink::link> mine;
         std::vector<datalink::service_descriptor> theirs;
         image::dataset_links(*b.store, b.images, id, t, ++serial, mine, theirs);
+        if (b.replicas) image::add_replicas(mine, *b.replicas, client_site, b.local_site);  // #this per copy, nearest first
         if (rows.size() + mine.size() > maxrec) {  // never split one ID's rows (section 3.2.1)
             overflow = true;
             break;
@@ -186,6 +189,33 @@ void preview(const links_binding& b, const httplib::Request& req, httplib::Respo
     http::serve_file(res, cached, "image/png");
 }
 
+// GET /links/timeseries?id=&table=&id_column=&join_time_column=&band=&detail= (seed 003): a 303
+// to tap-server's sync endpoint with the light curve's ADQL, every name checked against the
+// published catalog (dax/tap/timeseries.hpp).
+void timeseries(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
+    if (b.identity && !b.identity(req)) return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
+    const auto p = http::request_parameters(req);
+    tap::timeseries_request r;
+    for (const auto& [name, value] : p) {
+        const std::string n = ascii_lower(name);
+        if (n == "id") r.id = value;
+        else if (n == "table") r.table = value;
+        else if (n == "id_column") r.id_column = value;
+        else if (n == "join_time_column") r.join_time_column = value;
+        else if (n == "band") r.band = value;
+        else if (n == "detail") r.detail = value;
+        else
+            return http::reply_error(res, error(error_kind::usage, fmt::format("UsageFault: unknown parameter {} (id, table, id_column, "
+                                                                               "join_time_column, band, detail)", name)));
+    }
+    for (const auto* v : {&r.id, &r.table, &r.id_column, &r.join_time_column})
+        if (v->empty())
+            return http::reply_error(res, error(error_kind::usage, "UsageFault: id, table, id_column and join_time_column are required"));
+    auto adql = tap::timeseries_adql(*b.catalog, r);
+    if (!adql) return http::reply_error(res, adql.err());
+    res.set_redirect(b.tap_sync + "?REQUEST=doQuery&LANG=ADQL&QUERY=" + uri_escaped(*adql), 303);
+}
+
 }  // namespace
 
 void add_links_routes(http::server& server, const links_binding& b) {
@@ -200,6 +230,10 @@ void add_links_routes(http::server& server, const links_binding& b) {
     server.Get(previews, [b](const httplib::Request& req, httplib::Response& res) { preview(b, req, res); });
     server.refuse_methods(files, "GET");
     server.refuse_methods(previews, "GET");
+    if (b.catalog && !b.tap_sync.empty()) {
+        server.Get(base + "/timeseries", [b](const httplib::Request& req, httplib::Response& res) { timeseries(b, req, res); });
+        server.refuse_methods(base + "/timeseries", "GET");
+    }
     auto xml = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/xml; charset=utf-8"); };
     auto base_url = [b](const httplib::Request& req) { return http::origin(req, b.public_url) + b.base; };
     server.Get(base + "/capabilities", [xml, base_url](const httplib::Request& req, httplib::Response& res) {

@@ -6,7 +6,9 @@
 
 #include <dax/image/links.hpp>
 #include <dax/image/obscore.hpp>
+#include <dax/image/replicas.hpp>
 #include <dax/image/store.hpp>
+#include <dax/adql/catalog.hpp>
 
 #include <chrono>
 #include <functional>
@@ -25,6 +27,10 @@ struct links_binding {
     std::string soda_sync, tap_sync;            ///< where #cutout and #counterpart point ("" = none)
     std::size_t max_ids = 1000;                 ///< IDs answered in one request (OVERFLOW beyond)
     std::string preview_dir;                    ///< where made previews are kept ("" = no #preview)
+    const image::replica_table* replicas = nullptr;  ///< copies elsewhere (null: none)
+    std::vector<image::site_rule> sites;        ///< client network -> nearest site
+    std::string local_site = "local";
+    const adql::memory_catalog* catalog = nullptr;  ///< for /timeseries (null: no such route)
     std::function<std::optional<std::string>(const httplib::Request&)> identity;  ///< null: open
 };
 

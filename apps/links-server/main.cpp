@@ -11,6 +11,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 
 using namespace dax;
 
@@ -30,7 +31,16 @@ int main(int argc, char** argv) {
     if (!cat) return exit_code;
     std::unique_ptr<image::image_store> store;
     std::unique_ptr<http::url_signer> signer;
+    std::optional<image::replica_table> replicas;
     try {
+        if (!cfg->replicas.table.empty()) {
+            auto t = image::replica_table::load(cfg->replicas.table);
+            if (!t) {
+                std::cerr << "links-server: " << t.err().what() << "\n";
+                return 2;
+            }
+            replicas = std::move(*t);
+        }
         store = std::make_unique<image::image_store>(http::image_store_path(*cfg));
         signer = std::make_unique<http::url_signer>(http::signing_key(cfg->common.signing_key, cfg->service.data_dir));
     } catch (const std::exception& e) {
@@ -50,9 +60,20 @@ int main(int argc, char** argv) {
     b.tap_sync = cfg->common.of("tap").url() + "/tap/sync";
     b.identity = access.identity("read:image");
     b.preview_dir = cfg->service.data_dir + "/previews";
+    if (replicas) b.replicas = &*replicas;
+    b.sites = cfg->replicas.sites;
+    b.local_site = cfg->replicas.local_site;
+    b.catalog = &cat->service->catalog();
     linksserver::add_links_routes(server, b);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/links/capabilities"); });
-    access.protect(server, {{"/links", "read:image"}});
+    // The time series redirect is a front end to TAP queries: read:tap, as tap-server's queries.
+    // Signed downloads are their own authorization (a link may be handed to a download tool).
+    access.protect(server, {{"/links/files/", ""},
+                            {"/links/preview/", ""},
+                            {"/links/capabilities", ""},
+                            {"/links/availability", ""},
+                            {"/links/timeseries", "read:tap"},
+                            {"/links", "read:image"}});
     server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
     const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/links";
     std::cout << "DataLink 1.1 service at " << url << "\n"

@@ -122,6 +122,35 @@ try:
     st, _, body = links(DID % 1, FOO="1")
     check(st == 400 and b"FOO" in body, "an unknown parameter: 400 naming it")
 
+    # Replicas (seed 004): a second links-server on the same data with a replicas table and a
+    # client-network table: #this lists every copy, the client's site first, then the local file.
+    with open(tmp + "/replicas.csv", "w") as f:
+        f.write("did,site,url,content_length\n%s,zurich,https://zurich.example.org/img-01.fits,806400\n"
+                "%s,cape-town,https://cpt.example.org/img-01.fits\n" % (DID % 1, DID % 1))
+    rport = free_port()
+    with open(tmp + "/replicas.yaml", "w") as f:
+        f.write("data_dir: %s/data\nlinks: {port: %d}\nreplicas:\n  table: %s/replicas.csv\n  local_site: here\n"
+                "  sites:\n    - {network: 10.0.0.0/8, site: zurich}\n    - {network: 127.0.0.0/8, site: cape-town}\n" % (tmp, rport, tmp))
+    rserver = subprocess.Popen([BIN + "/links-server", "--config", tmp + "/replicas.yaml"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        RURL = "http://127.0.0.1:%d/links" % rport
+        check(wait_up(RURL + "/availability"), "links-server with replicas up")
+        st, _, body = get(RURL + "?" + urllib.parse.urlencode([("ID", DID % 1), ("ID", DID % 2)]))
+        rows = table(body)
+        this = [(r["ID"], r["access_url"].split("/")[2]) for r in rows if r["semantics"] == "#this"]
+        check(this[:3] == [(DID % 1, "cpt.example.org"), (DID % 1, "127.0.0.1:%d" % rport), (DID % 1, "zurich.example.org")]
+              and this[3][0] == DID % 2 and len(this) == 4,
+              "replicas: #this per copy, the client's site (127/8 -> cape-town) first, then this site, then zurich: %s" % this)
+        with open(tmp + "/replicas.xml", "wb") as f:
+            f.write(body)
+        out = subprocess.run(["stilts", "datalinklint", "format=json", "report=EWSF", "votable=" + tmp + "/replicas.xml"],
+                             capture_output=True, text=True, timeout=600).stdout
+        tot = __import__("json").loads(out).get("totals", {}) if out.strip().startswith("{") else {"ERROR": "no output"}
+        check(tot.get("ERROR", 0) == 0 and tot.get("WARNING", 0) == 0, "datalinklint with replicas: %s" % tot)
+    finally:
+        rserver.terminate()
+        rserver.wait()
+
     # pyvo 1.2 reads the links and finds the cutout service.
     import pyvo
     dl = pyvo.dal.adhoc.DatalinkResults.from_result_url(URL + "?ID=" + urllib.parse.quote(DID % 2))

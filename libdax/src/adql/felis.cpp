@@ -72,6 +72,7 @@ void load_schema(const YAML::Node& doc, memory_catalog& into) {
             ci.utype = str(c, "votable:utype");
             ci.description = str(c, "description");
             ci.principal = integer(c, "tap:principal") != 0;
+            ci.minimal = c["dax:minimal"] && c["dax:minimal"].as<bool>(false);
             ci.std = integer(c, "tap:std") != 0;
             ci.indexed = integer(c, "tap:indexed") != 0;
             ci.column_index = static_cast<int>(integer(c, "tap:column_index"));

@@ -21,6 +21,7 @@ struct column_info {
     std::string utype;
     std::string description;
     bool principal = false;
+    bool minimal = false;      ///< Felis `dax:minimal`: kept by a time series' detail=minimal
     bool indexed = false;
     bool std = false;
     int column_index = 0;      ///< TAP_SCHEMA.columns.column_index; 0 = none
