@@ -1,6 +1,6 @@
 // DataLink 1.1 {links} (sections 3.1-3.3: ID repeated, RESPONSEFORMAT, MAXREC with OVERFLOW never
-// splitting an ID's rows, no ID: an empty table and the service's self-description) and the
-// signed downloads of #this.
+// splitting an ID's rows, no ID: an empty table and the service's self-description), the signed
+// downloads of #this and #preview, and the time series redirect.
 #include "links_http.hpp"
 
 #include "../common/replies.hpp"
@@ -72,10 +72,11 @@ void links(const links_binding& b, const httplib::Request& req, httplib::Respons
                                                                                "RESPONSEFORMAT, MAXREC)", name)));
     bool manifest = false;
     if (auto f = dali::value(p, "RESPONSEFORMAT"); f && !f->empty()) {
-        const std::string v = ascii_lower(dali::trim(*f));
+        // MIME type parameters (";content=datalink", ";charset=...") are stripped (section 3.1.2).
+        std::string v = ascii_lower(dali::trim(*f));
+        v = std::string(dali::trim(v.substr(0, v.find(';'))));
         if (v == "text/plain") manifest = true;
-        else if (v != "votable" && v != "application/x-votable+xml" && v.rfind("application/x-votable+xml;content=datalink", 0) != 0 &&
-                 v != "text/xml")
+        else if (v != "votable" && v != "application/x-votable+xml" && v != "text/xml")
             return http::reply_error(res, error(error_kind::usage, fmt::format("UsageFault: RESPONSEFORMAT {} is not offered "
                                                                                "(votable or text/plain)", *f)));
     }
@@ -85,7 +86,9 @@ void links(const links_binding& b, const httplib::Request& req, httplib::Respons
     const std::string origin = http::origin(req, b.public_url);
     image::link_targets t;
     t.soda_sync = b.soda_sync;
-    t.tap_sync = b.tap_sync;
+    // The sources in the field: only when the catalogue table is published here.
+    if (b.catalog && !b.catalog->tables_named(ascii_lower(t.catalog_table.substr(t.catalog_table.find('.') + 1))).empty())
+        t.tap_sync = b.tap_sync;
     const std::int64_t expires = unix_now() + b.url_lifetime.count();
     t.file_url = [&](const image::stored_file& f) {
         const std::string path = b.base + "/files/" + hex(f.did);
@@ -101,15 +104,16 @@ void links(const links_binding& b, const httplib::Request& req, httplib::Respons
     bool overflow = false;
     int serial = 0;
     const std::string client_site = b.replicas ? image::site_of(req.remote_addr, b.sites) : std::string();
-    for (auto id : dali::values(p, "ID")) {
-        id = std::string(dali::trim(id));
+    for (const auto& id : dali::values(p, "ID")) {
         if (static_cast<std::size_t>(serial) >= b.max_ids) {
             overflow = true;
             break;
         }
         std::vector<datalink::link> mine;
         std::vector<datalink::service_descriptor> theirs;
-        image::dataset_links(*b.store, b.images, id, t, ++serial, mine, theirs);
+        // Looked up trimmed, echoed as sent: clients match rows to the IDs they gave.
+        image::dataset_links(*b.store, b.images, std::string(dali::trim(id)), t, ++serial, mine, theirs);
+        for (auto& row : mine) row.id = id;
         if (b.replicas) image::add_replicas(mine, *b.replicas, client_site, b.local_site);  // #this per copy, nearest first
         if (rows.size() + mine.size() > maxrec) {  // never split one ID's rows (section 3.2.1)
             overflow = true;
@@ -132,19 +136,6 @@ void links(const links_binding& b, const httplib::Request& req, httplib::Respons
     res.set_header("Cache-Control", fmt::format("private, max-age={}", std::max<std::int64_t>(0, b.url_lifetime.count() - 60)));
 }
 
-std::optional<std::string> signed_did(const links_binding& b, const std::string& kind, const httplib::Request& req, httplib::Response& res);
-
-// GET /links/files/<DID in hex>?expires=&signature=: the file, when the signature is this site's
-// and unexpired (no database lookup to decide); 403 with the reason otherwise.
-void file(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
-    auto did = signed_did(b, "files", req, res);
-    if (!did) return;
-    const auto f = b.store->find(*did);
-    if (!f) return http::reply_error(res, error(error_kind::not_found, "NotFoundFault: the dataset is no longer in the image store"));
-    res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}.fits\"", uri_escaped(f->obs_id)));
-    http::serve_file(res, f->path, "application/fits");
-}
-
 // The DID of a signed path's last segment, or the 403 already answered.
 std::optional<std::string> signed_did(const links_binding& b, const std::string& kind, const httplib::Request& req, httplib::Response& res) {
     const std::string encoded = req.matches[1];
@@ -155,9 +146,26 @@ std::optional<std::string> signed_did(const links_binding& b, const std::string&
     }
     std::string did;
     for (std::size_t i = 0; i + 1 < encoded.size(); i += 2) did += static_cast<char>(std::stoi(encoded.substr(i, 2), nullptr, 16));
+    return did;
+}
+
+// What a signed download may be cached for: until its URL expires (set once the answer is known).
+void cache_until_expiry(const httplib::Request& req, httplib::Response& res) {
     res.set_header("Cache-Control", fmt::format("private, max-age={}",
                                                 std::max<std::int64_t>(0, std::stoll(req.get_param_value("expires")) - unix_now())));
-    return did;
+}
+
+// GET /links/files/<DID in hex>?expires=&signature=: the file, when the signature is this site's
+// and unexpired (no database lookup to decide); 403 with the reason otherwise.
+void file(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
+    auto did = signed_did(b, "files", req, res);
+    if (!did) return;
+    const auto f = b.store->find(*did);
+    if (!f) return http::reply_error(res, error(error_kind::not_found, "NotFoundFault: the dataset is no longer in the image store"));
+    cache_until_expiry(req, res);
+    // RFC 6266: the obs_id as UTF-8 in filename*, percent-encoded (no quote or CR/LF can get in).
+    res.set_header("Content-Disposition", fmt::format("attachment; filename*=UTF-8''{}.fits", uri_escaped(f->obs_id)));
+    http::serve_file(res, f->path, "application/fits");
 }
 
 // GET /links/preview/<DID in hex>?expires=&signature=: the PNG, made on first request and kept
@@ -183,9 +191,11 @@ void preview(const links_binding& b, const httplib::Request& req, httplib::Respo
         if (std::ofstream o(tmp, std::ios::binary); o.write(png->data(), static_cast<std::streamsize>(png->size()))) fs::rename(tmp, cached, ec);
         if (ec || !fs::exists(cached)) {  // not kept (a full disk, say): still answered
             fs::remove(tmp, ec);
+            cache_until_expiry(req, res);
             return res.set_content(std::move(*png), "image/png");
         }
     }
+    cache_until_expiry(req, res);
     http::serve_file(res, cached, "image/png");
 }
 
@@ -193,11 +203,13 @@ void preview(const links_binding& b, const httplib::Request& req, httplib::Respo
 // to tap-server's sync endpoint with the light curve's ADQL, every name checked against the
 // published catalog (dax/tap/timeseries.hpp).
 void timeseries(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
-    if (b.identity && !b.identity(req)) return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
+    if (b.tap_identity && !b.tap_identity(req)) return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
     const auto p = http::request_parameters(req);
     tap::timeseries_request r;
     for (const auto& [name, value] : p) {
         const std::string n = ascii_lower(name);
+        if (dali::values(p, name).size() > 1)
+            return http::reply_error(res, error(error_kind::usage, fmt::format("UsageFault: {} was given more than once", name)));
         if (n == "id") r.id = value;
         else if (n == "table") r.table = value;
         else if (n == "id_column") r.id_column = value;

@@ -1,6 +1,6 @@
 #pragma once
-// The DataLink 1.1 routes of links-server: {links}, the signed file downloads its #this links
-// point at, VOSI capabilities and availability.
+// The DataLink 1.1 routes of links-server: {links}, the signed file and preview downloads its
+// links point at, the time series redirect, VOSI capabilities and availability.
 #include "../common/http_server.hpp"
 #include "../common/signed_url.hpp"
 
@@ -32,6 +32,7 @@ struct links_binding {
     std::string local_site = "local";
     const adql::memory_catalog* catalog = nullptr;  ///< for /timeseries (null: no such route)
     std::function<std::optional<std::string>(const httplib::Request&)> identity;  ///< null: open
+    std::function<std::optional<std::string>(const httplib::Request&)> tap_identity;  ///< /timeseries (read:tap); null: open
 };
 
 void add_links_routes(http::server& server, const links_binding& b);

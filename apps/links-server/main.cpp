@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     b.soda_sync = cfg->common.of("soda").url() + "/soda/sync";
     b.tap_sync = cfg->common.of("tap").url() + "/tap/sync";
     b.identity = access.identity("read:image");
+    b.tap_identity = access.identity("read:tap");
     b.preview_dir = cfg->service.data_dir + "/previews";
     if (replicas) b.replicas = &*replicas;
     b.sites = cfg->replicas.sites;

@@ -117,6 +117,12 @@ try:
     check(st == 200 and len(lines) == 2 and all("/links/files/" in l for l in lines), "RESPONSEFORMAT=text/plain: one download URL per line")
     st, _, body = get(URL)
     check(st == 200 and table(body) == [] and b'utype="adhoc:this"' in body, "no ID: an empty table and the self-description")
+    st, hdr, body = links(DID % 1, RESPONSEFORMAT="application/x-votable+xml; content=datalink")
+    st2, _, _ = links(DID % 1, RESPONSEFORMAT="text/plain;charset=utf-8")
+    check(st == 200 and st2 == 200, "RESPONSEFORMAT with MIME parameters (section 3.1.2: stripped): %d %d" % (st, st2))
+    st, _, body = links((DID % 1) + " ")
+    check(st == 200 and ("<TD>%s </TD>" % (DID % 1)).encode() in body and table(body)[0]["semantics"] == "#this",
+          "an ID with a trailing blank: found, and echoed as sent")
     st, _, body = links(DID % 1, RESPONSEFORMAT="application/json")
     check(st == 400 and b"RESPONSEFORMAT" in body, "RESPONSEFORMAT not offered: 400")
     st, _, body = links(DID % 1, FOO="1")

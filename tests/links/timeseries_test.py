@@ -31,6 +31,15 @@ tables:
       - {name: flux_err, datatype: double}
     constraints:
       - {name: forced_visit, "@type": ForeignKey, columns: ["#forced.visit_id"], referencedColumns: ["#visit.visit_id"]}
+  - name: obs
+    columns:
+      - {name: name, datatype: string}
+      - {name: time, datatype: double}
+      - {name: value, datatype: double}
+      - {name: mjd, datatype: double}
+      - {name: visit_id, "@id": "#obs.visit_id", datatype: long}
+    constraints:
+      - {name: obs_visit, "@type": ForeignKey, columns: ["#obs.visit_id"], referencedColumns: ["#visit.visit_id"]}
 """)
 rng = random.Random(7)
 visits = [(v, 60000 + rng.random() * 100) for v in range(1, 41)]
@@ -41,7 +50,10 @@ with open(tmp + "/visit.csv", "w") as f:
     f.write("visit_id,mjd\n" + "".join("%d,%r\n" % v for v in visits))
 with open(tmp + "/forced.csv", "w") as f:
     f.write("forced_id,object_id,visit_id,band,flux,flux_err\n" + "".join("%d,%d,%d,%s,%r,%r\n" % r for r in forced))
-for t in ("visit", "forced"):
+with open(tmp + "/obs.csv", "w") as f:
+    f.write("name,time,value,mjd,visit_id\n" + "".join("%s,%r,%r,%r,%d\n" % ("abc" if k % 2 else "xyz", 100 - k, k * 1.5, 1.0 * k, k % 40 + 1)
+                                                      for k in range(1, 21)))
+for t in ("visit", "forced", "obs"):
     subprocess.run([BIN + "/dax-admin", "load", "--data-dir", tmp + "/data", "--schema", tmp + "/lc.yaml", "--table", "lc." + t,
                     "--csv", "%s/%s.csv" % (tmp, t)], check=True, capture_output=True)
 tport, lport = free_port(), free_port()
@@ -92,6 +104,18 @@ try:
     t = follow(hdr.get("Location", "")) if st == 303 else None
     check(t is not None and list(t.colnames)[:6] == ["forced_id", "object_id", "visit_id", "band", "flux", "flux_err"] and "mjd" in t.colnames,
           "full: every column and the time: %s" % (t.colnames if t else None))
+    # Column names that are ADQL reserved words (time, value) are delimited; a joined time whose
+    # name the table also has (mjd) gets its table's name in front; a repeated parameter is refused.
+    st, hdr, body = ask(id="abc", table="lc.obs", id_column="name", join_time_column="time")
+    t = follow(hdr.get("Location", "")) if st == 303 else None
+    check(t is not None and len(t) == 10 and list(t["time"]) == sorted(t["time"]), "reserved column names (time, value): %d rows in time order"
+          % (len(t) if t is not None else -1))
+    st, hdr, body = ask(id="abc", table="lc.obs", id_column="name", join_time_column="lc.visit.mjd")
+    t = follow(hdr.get("Location", "")) if st == 303 else None
+    check(t is not None and "mjd" in t.colnames and "visit_mjd" in t.colnames, "a joined time named like a column of the table: %s"
+          % (t.colnames if t is not None else body[:200]))
+    st, _, body = ask(**dict(base, ID="8"))
+    check(st == 400 and b"more than once" in body, "id and ID both given: 400")
     for params, name in [(dict(base, table="lc.nothing"), b"table"), (dict(base, id_column="object_id; DROP TABLE lc.forced"), b"id_column"),
                          (dict(base, id="7 OR 1=1"), b"integer"), (dict(base, join_time_column="lc.objects.mjd"), b"join_time_column"),
                          (dict(base, detail="everything"), b"detail"), (dict(base, band="r' OR ''='"), None), ({"id": "7"}, b"required"),

@@ -53,7 +53,15 @@ double percentile(std::vector<double>& v, double p) {
     return v[k];
 }
 
-void append(png_structp png, png_bytep data, png_size_t n) { static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<char*>(data), n); }
+// libpng's output callbacks: no C++ exception may cross libpng's C frames.
+void append(png_structp png, png_bytep data, png_size_t n) {
+    try {
+        static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<char*>(data), n);
+    } catch (...) {
+        png_error(png, "out of memory");
+    }
+}
+void no_flush(png_structp) {}  // a string needs none (libpng's default would fflush a FILE*)
 
 }  // namespace
 
@@ -99,7 +107,7 @@ result<std::string> preview_png(const std::string& path, int hdu, const preview_
         png_destroy_write_struct(&png, &info);
         return error("PNG: writing the preview failed");
     }
-    png_set_write_fn(png, &out, append, nullptr);
+    png_set_write_fn(png, &out, append, no_flush);
     png_set_IHDR(png, info, static_cast<png_uint_32>(w), static_cast<png_uint_32>(h), 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
