@@ -8,6 +8,7 @@
 #include <dax/tap/demo_data.hpp>
 
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -55,9 +56,17 @@ std::optional<catalog> open_catalog(const tapserver::server_config& cfg, const c
         return std::nullopt;
     }
     tap::service_config sc = cfg.service;
-    // Every result holding obs_publisher_did carries the site's {links} and SODA descriptors.
-    sc.decorate = [links = cfg.common.of("links").url() + "/links", soda = cfg.common.of("soda").url() + "/soda/sync"](tap::prepared_query& q) {
-        for (auto& d : image::result_descriptors(q.fields, links, soda)) q.trailing_resources.push_back(std::move(d));
+    // Results holding obs_publisher_did carry the site's {links} and SODA descriptors, and those
+    // holding a column of the config's descriptors theirs.
+    auto templates = image::image_descriptors(cfg.common.of("links").url() + "/links", cfg.common.of("soda").url() + "/soda/sync");
+    for (auto t : cfg.descriptors) {
+        for (const char* s : {"links", "tap", "soda", "sia"})
+            for (std::size_t at; (at = t.resource.access_url.find(std::string("{") + s + "}")) != std::string::npos;)
+                t.resource.access_url.replace(at, std::strlen(s) + 2, cfg.common.of(s).url() + "/" + s);
+        templates.push_back(std::move(t));
+    }
+    sc.decorate = [templates = std::move(templates)](tap::prepared_query& q) {
+        for (auto& d : datalink::apply_descriptors(q.fields, templates)) q.trailing_resources.push_back(std::move(d));
     };
     auto svc = tap::service::open(std::move(sc));
     if (!svc) {

@@ -54,6 +54,43 @@ void read_replicas(const YAML::Node& root, const std::string& path, server_confi
     }
 }
 
+// descriptors: a list of {column, name, description, standard_id, access_url, content_type,
+// params: [{name, value | ref: true, datatype, arraysize, ucd, unit, xtype, description, options}]}.
+void read_descriptors(const YAML::Node& root, const std::string& path, std::vector<datalink::descriptor_template>& out) {
+    const auto n = root["descriptors"];
+    if (!n) return;
+    if (!n.IsSequence()) throw YAML::Exception(n.Mark(), fmt::format("{}: descriptors must be a list", path));
+    for (const auto& d : n) {
+        datalink::descriptor_template t;
+        read(d, "column", t.column);
+        read(d, "name", t.resource.name);
+        read(d, "description", t.resource.description);
+        read(d, "standard_id", t.resource.standard_id);
+        read(d, "access_url", t.resource.access_url);
+        read(d, "content_type", t.resource.content_type);
+        if (t.column.empty() || t.resource.access_url.empty())
+            throw YAML::Exception(d.Mark(), fmt::format("{}: each descriptor needs column and access_url", path));
+        bool refers = false;
+        for (const auto& p : d["params"]) {
+            votable::service_param sp;
+            read(p, "name", sp.name);
+            read(p, "value", sp.value);
+            read(p, "datatype", sp.datatype);
+            read(p, "arraysize", sp.arraysize);
+            read(p, "ucd", sp.ucd);
+            read(p, "unit", sp.unit);
+            read(p, "xtype", sp.xtype);
+            read(p, "description", sp.description);
+            if (p["ref"] && p["ref"].as<bool>()) sp.ref = "$column", refers = true;
+            if (const auto o = p["options"]) sp.options = o.as<std::vector<std::string>>();
+            if (sp.name.empty()) throw YAML::Exception(p.Mark(), fmt::format("{}: a descriptor parameter needs a name", path));
+            t.resource.inputs.push_back(std::move(sp));
+        }
+        if (!refers) throw YAML::Exception(d.Mark(), fmt::format("{}: descriptor for {}: one parameter needs ref: true (the column's value)", path, t.column));
+        out.push_back(std::move(t));
+    }
+}
+
 }  // namespace
 
 result<server_config> load_config(const std::string& path, server_config c) {
@@ -114,6 +151,7 @@ result<server_config> load_config(const std::string& path, server_config c) {
         }
         read_images(root, path, c.images);
         read_replicas(root, path, c.replicas);
+        read_descriptors(root, path, c.descriptors);
         if (const auto s = root["schemas"]) {
             for (const auto& e : s) {
                 const std::string file = e["felis"] ? e["felis"].as<std::string>() : "";

@@ -6,6 +6,7 @@
 #include <dax/error.hpp>
 #include <dax/image/obscore.hpp>
 #include <dax/image/replicas.hpp>
+#include <dax/datalink/links.hpp>
 #include <dax/tap/service.hpp>
 
 #include <chrono>
@@ -37,6 +38,9 @@ struct server_config {
         std::string local_site = "local";      ///< the site of this server's own files
         std::vector<image::site_rule> sites;   ///< client network -> nearest site, first match wins
     } replicas;
+    /// descriptors: DataLink service descriptors put on results holding a column (README,
+    /// "Descriptors"); "{links}", "{tap}", "{soda}", "{sia}" in access URLs are the services' URLs.
+    std::vector<datalink::descriptor_template> descriptors;
 };
 
 /// Reads a config file over the defaults; errors name the key.

@@ -59,6 +59,20 @@ for t in ("visit", "forced", "obs"):
 tport, lport = free_port(), free_port()
 with open(tmp + "/site.yaml", "w") as f:
     f.write("data_dir: %s/data\nschemas:\n  - {felis: %s/lc.yaml}\ntap: {port: %d}\nlinks: {port: %d}\n" % (tmp, tmp, tport, lport))
+    # A descriptor manifest: results holding object_id get a light-curve service descriptor.
+    f.write("""descriptors:
+  - column: object_id
+    name: lightcurve
+    description: The light curve of this object
+    access_url: "{links}/timeseries"
+    params:
+      - {name: id, ref: true, datatype: long, arraysize: ""}
+      - {name: table, value: lc.forced}
+      - {name: id_column, value: object_id}
+      - {name: join_time_column, value: lc.visit.mjd}
+      - {name: band, options: [all, g, r, i]}
+      - {name: detail, options: [full, principal, minimal]}
+""")
 procs = [subprocess.Popen([BIN + "/%s-server" % s, "--config", tmp + "/site.yaml"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
          for s in ("tap", "links")]
 
@@ -116,6 +130,31 @@ try:
           % (t.colnames if t is not None else body[:200]))
     st, _, body = ask(**dict(base, ID="8"))
     check(st == 400 and b"more than once" in body, "id and ID both given: 400")
+    # The manifest's descriptor on a TAP result holding object_id, followed as a client would:
+    # the ref'd column's value, the fixed values, the user's band and detail.
+    with urllib.request.urlopen("http://127.0.0.1:%d/tap/sync?LANG=ADQL&QUERY=%s" % (tport, urllib.parse.quote(
+            "SELECT TOP 5 object_id, flux FROM lc.forced WHERE object_id = 7")), timeout=60) as r:
+        body = r.read()
+    with open(tmp + "/described.xml", "wb") as f:
+        f.write(body)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vt = parse(io.BytesIO(body))
+    svc = [res for res in vt.resources if res.type == "meta" and res.name == "lightcurve"]
+    inputs = {p.name: p for g in (svc[0].groups if svc else []) for p in g.entries} if svc else {}
+    check(len(svc) == 1 and b'<FIELD name="object_id" ID="object_id"' in body and inputs.get("id") is not None and inputs["id"].ref == "object_id",
+          "manifest descriptor on a TAP result: the lightcurve RESOURCE, id ref'ing the object_id FIELD")
+    out = subprocess.run(["stilts", "votlint", "votable=" + tmp + "/described.xml"], capture_output=True, text=True).stdout
+    check(not any(l.startswith(("ERROR", "WARNING")) for l in out.splitlines()), "votlint on it: %s" % out.strip()[:200])
+    if svc:
+        access = [p.value for p in svc[0].params if p.name == "accessURL"][0]
+        q = {"id": "7", "band": "r", "detail": "principal"}
+        q.update({n: p.value for n, p in inputs.items() if p.value not in (None, "") and n != "id"})
+        with urllib.request.urlopen(access + "?" + urllib.parse.urlencode(q), timeout=60) as r:  # 303 followed
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                lc = parse(io.BytesIO(r.read())).get_first_table().to_table()
+        check(len(lc) == len(want), "following the descriptor: the object's r-band light curve (%d rows)" % len(lc))
     for params, name in [(dict(base, table="lc.nothing"), b"table"), (dict(base, id_column="object_id; DROP TABLE lc.forced"), b"id_column"),
                          (dict(base, id="7 OR 1=1"), b"integer"), (dict(base, join_time_column="lc.objects.mjd"), b"join_time_column"),
                          (dict(base, detail="everything"), b"detail"), (dict(base, band="r' OR ''='"), None), ({"id": "7"}, b"required"),

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace dax::datalink {
 
 namespace {
@@ -38,6 +41,23 @@ void cell(std::string& o, const std::string& v) {
 }
 
 }  // namespace
+
+std::vector<std::string> apply_descriptors(std::vector<votable::field>& fields, std::span<const descriptor_template> templates) {
+    std::vector<std::string> out;
+    for (const auto& t : templates) {
+        auto f = std::find_if(fields.begin(), fields.end(), [&](const votable::field& x) { return x.name == t.column; });
+        if (f == fields.end()) continue;
+        if (f->id.empty()) {  // an XML name (NCName) from the column's name
+            for (char c : f->name) f->id += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ? c : '_';
+            if (f->id.empty() || !std::isalpha(static_cast<unsigned char>(f->id[0]))) f->id = "_" + f->id;
+        }
+        service_descriptor r = t.resource;
+        for (auto& p : r.inputs)
+            if (p.ref == "$column") p.ref = f->id;
+        out.push_back(votable::service_descriptor(r));
+    }
+    return out;
+}
 
 void write_links(dax::sink& out, std::span<const link> links, std::span<const service_descriptor> descriptors, bool overflow) {
     std::string o =

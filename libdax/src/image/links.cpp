@@ -184,15 +184,12 @@ void dataset_links(const image_store& store, const ingest_settings& settings, co
     }
 }
 
-std::vector<std::string> result_descriptors(std::vector<votable::field>& fields, const std::string& links_url, const std::string& soda_url) {
-    std::vector<std::string> out;
-    auto did = std::find_if(fields.begin(), fields.end(), [](const votable::field& f) { return f.name == "obs_publisher_did"; });
-    if (did == fields.end()) return out;
-    if (did->id.empty()) did->id = "obs_publisher_did";
+std::vector<datalink::descriptor_template> image_descriptors(const std::string& links_url, const std::string& soda_url) {
+    std::vector<datalink::descriptor_template> out;
     votable::service_param id;
     id.name = "ID";
     id.ucd = "meta.id;meta.main";
-    id.ref = did->id;
+    id.ref = "$column";
     if (!links_url.empty()) {
         votable::service_resource l;
         l.xml_id = "links";
@@ -202,7 +199,7 @@ std::vector<std::string> result_descriptors(std::vector<votable::field>& fields,
         l.access_url = links_url;
         l.content_type = datalink::media_type;
         l.inputs = {id};
-        out.push_back(votable::service_descriptor(l));
+        out.push_back({"obs_publisher_did", l});
     }
     if (!soda_url.empty()) {
         votable::service_resource c;
@@ -225,7 +222,7 @@ std::vector<std::string> result_descriptors(std::vector<votable::field>& fields,
         param("BAND", "double", "2", "interval", "m", "em.wl;stat.interval", "vacuum wavelength interval");
         param("TIME", "double", "2", "interval", "d", "time.interval;obs.exposure", "MJD interval");
         param("POL", "char", "*", "", "", "meta.code;phys.polarization", "polarization states");
-        out.push_back(votable::service_descriptor(c));
+        out.push_back({"obs_publisher_did", c});
     }
     return out;
 }

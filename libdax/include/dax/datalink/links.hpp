@@ -3,6 +3,7 @@
 /// descriptors (section 4) and the text/plain download manifest. Pure writers: what links a
 /// dataset has is decided by the caller (dax/image/links.hpp for images).
 #include <dax/sink.hpp>
+#include <dax/votable/field.hpp>
 #include <dax/votable/writer.hpp>
 
 #include <cstdint>
@@ -29,6 +30,18 @@ struct link {
 /// Service descriptors: the one writer is VOTable's (dax/votable/writer.hpp).
 using service_param = votable::service_param;
 using service_descriptor = votable::service_resource;
+
+/// A descriptor for results holding a column (as Rubin's datalinker manifest maps descriptor
+/// templates to columns): `resource` is added to every result whose FIELDs include `column`;
+/// its inputs whose ref is "$column" refer to that FIELD.
+struct descriptor_template {
+    std::string column;
+    service_descriptor resource;
+};
+
+/// The XML of every template whose column `fields` hold, in template order; those FIELDs get an
+/// XML ID (their name, made an XML name) for the refs.
+std::vector<std::string> apply_descriptors(std::vector<votable::field>& fields, std::span<const descriptor_template> templates);
 
 /// Writes the {links} VOTable 1.4: INFO standardID, the links table (ID, access_url, service_def,
 /// error_message, description, semantics, content_type, content_length, content_qualifier,

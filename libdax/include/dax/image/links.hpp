@@ -35,10 +35,9 @@ struct link_targets {
 void dataset_links(const image_store& store, const ingest_settings& settings, const std::string& id, const link_targets& targets,
                    int serial, std::vector<datalink::link>& rows, std::vector<datalink::service_descriptor>& descriptors);
 
-/// Service descriptors for a result table (DataLink 1.1 section 4, in TAP and SIA results): when
-/// `fields` hold obs_publisher_did, that FIELD gets the XML ID "obs_publisher_did" and the result
-/// a {links} descriptor at `links_url` and a SODA {sync} cutout descriptor at `soda_url` (either
-/// may be empty: none) whose ID refers to it. Returns the descriptors' XML, in that order.
-std::vector<std::string> result_descriptors(std::vector<votable::field>& fields, const std::string& links_url, const std::string& soda_url);
+/// The descriptors every image site puts on results holding obs_publisher_did (DataLink 1.1
+/// section 4, in TAP and SIA results): a {links} descriptor at `links_url` and a SODA {sync}
+/// cutout descriptor at `soda_url` (either may be empty: none), their ID referring to that column.
+std::vector<datalink::descriptor_template> image_descriptors(const std::string& links_url, const std::string& soda_url);
 
 }  // namespace dax::image
