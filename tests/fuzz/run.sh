@@ -23,11 +23,12 @@ build=$1
 seconds=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(adql_fuzz votable_reader_fuzz csv_reader_fuzz dali_params_fuzz http_fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(adql_fuzz votable_reader_fuzz csv_reader_fuzz dali_params_fuzz http_fuzz fits_fuzz)
 
 max_len_of() {
   case $1 in
     votable_reader_fuzz) echo 32768 ;;
+    fits_fuzz) echo 40000 ;;
     dali_params_fuzz) echo 16384 ;;
     *) echo 8192 ;;
   esac
@@ -39,6 +40,7 @@ dict_of() {
     csv_reader_fuzz) echo "$here/csv.dict" ;;
     dali_params_fuzz) echo "$here/dali.dict" ;;
     http_fuzz) echo "$here/http.dict" ;;
+    fits_fuzz) echo "$here/fits.dict" ;;
   esac
 }
 
