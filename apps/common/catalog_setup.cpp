@@ -152,12 +152,21 @@ bool ensure_demo_images(const tapserver::server_config& cfg, tap::service& svc, 
         std::cerr << "\n" << program << ": warning: the demo images are not in ivoa.ObsCore: " << m.err().what() << "\n";
         return true;
     }
-    for (const auto& d : ds) store.put(d);
-    std::cout << " " << ds.size() << " images in " << cfg.service.data_dir << "/demo-images" << std::endl;
+    // The last four are virtual products (seed 000): described and published, their files
+    // deleted, made again by the generator when first asked for.
+    for (std::size_t i = 0; i < ds.size(); ++i) {
+        if (i + 4 >= ds.size()) ds[i].recipe = "demo-image";
+        store.put(ds[i]);
+        std::error_code ec;
+        if (!ds[i].recipe.empty()) std::filesystem::remove(ds[i].path, ec);
+    }
+    std::cout << " " << ds.size() << " images in " << cfg.service.data_dir << "/demo-images (4 of them virtual)" << std::endl;
     return true;
 }
 
 }  // namespace
+
+std::vector<image::demo_source> demo_image_sources() { return demo_sources(); }
 
 bool ensure_demo(const tapserver::server_config& cfg, tap::service& svc, const char* program) {
     const std::pair<const char*, std::string (*)()> demo[] = {{"demo.stars", [] { return tap::demo_stars_csv(); }},

@@ -6,6 +6,8 @@
 #include "bootstrap.hpp"
 #include "tap_config.hpp"
 
+#include <dax/image/demo_images.hpp>
+
 #include <dax/tap/service.hpp>
 #include <dax/uws/engine.hpp>
 
@@ -41,6 +43,9 @@ uws::engine_config engine_settings(const tapserver::server_config& cfg);
 
 /// The image store of a site: DATA_DIR/images.sqlite.
 std::string image_store_path(const tapserver::server_config& cfg);
+
+/// The demo.stars sources painted into the demo images (what the "demo-image" recipe paints).
+std::vector<image::demo_source> demo_image_sources();
 
 /// Without images.access_url in the config, ingested datasets' access_url is their links at the
 /// site's links-server (access_format the DataLink media type).

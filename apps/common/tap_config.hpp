@@ -41,6 +41,8 @@ struct server_config {
     /// descriptors: DataLink service descriptors put on results holding a column (README,
     /// "Descriptors"); "{links}", "{tap}", "{soda}", "{sia}" in access URLs are the services' URLs.
     std::vector<datalink::descriptor_template> descriptors;
+    /// virtual_budget: bytes the made files of virtual datasets may hold (LRU beyond).
+    std::uint64_t virtual_budget = 1ull << 30;
 };
 
 /// Reads a config file over the defaults; errors name the key.

@@ -162,6 +162,8 @@ void file(const links_binding& b, const httplib::Request& req, httplib::Response
     if (!did) return;
     const auto f = b.store->find(*did);
     if (!f) return http::reply_error(res, error(error_kind::not_found, "NotFoundFault: the dataset is no longer in the image store"));
+    if (b.virtual_files)  // a virtual product: made first (503 + Retry-After meanwhile)
+        if (auto e = b.virtual_files->available(*f)) return http::reply_error(res, *e);
     cache_until_expiry(req, res);
     // RFC 6266: the obs_id as UTF-8 in filename*, percent-encoded (no quote or CR/LF can get in).
     res.set_header("Content-Disposition", fmt::format("attachment; filename*=UTF-8''{}.fits", uri_escaped(f->obs_id)));
@@ -175,6 +177,8 @@ void preview(const links_binding& b, const httplib::Request& req, httplib::Respo
     if (!did) return;
     const auto f = b.store->find(*did);
     if (!f) return http::reply_error(res, error(error_kind::not_found, "NotFoundFault: the dataset is no longer in the image store"));
+    if (b.virtual_files)
+        if (auto e = b.virtual_files->available(*f)) return http::reply_error(res, *e);
     namespace fs = std::filesystem;
     std::error_code ec;
     const auto size = fs::file_size(f->path, ec);

@@ -3,6 +3,7 @@
 // links point at, the time series redirect, VOSI capabilities and availability.
 #include "../common/http_server.hpp"
 #include "../common/signed_url.hpp"
+#include "../common/virtual_files.hpp"
 
 #include <dax/image/links.hpp>
 #include <dax/image/obscore.hpp>
@@ -31,6 +32,7 @@ struct links_binding {
     std::vector<image::site_rule> sites;        ///< client network -> nearest site
     std::string local_site = "local";
     const adql::memory_catalog* catalog = nullptr;  ///< for /timeseries (null: no such route)
+    http::virtual_files* virtual_files = nullptr;   ///< makes virtual datasets' files (null: none)
     std::function<std::optional<std::string>(const httplib::Request&)> identity;  ///< null: open
     std::function<std::optional<std::string>(const httplib::Request&)> tap_identity;  ///< /timeseries (read:tap); null: open
 };

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<image::image_store> store;
     std::unique_ptr<http::url_signer> signer;
     std::optional<image::replica_table> replicas;
+    std::unique_ptr<http::virtual_files> virtuals;
     try {
         if (!cfg->replicas.table.empty()) {
             auto t = image::replica_table::load(cfg->replicas.table);
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
         }
         store = std::make_unique<image::image_store>(http::image_store_path(*cfg));
         signer = std::make_unique<http::url_signer>(http::signing_key(cfg->common.signing_key, cfg->service.data_dir));
+        virtuals = std::make_unique<http::virtual_files>(*cfg, *store, "links");
     } catch (const std::exception& e) {
         std::cerr << "links-server: " << e.what() << "\n";
         return 1;
@@ -65,6 +67,7 @@ int main(int argc, char** argv) {
     b.sites = cfg->replicas.sites;
     b.local_site = cfg->replicas.local_site;
     b.catalog = &cat->service->catalog();
+    b.virtual_files = virtuals.get();
     linksserver::add_links_routes(server, b);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/links/capabilities"); });
     // The time series redirect is a front end to TAP queries: read:tap, as tap-server's queries.

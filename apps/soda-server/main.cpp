@@ -24,7 +24,7 @@ const char* const usage =
 // Serves until SIGINT/SIGTERM. The server is destroyed (requests in progress finish) before
 // the engine its routes use is stopped.
 bool serve_soda(const tapserver::server_config& cfg, const http::access& access, const image::image_store& store,
-                uws::engine& engine, uws::result_store& results) {
+                uws::engine& engine, uws::result_store& results, http::virtual_files& virtuals) {
     const auto& self = cfg.common.of("soda");
     const auto identity = access.identity("read:image");
     http::server server(cfg.common.http);
@@ -34,6 +34,7 @@ bool serve_soda(const tapserver::server_config& cfg, const http::access& access,
     b.store = &store;
     b.images = cfg.images;
     b.identity = identity;
+    b.virtual_files = &virtuals;
     sodaserver::add_soda_routes(server, b);
     http::uws_binding jobs{"/soda/async", "soda-cutout", self.public_url, identity, cfg.common.max_waiting};
     jobs.check_parameters = [](const std::vector<std::pair<std::string, std::string>>& ps) {  // 400 at once, not an ERROR job later
@@ -71,12 +72,13 @@ int main(int argc, char** argv) {
     // {async}: jobs in DATA_DIR/soda-jobs.db, results in DATA_DIR/soda-results.
     auto jobs = uws::open_sqlite_job_store(cfg->service.data_dir + "/soda-jobs.db");
     auto results = uws::open_directory_result_store(cfg->service.data_dir + "/soda-results");
+    http::virtual_files virtuals(*cfg, *store, "soda");
     uws::task_registry tasks;
-    tasks.add("soda-cutout", sodaserver::soda_task(*store, cfg->images, *cat->service));
+    tasks.add("soda-cutout", sodaserver::soda_task(*store, cfg->images, *cat->service, &virtuals.recipes()));
     uws::engine engine(*jobs, *results, tasks, http::engine_settings(*cfg));
     engine.start();
 
-    const bool served = serve_soda(*cfg, access, *store, engine, *results);
+    const bool served = serve_soda(*cfg, access, *store, engine, *results, virtuals);
     engine.stop();
     if (!served) {
         const auto& self = cfg->common.of("soda");

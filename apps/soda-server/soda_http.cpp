@@ -56,6 +56,9 @@ void sync(const soda_binding& b, const httplib::Request& req, httplib::Response&
     if (b.identity && !b.identity(req)) return http::reply_error(res, error(error_kind::unauthenticated, "authentication required"));
     auto c = sync_request(http::request_parameters(req));
     if (!c) return http::reply_error(res, c.err());
+    if (b.virtual_files)  // a virtual product: its file made first (503 + Retry-After meanwhile)
+        if (const auto f = b.store->find(c->id))
+            if (auto e = b.virtual_files->available(*f)) return http::reply_error(res, *e);
     auto plan = image::plan_soda_cutout(*b.store, b.images, *c);
     if (!plan) return http::reply_error(res, plan.err());
     switch (plan->outcome) {
@@ -132,10 +135,11 @@ void add_text_result(uws::task_context& ctx, const std::string& id, std::string 
 
 }  // namespace
 
-uws::task_definition soda_task(const image::image_store& store, const image::ingest_settings& images, const tap::service& svc) {
+uws::task_definition soda_task(const image::image_store& store, const image::ingest_settings& images, const tap::service& svc,
+                               const image::recipe_book* recipes) {
     uws::task_definition t;
     t.restartable = true;  // a cutout job only reads: after a crash it runs again from the start
-    t.run = [&store, images, &svc](uws::task_context& ctx) {
+    t.run = [&store, images, &svc, recipes](uws::task_context& ctx) {
         dali::parameters p(ctx.current().parameters.begin(), ctx.current().parameters.end());
         auto params = image::parse_soda(p);
         if (!params) throw params.err();
@@ -157,6 +161,15 @@ uws::task_definition soda_task(const image::image_store& store, const image::ing
         for (std::size_t k = 0; k < all.size(); ++k) {
             if (ctx.cancelled()) throw error("the job was aborted");
             const std::string id = fmt::format("cutout-{}", k + 1);
+            if (recipes)  // a virtual product's file: made here, in the job (a job may wait)
+                if (const auto f = store.find(all[k].id); f && !f->recipe.empty()) {
+                    try {
+                        image::make_file(*f, *recipes);
+                    } catch (const error&) {
+                        add_text_result(ctx, id, fmt::format("Error: the file of dataset {} could not be made", f->did));
+                        continue;
+                    }
+                }
             auto out = ctx.create_result(id);
             auto r = image::write_soda_cutout(store, images, all[k], *out);
             if (!r || *r != image::soda_outcome::written) {  // section 6: a result entry saying why

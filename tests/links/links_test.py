@@ -101,6 +101,29 @@ try:
     st, _, _ = get(pu.scheme + "://" + pu.netloc + pu.path + "?expires=" + dict(urllib.parse.parse_qsl(pu.query))["expires"] + "&signature=00")
     check(st == 403, "#preview with a bad signature: 403")
 
+    # Virtual products (seed 000): demo-img-17..20 are published but not kept. Asking for one's
+    # file starts the one job that makes it (503 + Retry-After meanwhile; concurrent requests
+    # join the same job); then the same URL gives the file.
+    import concurrent.futures, re as _re
+    vrows = table(links(DID % 18)[2])
+    vthis = next(r for r in vrows if r["semantics"] == "#this")
+    check(not os.path.exists(os.path.join(tmp, "data", "demo-images", "demo-img-18.fits")) and "virtual" in vthis["description"],
+          "demo-img-18 is virtual: no file, its #this says so")
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        first = list(pool.map(lambda _: get(vthis["access_url"]), range(8)))
+    jobs = {m.group(1) for st, h, b in first if st == 503 for m in [_re.search(rb"job ([A-Za-z0-9_-]+)", b)] if m}
+    retry = {h.get("Retry-After") for st, h, b in first if st == 503}
+    check(all(st in (200, 503) for st, _, _ in first) and len(jobs) <= 1 and retry <= {"2"},
+          "8 concurrent first requests: 503 with Retry-After, one job (%s %s)" % ([st for st, _, _ in first], jobs))
+    data = b""
+    for _ in range(100):
+        st, _, data = get(vthis["access_url"])
+        if st == 200:
+            break
+        time.sleep(0.2)
+    check(st == 200 and data.startswith(b"SIMPLE  =") and len(data) == vthis["content_length"],
+          "then the same URL gives the made file (%d bytes, content_length %s)" % (len(data), vthis["content_length"]))
+
     # Several IDs (grouped, in order), an unknown and a malformed one, MAXREC never splitting an ID.
     st, _, body = links(DID % 1, "ivo://nowhere/nothing", DID % 4, "")
     rows = table(body)

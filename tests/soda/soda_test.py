@@ -331,6 +331,22 @@ try:
     st, _, _ = raw("POST", "/soda/async")
     check(st == 303, "async: a POST with no body creates a (PENDING) job: %d" % st)
 
+    # A virtual demo image (demo-img-19, not kept): the sync cutout answers 503 with Retry-After
+    # while its file is made, then the cutout.
+    vid = "ivo://libdax.test/demo/images?demo-img-19"
+    try:
+        with urllib.request.urlopen(URL + "/sync?" + urllib.parse.urlencode({"ID": vid}), timeout=30) as r:
+            initial = (r.status, None)
+    except urllib.error.HTTPError as e:
+        initial = (e.code, e.headers.get("Retry-After"))
+    st = 0
+    for _ in range(100):
+        st, body = sync({"ID": vid})
+        if st == 200:
+            break
+        time.sleep(0.2)
+    check(initial == (503, "2") and st == 200 and body.startswith(b"SIMPLE  ="), "a virtual dataset's cutout: %s first, then %d" % (initial, st))
+
     # pyvo 1.2's SODA client.
     import pyvo
     q = pyvo.dal.adhoc.SodaQuery(URL + "/sync", circle=(float(row["s_ra"]), float(row["s_dec"]), 0.05))

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -148,7 +150,8 @@ std::vector<std::string> demo_image_names() {
     return names;
 }
 
-result<std::vector<std::string>> write_demo_images(const std::string& dir, std::span<const demo_source> sources) {
+result<std::vector<std::string>> write_demo_images(const std::string& dir, std::span<const demo_source> sources,
+                                                   std::span<const std::string> only) {
     return capture([&] {
         std::error_code ec;
         std::filesystem::create_directories(dir, ec);
@@ -157,6 +160,7 @@ result<std::vector<std::string>> write_demo_images(const std::string& dir, std::
         const auto names = demo_image_names();
         for (int i = 0; i < image_count; ++i) {
             const std::string path = (std::filesystem::path(dir) / names[static_cast<std::size_t>(i)]).string();
+            if (!only.empty() && std::find(only.begin(), only.end(), names[static_cast<std::size_t>(i)]) == only.end()) continue;
             paths.push_back(path);
             if (std::filesystem::exists(path, ec)) continue;
             const std::string obs_id = names[static_cast<std::size_t>(i)].substr(0, names[static_cast<std::size_t>(i)].find('.'));

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 
 namespace dax::image {
@@ -48,7 +49,7 @@ datalink::service_descriptor cutout_descriptor(const std::string& xml_id, const 
     circle.unit = "deg";
     circle.ucd = "phys.angArea;obs";
     circle.description = "The cutout's circle: RA Dec radius, in degrees";
-    circle.max = fmt::format("{} {} {}", num(d.ra), num(d.dec), num(radius));
+    if (!d.region.empty()) circle.max = fmt::format("{} {} {}", num(d.ra), num(d.dec), num(radius));
     s.inputs.push_back(circle);
     datalink::service_param polygon;
     polygon.name = "POLYGON";
@@ -60,7 +61,7 @@ datalink::service_descriptor cutout_descriptor(const std::string& xml_id, const 
     polygon.description = "The cutout's polygon: RA Dec of each vertex, in degrees";
     std::string fp;
     for (const auto& v : d.region) fp += (fp.empty() ? "" : " ") + num(v.lon) + " " + num(v.lat);
-    polygon.max = fp;
+    if (!fp.empty()) polygon.max = fp;
     s.inputs.push_back(polygon);
     datalink::service_param pos;
     pos.name = "POS";
@@ -119,12 +120,18 @@ void dataset_links(const image_store& store, const ingest_settings& settings, co
     if (malformed(id)) return error_row("UsageFault: an ID is a non-empty text of at most 2,048 bytes without control characters");
     const auto file = store.find(id);
     if (!file) return error_row("NotFoundFault: no dataset with ID " + id);
-    auto d = describe_fits(file->path, settings);
+    // A virtual product whose file is not made yet: described from the store alone (the file is
+    // made when #this, the preview or a cutout is asked for).
+    std::error_code ec;
+    const bool virtual_absent = !file->recipe.empty() && !std::filesystem::exists(file->path, ec);
+    auto d = virtual_absent ? result<dataset>(dataset{}) : describe_fits(file->path, settings);
     if (!d) return error_row("Error: dataset " + file->did + " could not be read");  // never a server path
+    if (virtual_absent) d->did = file->did, d->obs_id = file->obs_id, d->bytes = file->bytes;
     datalink::link self;
     self.id = id;
     self.semantics = "#this";
-    self.description = "The dataset's FITS file" + (d->title.empty() ? std::string() : " (" + d->title + ")");
+    self.description = "The dataset's FITS file" + (d->title.empty() ? std::string() : " (" + d->title + ")") +
+                       (file->recipe.empty() ? "" : ", a virtual product: made on request (503 with Retry-After until it is)");
     self.content_type = "application/fits";
     self.content_length = static_cast<std::int64_t>(file->bytes ? file->bytes : d->bytes);
     self.content_qualifier = d->dataproduct_type;
@@ -152,7 +159,7 @@ void dataset_links(const image_store& store, const ingest_settings& settings, co
         if (!(pv.access_url = targets.preview_url(*file)).empty()) rows.push_back(pv);
     }
     // The other image HDUs of a multi-extension file on the science grid (mask, variance).
-    if (targets.file_url && !self.access_url.empty())
+    if (targets.file_url && !self.access_url.empty() && !virtual_absent)
         if (auto hdus = fits::read_headers(file->path)) {
             const auto& sci = (*hdus)[static_cast<std::size_t>(std::min<int>(d->hdu, static_cast<int>(hdus->size()) - 1))];
             for (const auto& h : *hdus) {
@@ -166,7 +173,7 @@ void dataset_links(const image_store& store, const ingest_settings& settings, co
                 rows.push_back(aux);
             }
         }
-    if (!targets.tap_sync.empty()) {
+    if (!targets.tap_sync.empty() && !virtual_absent) {
         double radius = 0;
         for (const auto& v : d->region) radius = std::max(radius, g::distance_deg(d->ra, d->dec, v.lon, v.lat));
         const std::string adql = fmt::format("SELECT * FROM {} WHERE 1 = CONTAINS(POINT('ICRS', {}, {}), CIRCLE('ICRS', {}, {}, {}))",

@@ -23,6 +23,8 @@ std::vector<std::string> demo_image_names();
 /// files and RICE tile compression, 256 x 256 or 256 x 192 pixels of 0.008 degrees, across the
 /// RA 0/360 seam and near both poles; each image is sky + noise (deterministic) with `sources`
 /// painted through the image's own WCS. OBSID = the file name without its extension.
-result<std::vector<std::string>> write_demo_images(const std::string& dir, std::span<const demo_source> sources);
+/// `only` (file names) limits which are written: how a virtual demo image is made again.
+result<std::vector<std::string>> write_demo_images(const std::string& dir, std::span<const demo_source> sources,
+                                                   std::span<const std::string> only = {});
 
 }  // namespace dax::image

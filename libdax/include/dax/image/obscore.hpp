@@ -47,6 +47,7 @@ struct dataset {
     long em_xel = 1, t_xel = 1, pol_xel = 1;  ///< pixels along a spectral, time, Stokes axis
     std::string pol_states;                   ///< "/I/Q/U/V/" of a Stokes axis, empty without one
     std::string dataproduct_type = "image";   ///< "cube" with more than one pixel on a third axis
+    std::string recipe;                       ///< virtual: how the file is made again (image store)
     std::vector<geometry::lonlat> region;  ///< the true footprint, counter-clockwise
     std::optional<double> t_min, t_max, exptime, em_min, em_max;
 };

@@ -20,6 +20,7 @@ struct stored_file {
     int hdu = 0;       ///< the science HDU
     std::string format;
     std::uint64_t bytes = 0;
+    std::string recipe;  ///< a virtual dataset: how its file is made again (seed 000); "" stored
 };
 
 /// An SQLite file (`<data_dir>/images.sqlite` by default) shared by the servers of one site.
