@@ -153,6 +153,7 @@ result<server_config> load_config(const std::string& path, server_config c) {
         read_replicas(root, path, c.replicas);
         read_descriptors(root, path, c.descriptors);
         if (root["virtual_budget"]) c.virtual_budget = root["virtual_budget"].as<std::uint64_t>();
+        if (root["preview_budget"]) c.preview_budget = root["preview_budget"].as<std::uint64_t>();
         if (const auto s = root["schemas"]) {
             for (const auto& e : s) {
                 const std::string file = e["felis"] ? e["felis"].as<std::string>() : "";

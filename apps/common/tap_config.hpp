@@ -43,6 +43,8 @@ struct server_config {
     std::vector<datalink::descriptor_template> descriptors;
     /// virtual_budget: bytes the made files of virtual datasets may hold (LRU beyond).
     std::uint64_t virtual_budget = 1ull << 30;
+    /// preview_budget: bytes of kept #preview PNGs in DATA_DIR/previews (LRU beyond).
+    std::uint64_t preview_budget = 256ull << 20;
 };
 
 /// Reads a config file over the defaults; errors name the key.

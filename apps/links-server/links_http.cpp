@@ -10,6 +10,7 @@
 #include <dax/dali/vosi.hpp>
 #include <dax/datalink/links.hpp>
 #include <dax/image/preview.hpp>
+#include <dax/image/virtual_products.hpp>
 #include <dax/tap/timeseries.hpp>
 
 #include <fmt/format.h>
@@ -170,6 +171,26 @@ void file(const links_binding& b, const httplib::Request& req, httplib::Response
     http::serve_file(res, f->path, "application/fits");
 }
 
+// Kept previews over `budget` bytes: the least recently used go (never `keep`, just made).
+void prune_previews(const std::string& dir, std::uint64_t budget, const std::string& keep) {
+    namespace fs = std::filesystem;
+    std::vector<std::pair<fs::file_time_type, fs::path>> files;
+    std::uint64_t total = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        if (e.path().extension() != ".png") continue;
+        total += e.file_size(ec);
+        files.emplace_back(e.last_write_time(ec), e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& [t, p] : files) {
+        if (total <= budget) break;
+        if (p.string() == keep) continue;
+        const auto size = fs::file_size(p, ec);
+        if (fs::remove(p, ec)) total -= size;
+    }
+}
+
 // GET /links/preview/<DID in hex>?expires=&signature=: the PNG, made on first request and kept
 // in preview_dir under a name from the file's identity (a changed file gets a new preview).
 void preview(const links_binding& b, const httplib::Request& req, httplib::Response& res) {
@@ -193,12 +214,14 @@ void preview(const links_binding& b, const httplib::Request& req, httplib::Respo
         fs::create_directories(b.preview_dir, ec);
         const std::string tmp = cached + ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
         if (std::ofstream o(tmp, std::ios::binary); o.write(png->data(), static_cast<std::streamsize>(png->size()))) fs::rename(tmp, cached, ec);
+        prune_previews(b.preview_dir, b.preview_budget, cached);
         if (ec || !fs::exists(cached)) {  // not kept (a full disk, say): still answered
             fs::remove(tmp, ec);
             cache_until_expiry(req, res);
             return res.set_content(std::move(*png), "image/png");
         }
     }
+    image::touch(cached);  // recently used: kept longest under the budget
     cache_until_expiry(req, res);
     http::serve_file(res, cached, "image/png");
 }

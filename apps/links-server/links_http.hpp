@@ -28,6 +28,7 @@ struct links_binding {
     std::string soda_sync, tap_sync;            ///< where #cutout and #counterpart point ("" = none)
     std::size_t max_ids = 1000;                 ///< IDs answered in one request (OVERFLOW beyond)
     std::string preview_dir;                    ///< where made previews are kept ("" = no #preview)
+    std::uint64_t preview_budget = 256u << 20;  ///< bytes of kept previews (least recently used go beyond)
     const image::replica_table* replicas = nullptr;  ///< copies elsewhere (null: none)
     std::vector<image::site_rule> sites;        ///< client network -> nearest site
     std::string local_site = "local";

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     b.identity = access.identity("read:image");
     b.tap_identity = access.identity("read:tap");
     b.preview_dir = cfg->service.data_dir + "/previews";
+    b.preview_budget = cfg->preview_budget;
     if (replicas) b.replicas = &*replicas;
     b.sites = cfg->replicas.sites;
     b.local_site = cfg->replicas.local_site;

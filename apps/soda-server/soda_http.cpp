@@ -145,6 +145,16 @@ uws::task_definition soda_task(const image::image_store& store, const image::ing
         if (!params) throw params.err();
         if (params->ids.empty()) {  // a film strip (seed 000): every image covering the region, by time
             const auto epochs = strip_epochs(svc, p, params->regions.front());
+            if (recipes)  // virtual products among the epochs: their files made here, in the job
+                for (const auto& e : epochs) {
+                    if (ctx.cancelled()) throw error("the job was aborted");
+                    if (const auto f = store.find(e.id); f && !f->recipe.empty()) {
+                        try {
+                            image::make_file(*f, *recipes);
+                        } catch (const error&) {  // left out of the strip, as an unreadable file is
+                        }
+                    }
+                }
             auto out = ctx.create_result("film-strip");
             auto n = image::write_soda_film_strip(store, epochs, params->regions.front(), *out, [&ctx] { return ctx.cancelled(); });
             if (!n) throw n.err();

@@ -158,7 +158,7 @@ try:
                 "%s,cape-town,https://cpt.example.org/img-01.fits\n" % (DID % 1, DID % 1))
     rport = free_port()
     with open(tmp + "/replicas.yaml", "w") as f:
-        f.write("data_dir: %s/data\nlinks: {port: %d}\nreplicas:\n  table: %s/replicas.csv\n  local_site: here\n"
+        f.write("data_dir: %s/data\nlinks: {port: %d}\npreview_budget: 1\nreplicas:\n  table: %s/replicas.csv\n  local_site: here\n"
                 "  sites:\n    - {network: 10.0.0.0/8, site: zurich}\n    - {network: 127.0.0.0/8, site: cape-town}\n" % (tmp, rport, tmp))
     rserver = subprocess.Popen([BIN + "/links-server", "--config", tmp + "/replicas.yaml"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
@@ -176,6 +176,11 @@ try:
                              capture_output=True, text=True, timeout=600).stdout
         tot = __import__("json").loads(out).get("totals", {}) if out.strip().startswith("{") else {"ERROR": "no output"}
         check(tot.get("ERROR", 0) == 0 and tot.get("WARNING", 0) == 0, "datalinklint with replicas: %s" % tot)
+        # preview_budget: 1 byte here: a new preview leaves only itself in DATA_DIR/previews.
+        pv2 = next(r for r in rows if r["semantics"] == "#preview" and r["ID"] == DID % 2)
+        st, _, _ = get(pv2["access_url"])
+        kept = os.listdir(os.path.join(tmp, "data", "previews"))
+        check(st == 200 and len(kept) == 1, "preview_budget: the least recently used previews go (%s)" % kept)
     finally:
         rserver.terminate()
         rserver.wait()

@@ -164,6 +164,22 @@ try:
     check(ok and list(h.keys()).count("DAXBOX") == 1 and h.get("LONGSTRN") and len(h.get("DAXREGN", "")) > 68,
           "a cutout of a cutout with a long POLYGON: one DAXBOX, LONGSTRN, fitsverify %s" % last)
 
+    # A virtual demo image (demo-img-19, not kept): the sync cutout answers 503 with Retry-After
+    # while its file is made, then the cutout.
+    vid = "ivo://libdax.test/demo/images?demo-img-19"
+    try:
+        with urllib.request.urlopen(URL + "/sync?" + urllib.parse.urlencode({"ID": vid}), timeout=30) as r:
+            initial = (r.status, None)
+    except urllib.error.HTTPError as e:
+        initial = (e.code, e.headers.get("Retry-After"))
+    st = 0
+    for _ in range(100):
+        st, body = sync({"ID": vid})
+        if st == 200:
+            break
+        time.sleep(0.2)
+    check(initial == (503, "2") and st == 200 and body.startswith(b"SIMPLE  ="), "a virtual dataset's cutout: %s first, then %d" % (initial, st))
+
     # {async}: one result per combination of ID x region (SODA 1.0 section 6); a combination that
     # selects nothing, or an unknown ID, is a text/plain result starting with UsageError.
     import re
@@ -240,6 +256,15 @@ try:
     doc = job_error({"POS": "CIRCLE 0 0 180"})
     check(b"<uws:phase>ERROR</uws:phase>" in doc and b"narrow the film strip" in doc,
           "a film strip meeting more than 1,000 ObsCore rows: ERROR asking to narrow it (not a silent cut)")
+    # A film strip over the whole sky of the demo collection: every epoch, the virtual ones made in the job.
+    st, hdr, _ = post(URL + "/async", {"POS": "RANGE 0 360 -90 90", "COLLECTION": "DEMO-IMAGES", "PHASE": "RUN"})
+    doc = wait_job(hdr.get("Location", ""))
+    names = []
+    if b"COMPLETED" in doc:
+        with urllib.request.urlopen(hdr["Location"] + "/results/film-strip", timeout=60) as r:
+            with fits.open(io.BytesIO(r.read())) as h:
+                names = sorted(x.header.get("EXTNAME") for x in h[1:])
+    check(len(names) == 20 and "demo-img-20" in names, "a film strip of DEMO-IMAGES: 20 epochs, the virtual ones made (%d)" % len(names))
     doc = job_error({"ID": [did.format("img-%06d" % k) for k in range(1, 51)], "CIRCLE": ["1 1 %g" % (0.01 + k / 1000) for k in range(50)]})
     check(b"<uws:phase>ERROR</uws:phase>" in doc and b"2500 combinations" in doc, "50 IDs x 50 circles: ERROR, at most 1,000 combinations")
     st, body = sync({"ID": first, "COLLECTION": "x"})
@@ -330,22 +355,6 @@ try:
           "async: unknown parameter and bad CIRCLE refused at creation (%d, %d), no job made" % (st, st2))
     st, _, _ = raw("POST", "/soda/async")
     check(st == 303, "async: a POST with no body creates a (PENDING) job: %d" % st)
-
-    # A virtual demo image (demo-img-19, not kept): the sync cutout answers 503 with Retry-After
-    # while its file is made, then the cutout.
-    vid = "ivo://libdax.test/demo/images?demo-img-19"
-    try:
-        with urllib.request.urlopen(URL + "/sync?" + urllib.parse.urlencode({"ID": vid}), timeout=30) as r:
-            initial = (r.status, None)
-    except urllib.error.HTTPError as e:
-        initial = (e.code, e.headers.get("Retry-After"))
-    st = 0
-    for _ in range(100):
-        st, body = sync({"ID": vid})
-        if st == 200:
-            break
-        time.sleep(0.2)
-    check(initial == (503, "2") and st == 200 and body.startswith(b"SIMPLE  ="), "a virtual dataset's cutout: %s first, then %d" % (initial, st))
 
     # pyvo 1.2's SODA client.
     import pyvo
