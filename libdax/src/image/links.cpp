@@ -24,8 +24,35 @@ bool malformed(const std::string& id) {
 
 std::string num(double v) { return fmt::format("{:.10g}", v); }
 
-// SODA's cutout parameters with this dataset's ranges (DataLink 1.1 section 4.4: MIN/MAX make
-// useful ranges known to clients): the covering circle, the footprint, the band.
+// SODA 1.0's cutout parameters (section 3) as descriptor inputs, without ranges: the one list
+// both the per-dataset and the result-table descriptors use.
+std::vector<votable::service_param> soda_inputs() {
+    std::vector<votable::service_param> out;
+    auto param = [&](const char* name, const char* datatype, const char* arraysize, const char* xtype, const char* unit, const char* ucd,
+                     const char* text) {
+        votable::service_param p;
+        p.name = name, p.datatype = datatype, p.arraysize = arraysize, p.xtype = xtype, p.unit = unit, p.ucd = ucd, p.description = text;
+        out.push_back(p);
+    };
+    param("CIRCLE", "double", "3", "circle", "deg", "phys.angArea;obs", "The cutout's circle: RA Dec radius, in degrees");
+    param("POLYGON", "double", "*", "polygon", "deg", "pos.outline;obs", "The cutout's polygon: RA Dec of each vertex, in degrees");
+    param("POS", "char", "*", "", "", "pos.outline;obs", "CIRCLE ra dec r, RANGE ra1 ra2 dec1 dec2 or POLYGON ra dec ... (SODA 1.0 POS)");
+    param("BAND", "double", "2", "interval", "m", "em.wl;stat.interval",
+          "Vacuum wavelength interval (metres): on a spectral axis its channels; else whether the dataset matches");
+    param("TIME", "double", "2", "interval", "d", "time.interval;obs.exposure", "MJD interval");
+    param("POL", "char", "*", "", "", "meta.code;phys.polarization", "Polarization states to keep");
+    return out;
+}
+
+// The radius (degrees) of the circle around the dataset's centre that holds its footprint.
+double covering_radius(const dataset& d) {
+    double radius = 0;
+    for (const auto& v : d.region) radius = std::max(radius, g::distance_deg(d.ra, d.dec, v.lon, v.lat));
+    return radius;
+}
+
+// The SODA descriptor of one dataset, with its own ranges (DataLink 1.1 section 4.4: MIN/MAX
+// make useful ranges known to clients): the covering circle, the footprint, band, time, states.
 datalink::service_descriptor cutout_descriptor(const std::string& xml_id, const std::string& soda, const dataset& d, const std::string& did) {
     datalink::service_descriptor s;
     s.xml_id = xml_id;
@@ -39,69 +66,19 @@ datalink::service_descriptor cutout_descriptor(const std::string& xml_id, const 
     id.ucd = "meta.id;meta.dataset";
     id.value = did;
     s.inputs.push_back(id);
-    double radius = 0;
-    for (const auto& v : d.region) radius = std::max(radius, g::distance_deg(d.ra, d.dec, v.lon, v.lat));
-    datalink::service_param circle;
-    circle.name = "CIRCLE";
-    circle.datatype = "double";
-    circle.arraysize = "3";
-    circle.xtype = "circle";
-    circle.unit = "deg";
-    circle.ucd = "phys.angArea;obs";
-    circle.description = "The cutout's circle: RA Dec radius, in degrees";
-    if (!d.region.empty()) circle.max = fmt::format("{} {} {}", num(d.ra), num(d.dec), num(radius));
-    s.inputs.push_back(circle);
-    datalink::service_param polygon;
-    polygon.name = "POLYGON";
-    polygon.datatype = "double";
-    polygon.arraysize = "*";
-    polygon.xtype = "polygon";
-    polygon.unit = "deg";
-    polygon.ucd = "pos.outline;obs";
-    polygon.description = "The cutout's polygon: RA Dec of each vertex, in degrees";
-    std::string fp;
-    for (const auto& v : d.region) fp += (fp.empty() ? "" : " ") + num(v.lon) + " " + num(v.lat);
-    if (!fp.empty()) polygon.max = fp;
-    s.inputs.push_back(polygon);
-    datalink::service_param pos;
-    pos.name = "POS";
-    pos.ucd = "pos.outline;obs";
-    pos.description = "CIRCLE ra dec r, RANGE ra1 ra2 dec1 dec2 or POLYGON ra dec ... (SIA 2.0 / SODA 1.0 POS)";
-    s.inputs.push_back(pos);
-    if (d.em_min && d.em_max) {
-        datalink::service_param band;
-        band.name = "BAND";
-        band.datatype = "double";
-        band.arraysize = "2";
-        band.xtype = "interval";
-        band.unit = "m";
-        band.ucd = "em.wl;stat.interval";
-        band.description = "Wavelength interval (vacuum, metres): on a spectral axis its channels; else whether the image matches";
-        band.min = num(*d.em_min);
-        band.max = num(*d.em_max);
-        s.inputs.push_back(band);
-    }
-    if (d.t_min && d.t_max) {
-        datalink::service_param time;
-        time.name = "TIME";
-        time.datatype = "double";
-        time.arraysize = "2";
-        time.xtype = "interval";
-        time.unit = "d";
-        time.ucd = "time.interval;obs.exposure";
-        time.description = "MJD interval";
-        time.min = num(*d.t_min);
-        time.max = num(*d.t_max);
-        s.inputs.push_back(time);
-    }
-    if (!d.pol_states.empty()) {
-        datalink::service_param pol;
-        pol.name = "POL";
-        pol.ucd = "meta.code;phys.polarization";
-        pol.description = "Polarization states to keep";
-        for (std::size_t a = 1, b; a < d.pol_states.size() && (b = d.pol_states.find('/', a)) != std::string::npos; a = b + 1)
-            pol.options.push_back(d.pol_states.substr(a, b - a));
-        s.inputs.push_back(pol);
+    for (auto p : soda_inputs()) {
+        if (p.name == "CIRCLE" && !d.region.empty()) p.max = fmt::format("{} {} {}", num(d.ra), num(d.dec), num(covering_radius(d)));
+        if (p.name == "POLYGON" && !d.region.empty()) {
+            std::string fp;
+            for (const auto& v : d.region) fp += (fp.empty() ? "" : " ") + num(v.lon) + " " + num(v.lat);
+            p.max = fp;
+        }
+        if (p.name == "BAND" && d.em_min && d.em_max) p.min = num(*d.em_min), p.max = num(*d.em_max);
+        if (p.name == "TIME" && d.t_min && d.t_max) p.min = num(*d.t_min), p.max = num(*d.t_max);
+        if (p.name == "POL")
+            for (std::size_t a = 1, b; a < d.pol_states.size() && (b = d.pol_states.find('/', a)) != std::string::npos; a = b + 1)
+                p.options.push_back(d.pol_states.substr(a, b - a));
+        s.inputs.push_back(std::move(p));
     }
     return s;
 }
@@ -174,8 +151,7 @@ void dataset_links(const image_store& store, const ingest_settings& settings, co
             }
         }
     if (!targets.tap_sync.empty() && !virtual_absent) {
-        double radius = 0;
-        for (const auto& v : d->region) radius = std::max(radius, g::distance_deg(d->ra, d->dec, v.lon, v.lat));
+        const double radius = covering_radius(*d);
         const std::string adql = fmt::format("SELECT * FROM {} WHERE 1 = CONTAINS(POINT('ICRS', {}, {}), CIRCLE('ICRS', {}, {}, {}))",
                                              targets.catalog_table, targets.ra_column, targets.dec_column, num(d->ra), num(d->dec), num(radius));
         datalink::link cp;
@@ -217,18 +193,7 @@ std::vector<datalink::descriptor_template> image_descriptors(const std::string& 
         c.access_url = soda_url;
         c.content_type = "application/fits";
         c.inputs = {id};
-        auto param = [&](const char* name, const char* datatype, const char* arraysize, const char* xtype, const char* unit, const char* ucd,
-                         const char* text) {
-            votable::service_param p;
-            p.name = name, p.datatype = datatype, p.arraysize = arraysize, p.xtype = xtype, p.unit = unit, p.ucd = ucd, p.description = text;
-            c.inputs.push_back(p);
-        };
-        param("CIRCLE", "double", "3", "circle", "deg", "phys.angArea;obs", "RA Dec radius");
-        param("POLYGON", "double", "*", "polygon", "deg", "pos.outline;obs", "RA Dec of each vertex");
-        param("POS", "char", "*", "", "", "pos.outline;obs", "CIRCLE, RANGE or POLYGON (SODA 1.0 POS)");
-        param("BAND", "double", "2", "interval", "m", "em.wl;stat.interval", "vacuum wavelength interval");
-        param("TIME", "double", "2", "interval", "d", "time.interval;obs.exposure", "MJD interval");
-        param("POL", "char", "*", "", "", "meta.code;phys.polarization", "polarization states");
+        for (auto& p : soda_inputs()) c.inputs.push_back(std::move(p));
         out.push_back({"obs_publisher_did", c});
     }
     return out;
