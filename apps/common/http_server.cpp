@@ -426,6 +426,19 @@ server::server(server_limits limits) : impl_(std::make_unique<impl>(*this, limit
     set_write_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.write_timeout).count());
     set_payload_max_length(limits.max_body_bytes);
     Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        // CORS (Fetch standard): any web page may read the services' answers, as browser clients
+        // (the landing page on another port, Aladin Lite, ...) need. Credentials are bearer
+        // tokens a page must hold itself, never cookies, so "*" hands nothing to a foreign page.
+        // A preflight is answered here, before authentication, which it never carries.
+        res.set_header("Access-Control-Allow-Origin", "*");
+        if (req.method == "OPTIONS" && req.has_header("Access-Control-Request-Method")) {
+            res.status = 204;
+            res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE");
+            res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type, Range");
+            res.set_header("Access-Control-Max-Age", "600");
+            return HandlerResponse::Handled;
+        }
+        res.set_header("Access-Control-Expose-Headers", "Location, Retry-After, Content-Disposition, Content-Range");
         // httplib answers any number of overlapping ranges (one request, gigabytes sent): a
         // request for several ranges gets the whole content instead (RFC 9110 section 14.2
         // lets a server ignore Range). The request object is httplib's own, not const.

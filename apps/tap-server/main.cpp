@@ -40,7 +40,10 @@ bool serve_tap(const tapserver::server_config& cfg, const http::access& access, 
     http::server server(cfg.common.http);
     server.set_default_headers({{"Server", "libdax-tap-server/" DAX_VERSION}});
     const auto identity = access.identity("read:tap");
-    tapserver::add_tap_routes(server, svc, {"/tap", self.public_url, identity});
+    std::map<std::string, std::string> services;
+    for (const auto& [name, base] : std::map<std::string, std::string>{{"tap", "/tap"}, {"sia", "/sia"}, {"soda", "/soda"}, {"links", "/links"}})
+        services[name] = cfg.common.of(name).url() + base;
+    tapserver::add_tap_routes(server, svc, {"/tap", self.public_url, identity, services});
     http::uws_binding ub{"/tap/async", "tap-query", self.public_url, identity, cfg.common.max_waiting};
     http::add_uws_routes(server, engine, results, ub);
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/tap/"); });

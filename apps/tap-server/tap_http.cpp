@@ -43,6 +43,26 @@ void sync_fits(const tap::service& svc, const tap::prepared_query& q, httplib::R
     http::serve_file(res, path, q.format->mime);
 }
 
+// {"name": "url", ...} safe inside a <script> element: quotes, backslashes, '<' and control
+// characters escaped (URLs come from the config).
+std::string services_json(const std::map<std::string, std::string>& services) {
+    std::string out = "{";
+    for (const auto& [name, url] : services) {
+        if (out.size() > 1) out += ",";
+        for (const auto* s : {&name, &url}) {
+            out += '"';
+            for (const unsigned char c : *s) {
+                if (c == '"' || c == '\\') out += {'\\', static_cast<char>(c)};
+                else if (c < 0x20 || c == '<' || c == '>' || c == '&') out += fmt::format("\\u{:04x}", c);
+                else out += static_cast<char>(c);
+            }
+            out += '"';
+            if (s == &name) out += ':';
+        }
+    }
+    return out + "}";
+}
+
 }  // namespace
 
 void add_tap_routes(http::server& server, const tap::service& svc, const tap_binding& b) {
@@ -115,10 +135,12 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
     server.Get(base + "/examples", [&svc, base_url](const httplib::Request& req, httplib::Response& res) {
         res.set_content(svc.examples_html(base_url(req)), "application/xhtml+xml; charset=utf-8");
     });
+    // The landing page names the site's other services (a JSON object in a script element).
+    std::string page = landing_page();
+    if (const auto at = page.find("{{DAX_SERVICES}}"); at != std::string::npos)
+        page.replace(at, 16, services_json(b.services));
     for (const std::string p : {std::string(base), base + "/"})
-        server.Get(p, [](const httplib::Request&, httplib::Response& res) {
-            res.set_content(landing_page(), "text/html; charset=utf-8");
-        });
+        server.Get(p, [page](const httplib::Request&, httplib::Response& res) { res.set_content(page, "text/html; charset=utf-8"); });
     // Other methods on the read-only resources: 405 with Allow.
     for (const std::string p : {"/capabilities", "/availability", "/tables", "/tables/([^/]+)", "/examples", "", "/"})
         server.refuse_methods(base + p, "GET");

@@ -8,6 +8,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <map>
 #include <string>
 
 namespace dax::tapserver {
@@ -16,6 +17,8 @@ struct tap_binding {
     std::string base = "/tap";
     std::string public_url;
     http::identity_function identity;
+    /// The site's services by name (tap, sia, soda, links) -> base URL, linked from the landing page.
+    std::map<std::string, std::string> services;
 };
 
 void add_tap_routes(http::server& server, const tap::service& svc, const tap_binding& b);
