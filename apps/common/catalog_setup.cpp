@@ -35,6 +35,7 @@ std::optional<tapserver::server_config> configure(int argc, char** argv, const c
     if (cl.port) self.port = cl.port;
     if (!cl.data_dir.empty()) cfg.common.data_dir = cfg.service.data_dir = cl.data_dir;
     add_demo_schemas(cfg);
+    tapserver::add_demo_descriptors(cfg);
     default_access_url(cfg);
     return cfg;
 }
@@ -66,7 +67,7 @@ std::optional<catalog> open_catalog(const tapserver::server_config& cfg, const c
         templates.push_back(std::move(t));
     }
     sc.decorate = [templates = std::move(templates)](tap::prepared_query& q) {
-        for (auto& d : datalink::apply_descriptors(q.fields, templates)) q.trailing_resources.push_back(std::move(d));
+        for (auto& d : datalink::apply_descriptors(q.fields, templates, q.sources)) q.trailing_resources.push_back(std::move(d));
     };
     auto svc = tap::service::open(std::move(sc));
     if (!svc) {
@@ -170,7 +171,9 @@ std::vector<image::demo_source> demo_image_sources() { return demo_sources(); }
 
 bool ensure_demo(const tapserver::server_config& cfg, tap::service& svc, const char* program) {
     const std::pair<const char*, std::string (*)()> demo[] = {{"demo.stars", [] { return tap::demo_stars_csv(); }},
-                                                             {"ivoa.ObsCore", [] { return tap::demo_obscore_csv(); }}};
+                                                             {"ivoa.ObsCore", [] { return tap::demo_obscore_csv(); }},
+                                                             {"demo.visits", [] { return tap::demo_visits_csv(); }},
+                                                             {"demo.forced_sources", [] { return tap::demo_forced_sources_csv(); }}};
     bool new_obscore = false;
     for (const auto& [table, make] : demo) {
         if (svc.has_data(table)) continue;

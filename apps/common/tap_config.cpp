@@ -2,6 +2,8 @@
 
 #include "yaml_read.hpp"
 
+#include <dax/ascii.hpp>
+
 #include <fmt/format.h>
 
 #include <fstream>
@@ -92,6 +94,31 @@ void read_descriptors(const YAML::Node& root, const std::string& path, std::vect
 }
 
 }  // namespace
+
+void add_demo_descriptors(server_config& c) {
+    if (!c.demo) return;
+    for (const auto& d : c.descriptors)
+        if (ascii_iequals(d.column, "demo.stars.id")) return;  // the site's own wins
+    // The demo's light curves through links-server's time series redirect, written as a site
+    // would write it in its config (README "links-server").
+    static const char* const text = R"(descriptors:
+  - column: demo.stars.id
+    name: lightcurve
+    description: "The star's light curve: its forced photometry on every visit, in time order"
+    access_url: "{links}/timeseries"
+    content_type: application/x-votable+xml
+    params:
+      - {name: id, ref: true, datatype: long, arraysize: "", ucd: meta.id;meta.main}
+      - {name: table, value: demo.forced_sources}
+      - {name: id_column, value: star_id}
+      - {name: join_time_column, value: demo.visits.mjd}
+      - {name: band, options: [all, g, r], description: "The band, or all"}
+      - {name: detail, options: [principal, full, minimal], description: "Which columns"}
+)";
+    std::vector<datalink::descriptor_template> demo;
+    read_descriptors(YAML::Load(text), "the demo descriptors", demo);
+    c.descriptors.insert(c.descriptors.begin(), demo.begin(), demo.end());
+}
 
 result<server_config> load_config(const std::string& path, server_config c) {
     try {

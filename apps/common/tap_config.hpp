@@ -50,4 +50,7 @@ struct server_config {
 /// Reads a config file over the defaults; errors name the key.
 result<server_config> load_config(const std::string& path, server_config defaults);
 
+/// On the demo: the light-curve descriptor on demo.stars.id (unless the config has one).
+void add_demo_descriptors(server_config& c);
+
 }  // namespace dax::tapserver

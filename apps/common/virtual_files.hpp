@@ -1,8 +1,11 @@
 #pragma once
 // Virtual products in a server (issue 12 section 5, seed 000): asking for a virtual dataset whose
-// file is not there starts (or joins) the one UWS job of this server that makes it, and answers
-// 503 with Retry-After; once the job has finished, the same request succeeds. Made files are kept
-// under a size budget (least recently used go first). Jobs: DATA_DIR/<program>-virtual-jobs.db.
+// file is not there starts (or joins) the one UWS job of the site that makes it, and answers 503
+// with Retry-After; once the job has finished, the same request succeeds. Made files are kept
+// under a size budget (least recently used go first). The servers of a data directory share the
+// jobs (DATA_DIR/virtual-jobs.db, whichever engine claims a job runs it; the check for a running
+// job and the creation of one hold DATA_DIR/virtual-jobs.lock), so soda-server and
+// links-server asking for the same file start one job.
 #include "tap_config.hpp"
 
 #include <dax/error.hpp>
@@ -21,7 +24,7 @@ namespace dax::http {
 class virtual_files {
 public:
     /// The demo's recipe ("demo-image": the deterministic generator) is registered here.
-    virtual_files(const tapserver::server_config& cfg, const image::image_store& store, const std::string& program);
+    virtual_files(const tapserver::server_config& cfg, const image::image_store& store);
     ~virtual_files();
     virtual_files(const virtual_files&) = delete;
     virtual_files& operator=(const virtual_files&) = delete;
@@ -39,8 +42,9 @@ private:
     std::unique_ptr<uws::result_store> results_;
     uws::task_registry tasks_;
     std::unique_ptr<uws::engine> engine_;
+    std::string lock_path_;
     std::mutex m_;
-    std::map<std::string, std::string> job_of_;  ///< DID -> the job making its file
+    std::map<std::string, std::string> job_of_;  ///< DID -> the last job this server started for it
 };
 
 }  // namespace dax::http

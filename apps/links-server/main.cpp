@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
         }
         store = std::make_unique<image::image_store>(http::image_store_path(*cfg));
         signer = std::make_unique<http::url_signer>(http::signing_key(cfg->common.signing_key, cfg->service.data_dir));
-        virtuals = std::make_unique<http::virtual_files>(*cfg, *store, "links");
+        virtuals = std::make_unique<http::virtual_files>(*cfg, *store);
     } catch (const std::exception& e) {
         std::cerr << "links-server: " << e.what() << "\n";
         return 1;

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     // {async}: jobs in DATA_DIR/soda-jobs.db, results in DATA_DIR/soda-results.
     auto jobs = uws::open_sqlite_job_store(cfg->service.data_dir + "/soda-jobs.db");
     auto results = uws::open_directory_result_store(cfg->service.data_dir + "/soda-results");
-    http::virtual_files virtuals(*cfg, *store, "soda");
+    http::virtual_files virtuals(*cfg, *store);
     uws::task_registry tasks;
     tasks.add("soda-cutout", sodaserver::soda_task(*store, cfg->images, *cat->service, &virtuals.recipes()));
     uws::engine engine(*jobs, *results, tasks, http::engine_settings(*cfg));

@@ -7,9 +7,9 @@ media type); pyvo's iter_datalinks() follows the first, getdataset() downloads t
 processed(circle=...) makes a cutout through the second. votlint checks the SIA result.
 TAP results holding obs_publisher_did carry the same descriptors.
     chain_test.py BIN_DIR"""
-import io, json, os, socket, subprocess, sys, tempfile, time, urllib.request, warnings
+import io, json, os, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request, warnings
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from daxtest import check, finish, free_port, wait_up  # noqa: E402
+from daxtest import check, finish, free_port, stop, wait_up  # noqa: E402
 tmp = tempfile.mkdtemp()
 os.environ["XDG_CACHE_HOME"] = tmp + "/cache"  # astropy's download cache, here and empty
 from astropy.io import fits
@@ -79,9 +79,39 @@ try:
         tl = list(tr.iter_datalinks())
     check(len(tl) == 2 and all([r.semantics for r in dl][:2] == ["#this", "#cutout"] for dl in tl),
           "TAP result: pyvo iter_datalinks through the links descriptor (%d rows)" % len(tl))
+
+    # The demo's light curves: results holding demo.stars.id (renamed or not) carry the
+    # light-curve descriptor; its parameters and the row's id, sent to its access URL, give the
+    # star's forced photometry in time order, as a join through TAP gives it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stars = tap.run_sync("SELECT id AS star, ra, dec FROM demo.stars WHERE id IN (10, 11)")
+        other = tap.run_sync("SELECT TOP 1 forced_id AS id FROM demo.forced_sources")
+    sd = [r for r in stars.votable.resources if r.type == "meta" and r.utype == "adhoc:service" and r.name == "lightcurve"]
+    check(len(sd) == 1 and not any(r.type == "meta" and r.name == "lightcurve" for r in other.votable.resources),
+          "the light-curve descriptor is on demo.stars.id (here named star), not on another table's id")
+    params = {p.name: p for p in sd[0].groups[0].entries}
+    check(params["id"].ref == "star" and str(params["table"].value) == "demo.forced_sources", "it refers to the star FIELD")
+    raw_sd = urllib.request.urlopen("http://127.0.0.1:%d/tap/sync?%s" % (ports["tap"], urllib.parse.urlencode(
+        {"LANG": "ADQL", "QUERY": "SELECT id, ra, dec FROM demo.stars WHERE id = 10"}))).read()
+    with open(tmp + "/stars.xml", "wb") as f:
+        f.write(raw_sd)
+    out = subprocess.run(["stilts", "votlint", "votable=" + tmp + "/stars.xml"], capture_output=True, text=True).stdout
+    check(not any(l.startswith(("ERROR", "WARNING")) for l in out.splitlines()), "votlint on a result with the light-curve descriptor: %s" % out.strip()[:300])
+    for star in (10, 11):
+        q = {p.name: str(p.value) for p in params.values() if p.name not in ("id",) and str(p.value) not in ("", "--")}
+        q.update({"id": str(star), "band": "r"})
+        url = str(sd[0].params[[x.name for x in sd[0].params].index("accessURL")].value) + "?" + urllib.parse.urlencode(q)
+        from astropy.io.votable import parse_single_table
+        lc = parse_single_table(io.BytesIO(urllib.request.urlopen(url).read())).to_table()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = tap.run_sync("SELECT f.flux, v.mjd FROM demo.forced_sources AS f JOIN demo.visits AS v ON f.visit_id = v.visit_id "
+                                "WHERE f.star_id = %d AND f.band = 'r' ORDER BY v.mjd" % star).to_table()
+        check(len(lc) == 20 and list(lc["mjd"]) == list(want["mjd"]) and list(lc["flux"]) == list(want["flux"]),
+              "star %d: the descriptor gives its 20 r-band measurements in time order, equal to the TAP join" % star)
+        spread = (max(lc["flux"]) - min(lc["flux"])) / float(lc["flux_err"].mean())
+        check((spread > 20) == (star % 10 == 0), "star %d %s (flux range %.1f sigma)" % (star, "varies" if star % 10 == 0 else "is constant", spread))
 finally:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        p.wait()
+    stop(procs)
 finish()

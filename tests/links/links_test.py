@@ -124,6 +124,32 @@ try:
     check(st == 200 and data.startswith(b"SIMPLE  =") and len(data) == vthis["content_length"],
           "then the same URL gives the made file (%d bytes, content_length %s)" % (len(data), vthis["content_length"]))
 
+    # The site's servers share the jobs: links-server's #this and soda-server's cutout of
+    # demo-img-20, asked at once, start one job between them.
+    sport = free_port()
+    soda = subprocess.Popen([BIN + "/soda-server", "--port", str(sport), "--data-dir", tmp + "/data"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        check(wait_up("http://127.0.0.1:%d/soda/availability" % sport), "soda-server up on the same data directory")
+        v20 = next(r for r in table(links(DID % 20)[2]) if r["semantics"] == "#this")
+        cut = "http://127.0.0.1:%d/soda/sync?%s" % (sport, urllib.parse.urlencode({"ID": DID % 20, "CIRCLE": "345 40 0.1"}))
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            both = list(pool.map(lambda k: get(v20["access_url"] if k % 2 else cut), range(8)))
+        jobs = {m.group(1) for st, h, b in both if st == 503 for m in [_re.search(rb"job ([A-Za-z0-9_-]+)", b)] if m}
+        check(all(st in (200, 503) for st, _, _ in both) and len(jobs) == 1,
+              "links-server and soda-server asked at once for a virtual file: one job (%s %s)" % ([st for st, _, _ in both], jobs))
+        for _ in range(100):
+            st, _, data = get(cut)
+            if st == 200:
+                break
+            time.sleep(0.2)
+        st2, _, data2 = get(v20["access_url"])
+        check(st == 200 and data.startswith(b"SIMPLE  =") and st2 == 200 and len(data2) == v20["content_length"],
+              "then both serve it: a cutout of %d bytes and the file" % len(data))
+    finally:
+        soda.terminate()
+        soda.wait()
+
     # Several IDs (grouped, in order), an unknown and a malformed one, MAXREC never splitting an ID.
     st, _, body = links(DID % 1, "ivo://nowhere/nothing", DID % 4, "")
     rows = table(body)

@@ -8,7 +8,7 @@ that do not fit their column are refused (400 naming the parameter), never splic
     timeseries_test.py BIN_DIR"""
 import io, os, random, subprocess, sys, tempfile, urllib.error, urllib.parse, urllib.request, warnings
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from daxtest import check, finish, free_port, wait_up  # noqa: E402
+from daxtest import check, finish, free_port, stop, wait_up  # noqa: E402
 from astropy.io.votable import parse
 
 BIN = sys.argv[1]
@@ -169,8 +169,5 @@ try:
         else:
             check(st == 400 and name in body, "%s: 400 naming %s" % (params, name.decode()))
 finally:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        p.wait()
+    stop(procs)
 finish()

@@ -41,3 +41,12 @@ def wait_up(url, seconds=120):
 def finish():
     print("%d failed" % failures)
     sys.exit(1 if failures else 0)
+
+
+def stop(procs):
+    """Terminates the servers a test started (None entries skipped) and waits for them."""
+    procs = [p for p in procs if p]
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait()

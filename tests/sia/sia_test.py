@@ -8,7 +8,7 @@ With "postgres" (under tests/exec/with_servers.sh, which sets DAX_TEST_PG) the d
 on PostgreSQL+pgSphere (s_region an spoly with a GiST index); the checks are the same."""
 import csv, io, math, os, socket, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from daxtest import check, finish, free_port  # noqa: E402
+from daxtest import check, finish, free_port, stop  # noqa: E402
 
 BIN = sys.argv[1]
 MODE = sys.argv[2] if len(sys.argv) > 2 else "sqlite"
@@ -292,8 +292,5 @@ try:
     res = svc.search(pos=(10 * u.deg, 7 * u.deg, 3 * u.deg), band=(3e-7, 4.5e-7), calib_level=[2, 3], maxrec=5)
     check(len(res) <= 5 and all(r["calib_level"] in (2, 3) for r in res), "pyvo SIAService with band, calib_level, maxrec: %d rows" % len(res))
 finally:
-    for p in (server, tap):
-        if p:
-            p.terminate()
-            p.wait()
+    stop([server, tap])
 finish()

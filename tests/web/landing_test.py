@@ -6,10 +6,11 @@ for a small field, Hammer-Aitoff for the whole sky); an ObsCore row's DataLink p
 links, its preview (loaded) and a cutout form built from the per-dataset SODA descriptor, whose
 prefilled request gives a FITS cutout. A screenshot shows the plot's marks and the preview.
     landing_test.py BIN_DIR"""
-import html, os, re, subprocess, sys, tempfile, urllib.parse, urllib.request
+import html, io, os, re, subprocess, sys, tempfile, urllib.parse, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from daxtest import check, finish, free_port, wait_up  # noqa: E402
+from daxtest import check, finish, free_port, stop, wait_up  # noqa: E402
 from PIL import Image
+from astropy.io.votable import parse_single_table
 
 BIN = sys.argv[1]
 tmp = tempfile.mkdtemp()
@@ -28,10 +29,12 @@ def chromium(url, *args):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180).stdout
 
 
-def page_url(query, links_row=None):
+def page_url(query, links_row=None, service_row=None):
     p = {"QUERY": query, "MAXREC": "1000"}
     if links_row:
         p["LINKS"] = str(links_row)
+    if service_row:
+        p["SERVICE"] = str(service_row)
     return TAP + "/?" + urllib.parse.urlencode(p)
 
 
@@ -98,7 +101,24 @@ try:
     check(n > 5 and drawn2 == "%d positions, 0 outlines" % n, "a 2 degree cone: %d stars, the plot draws %s" % (n, drawn2))
     check('id="dataset" class="on"' not in dom2 and 'class="dl"' not in dom2, "no DataLink buttons on a result without descriptors")
 
-    # 3. The screenshot: the plot's background, its orange marks, the selected row in red, the preview.
+    # 3. A star's light curve: the demo's descriptor on demo.stars.id gives each row a button and
+    # a form (the row's id fixed, band and detail as choices) whose request gives the light curve.
+    dom3 = chromium(page_url("SELECT id, ra, dec FROM demo.stars WHERE id IN (10, 11) ORDER BY id", service_row=1), "--dump-dom")
+    check(dom3.count('class="dl svc"') == 2 and 'class="dl"' not in dom3, "each star row has a lightcurve button (and no links button)")
+    action = attr(dom3, "service", "action")
+    check(action == "http://127.0.0.1:%d/links/timeseries" % ports["links"], "the light-curve form goes to links-server: %s" % action)
+    form = dom3[dom3.find('id="service"'):]
+    form = form[:form.find("</form>")]
+    fields = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input[^>]*name="([^"]*)"[^>]*value="([^"]*)"', form)}
+    selects = re.findall(r'<select name="([^"]*)"><option value="([^"]*)"', form)
+    check(fields.get("id") == "10" and fields.get("table") == "demo.forced_sources" and dict(selects).get("band") == "all",
+          "the form: id 10 from the row, the fixed table, band choices: %s %s" % (fields, selects))
+    fields.update(dict(selects))
+    lc = parse_single_table(io.BytesIO(urllib.request.urlopen(action + "?" + urllib.parse.urlencode(fields)).read())).to_table()
+    check(len(lc) == 40 and set(lc["star_id"]) == {10} and list(lc["mjd"]) == sorted(lc["mjd"]),
+          "the form's request gives star 10's 40 measurements in time order (%d rows)" % len(lc))
+
+    # 4. The screenshot: the plot's background, its orange marks, the selected row in red, the preview.
     png = tmp + "/landing.png"
     chromium(page_url(q, 3), "--window-size=1400,1800", "--screenshot=" + png)
     img = Image.open(png).convert("RGB")
@@ -109,8 +129,5 @@ try:
     check(marks > 100 and sel > 20, "the plot's marks (%d orange pixels) and the selected field (%d red pixels)" % (marks, sel))
     print("screenshot: " + png)
 finally:
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        p.wait()
+    stop(procs)
 finish()

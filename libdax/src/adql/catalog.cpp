@@ -10,6 +10,9 @@
 namespace dax::adql {
 
 const table_info& memory_catalog::add_table(table_info t) {
+    const std::string table = t.schema.empty() ? t.name : t.schema + "." + t.name;
+    for (auto& c : t.columns)
+        if (c.source.empty()) c.source = table + "." + c.name;
     tables_.push_back(std::make_unique<table_info>(std::move(t)));
     const table_info* p = tables_.back().get();
     by_name_.emplace(detail::to_lower(p->name), p);

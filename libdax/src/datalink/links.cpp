@@ -1,6 +1,7 @@
 // DataLink 1.1 {links} documents (sections 3.2 and 4), written directly: a few rows per ID, no
 // generic table writer needed, and the descriptors follow the results RESOURCE.
 #include <dax/datalink/links.hpp>
+#include <dax/ascii.hpp>
 #include <dax/xml.hpp>
 
 #include <fmt/format.h>
@@ -42,10 +43,16 @@ void cell(std::string& o, const std::string& v) {
 
 }  // namespace
 
-std::vector<std::string> apply_descriptors(std::vector<votable::field>& fields, std::span<const descriptor_template> templates) {
+std::vector<std::string> apply_descriptors(std::vector<votable::field>& fields, std::span<const descriptor_template> templates,
+                                           std::span<const std::string> sources) {
     std::vector<std::string> out;
     for (const auto& t : templates) {
-        auto f = std::find_if(fields.begin(), fields.end(), [&](const votable::field& x) { return x.name == t.column; });
+        const bool qualified = t.column.find('.') != std::string::npos;
+        auto f = fields.begin();
+        for (; f != fields.end(); ++f) {
+            const auto i = static_cast<std::size_t>(f - fields.begin());
+            if (qualified ? i < sources.size() && ascii_iequals(sources[i], t.column) : f->name == t.column) break;
+        }
         if (f == fields.end()) continue;
         if (f->id.empty()) {  // an XML name (NCName) from the column's name
             for (char c : f->name) f->id += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ? c : '_';

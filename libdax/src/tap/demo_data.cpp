@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdio>
+#include <vector>
 
 namespace dax::tap {
 namespace {
@@ -119,6 +121,59 @@ std::string demo_obscore_csv(int n) {
                        calib, obs_id, b.name, obs_id, obs_id, fname, estsize, i, py_mod(s_ra, 360.0), s_dec,
                        side * std::sqrt(2.0), poly, seeing, t_min, t_max, exptime, exptime, b.em_min, b.em_max,
                        (b.em_min + b.em_max) / 2.0 / (b.em_max - b.em_min), nx, ny, pixscale);
+    }
+    return out;
+}
+
+namespace {
+
+constexpr int visit_count = 40;
+
+struct visit {
+    double mjd;
+    const char* band;
+};
+
+std::vector<visit> demo_visits() {
+    python_random rng(20261201U);
+    std::vector<visit> v;
+    for (int k = 0; k < visit_count; ++k)  // every 18 days, at a random time of the night
+        v.push_back({std::round((60310.0 + 18.0 * k + 0.3 * rng.random()) * 1e6) / 1e6, k % 2 ? "r" : "g"});
+    return v;
+}
+
+}  // namespace
+
+std::string demo_visits_csv() {
+    std::string out = "visit_id,mjd,band,exptime\n";
+    int id = 0;
+    for (const auto& v : demo_visits()) fmt::format_to(std::back_inserter(out), "{},{:.6f},{},30\n", ++id, v.mjd, v.band);
+    return out;
+}
+
+std::string demo_forced_sources_csv(int stars) {
+    const auto visits = demo_visits();
+    const std::string catalog = demo_stars_csv(stars);  // the same first stars as demo.stars
+    python_random rng(20261202U);
+    std::string out = "forced_id,star_id,visit_id,band,flux,flux_err\n";
+    std::size_t at = catalog.find('\n') + 1;
+    long forced = 0;
+    while (at < catalog.size()) {
+        const std::size_t end = catalog.find('\n', at);
+        const std::string row = catalog.substr(at, end - at);
+        at = end + 1;
+        long id;
+        double ra, dec, mag_g, mag_r;
+        if (std::sscanf(row.c_str(), "%ld,%lf,%lf,%lf,%lf", &id, &ra, &dec, &mag_g, &mag_r) != 5) continue;
+        const bool varies = id % 10 == 0;
+        const double amplitude = 0.1 + 0.4 * rng.random(), period = 0.3 * std::pow(100.0, rng.random()), phase = rng.random();
+        for (std::size_t k = 0; k < visits.size(); ++k) {
+            double mag = visits[k].band[0] == 'g' ? mag_g : mag_r;
+            if (varies) mag += amplitude * std::sin(2 * M_PI * (visits[k].mjd / period + phase));
+            const double flux = std::pow(10.0, -0.4 * (mag - 31.4));  // AB magnitude -> nJy
+            const double err = 0.01 * flux + 100.0;
+            fmt::format_to(std::back_inserter(out), "{},{},{},{},{:.3f},{:.3f}\n", ++forced, id, k + 1, visits[k].band, flux + err * rng.gauss(0.0, 1.0), err);
+        }
     }
     return out;
 }

@@ -407,7 +407,10 @@ result<prepared_query> service::prepare_query(query_request request) const {
             adql::run_passes(*parsed.value(), opt);
         }
         q.sql = adql::print_sql(*parsed.value(), target->dialect());
-        for (const auto& c : adql::result_columns(*parsed.value())) q.fields.push_back(to_field(c));
+        for (const auto& c : adql::result_columns(*parsed.value())) {
+            q.fields.push_back(to_field(c));
+            q.sources.push_back(c.source);
+        }
     } catch (const error& e) {
         return e;
     }

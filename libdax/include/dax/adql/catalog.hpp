@@ -25,6 +25,9 @@ struct column_info {
     bool indexed = false;
     bool std = false;
     int column_index = 0;      ///< TAP_SCHEMA.columns.column_index; 0 = none
+    /// Where it is published, "schema.table.column" (set by memory_catalog::add_table); kept by
+    /// result columns that select it (renamed or not), empty for computed values.
+    std::string source;
 };
 
 /// A published table.

@@ -35,13 +35,17 @@ using service_descriptor = votable::service_resource;
 /// templates to columns): `resource` is added to every result whose FIELDs include `column`;
 /// its inputs whose ref is "$column" refer to that FIELD.
 struct descriptor_template {
+    /// A result column's name (any table's), or a published column "schema.table.column"
+    /// (case-insensitive) that applies whatever the result calls it.
     std::string column;
     service_descriptor resource;
 };
 
 /// The XML of every template whose column `fields` hold, in template order; those FIELDs get an
-/// XML ID (their name, made an XML name) for the refs.
-std::vector<std::string> apply_descriptors(std::vector<votable::field>& fields, std::span<const descriptor_template> templates);
+/// XML ID (their name, made an XML name) for the refs. `sources` (per field, optional) names the
+/// published column each field is (prepared_query::sources).
+std::vector<std::string> apply_descriptors(std::vector<votable::field>& fields, std::span<const descriptor_template> templates,
+                                           std::span<const std::string> sources = {});
 
 /// Writes the {links} VOTable 1.4: INFO standardID, the links table (ID, access_url, service_def,
 /// error_message, description, semantics, content_type, content_length, content_qualifier,

@@ -75,6 +75,7 @@ struct query_request {
 struct prepared_query : query_request {
     std::string sql;
     std::vector<votable::field> fields;
+    std::vector<std::string> sources;  ///< per field: the published column it is ("schema.table.column"), or ""
     backend* target = nullptr;
 };
 
