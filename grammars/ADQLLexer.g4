@@ -60,10 +60,9 @@ STRING: '\'' ( ~'\'' | '\'\'' )* '\'';
 
 REAL_LIT: ( DIGITS ( '.' DIGITS? )? | '.' DIGITS ) [eE] [+-]? DIGITS;
 DECIMAL_LIT: DIGITS '.' DIGITS? | '.' DIGITS;
+// A number glued to a name is a number and then the name, as SQL lexers form tokens:
+// ORDER BY 2desc is 2 DESC, SELECT 89x is 89 AS x (ADQL has no hexadecimal literals).
 INTEGER_LIT: DIGITS;
-// A number glued to a name (0x1F, 2mass, 1AND): refused with a clear message, not read as
-// a number followed by an alias.
-NUMBER_WITH_SUFFIX: ( DIGITS ( '.' DIGITS? )? | '.' DIGITS ) ( [eE] [+-]? DIGITS )? [a-zA-Z_] [a-zA-Z0-9_]*;
 
 CONCAT: '||';
 NE: '<>' | '!=';

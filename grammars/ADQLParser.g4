@@ -1,7 +1,8 @@
 // ADQL 2.1 parser (adql.bnf of the Recommendation), with one expression rule per level so that
 // arithmetic is left-associative: a-b-c is (a-b)-c. Semantic checks (function arity, reserved
 // words as names, JOIN without ON) live in the AST builder, which reports them with positions.
-// Extensions beyond the 2.1 BNF, all standard SQL: CASE, NULLIF, CROSS JOIN, an optional final ';'.
+// Extensions beyond the 2.1 BNF, all standard SQL: CASE, NULLIF, CROSS JOIN, an optional final ';',
+// '*' among other select items; adjacent string literals concatenate (SQL-92 5.3).
 parser grammar ADQLParser;
 options { tokenVocab = ADQLLexer; }
 
@@ -27,10 +28,11 @@ selectQuery
     : SELECT quantifier=(DISTINCT | ALL)? (TOP INTEGER_LIT)? selectList
       fromClause whereClause? groupByClause? havingClause?
     ;
-selectList: STAR | selectItem (COMMA selectItem)*;
+// '*' may stand among other items (SELECT a, *, b), as in SQL and ESO's ObsCore examples.
+selectList: selectItem (COMMA selectItem)*;
 // t.* is a name reference ending in '*' (see nameRef), so that every name needs one token of
 // lookahead; the builder accepts it only as a whole select item.
-selectItem: valueExpr (AS? alias=(REGULAR_ID | DELIMITED_ID))?;
+selectItem: star=STAR | valueExpr (AS? alias=(REGULAR_ID | DELIMITED_ID))?;
 
 fromClause: FROM tableReference (COMMA tableReference)*;
 tableReference
@@ -86,7 +88,7 @@ valueExpr
     | INTEGER_LIT                                                     # litInteger
     | DECIMAL_LIT                                                     # litDecimal
     | REAL_LIT                                                        # litReal
-    | STRING                                                          # litString
+    | STRING+                                                         # litString
     | NULL_                                                           # litNull
     | CAST LPAREN valueExpr AS castType RPAREN                        # castExpr
     | CASE valueExpr? caseWhen+ (ELSE valueExpr)? END                 # caseExpr

@@ -13,8 +13,10 @@ int usage(std::ostream& os, int code) {
     os << "usage: dax-adql [--dialect sqlite|postgres|mysql|qserv] [--schema FELIS.yaml]... [--udf SIGNATURE]...\n"
           "                [--maxrec N] [--check] [QUERY]\n"
           "Translates an ADQL 2.1 query (the argument, or standard input) to SQL and prints it.\n"
-          "  --check   only validate: print nothing on success\n"
-          "  --schema  check table and column names against a Felis schema (repeatable)\n"
+          "  --check   only validate: print nothing on success. Alone: the ADQL syntax and that every\n"
+          "            function called is ADQL's or declared; with --schema also names and types;\n"
+          "            with --dialect also whether that backend can run it\n"
+          "  --schema  check table and column names and types against a Felis schema (repeatable)\n"
           "  --udf     declare a user-defined function, e.g. 'ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER'\n"
           "Exit status: 0 on success, 1 for an invalid query, 2 for bad usage.\n";
     return code;
@@ -24,7 +26,7 @@ int usage(std::ostream& os, int code) {
 int main(int argc, char** argv) {
     dax::adql::translate_options opt;
     dax::adql::memory_catalog catalog;
-    bool check = false, have_catalog = false;
+    bool check = false, have_schema = false, have_dialect = false;
     std::string query;
     bool have_query = false;
     for (int i = 1; i < argc; ++i) {
@@ -45,13 +47,14 @@ int main(int argc, char** argv) {
                 return usage(std::cerr, 2);
             }
             opt.target = *d;
+            have_dialect = true;
         } else if (a == "--schema") {
             auto r = dax::adql::load_felis_file(value(), catalog);
             if (!r) {
                 std::cerr << "dax-adql: " << r.err().what() << '\n';
                 return 2;
             }
-            have_catalog = true;
+            have_schema = true;
         } else if (a == "--udf") {
             try {
                 catalog.add_function(dax::adql::parse_function_signature(value()));
@@ -59,7 +62,6 @@ int main(int argc, char** argv) {
                 std::cerr << "dax-adql: " << e.what() << '\n';
                 return 2;
             }
-            have_catalog = true;
         } else if (a == "--maxrec") {
             try {
                 opt.maxrec = std::stoll(value());
@@ -80,7 +82,24 @@ int main(int argc, char** argv) {
         }
     }
     if (!have_query) query.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    if (have_catalog) opt.names = &catalog;
+    // Three levels (README "dax-adql"): the syntax and functions always; names and types with a
+    // schema; a backend's abilities when SQL is printed (always unless --check without --dialect).
+    opt.names = &catalog;
+    opt.check_names = have_schema;
+    if (check && !have_dialect) {
+        auto q = dax::adql::parse(query, opt.limits);
+        if (!q) {
+            std::cerr << q.err().what() << '\n';
+            return 1;
+        }
+        try {
+            dax::adql::run_passes(*q.value(), opt);
+        } catch (const dax::error& e) {
+            std::cerr << e.what() << '\n';
+            return 1;
+        }
+        return 0;
+    }
     auto t = dax::adql::translate(query, opt);
     if (!t) {
         std::cerr << t.err().what() << '\n';

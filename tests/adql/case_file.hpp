@@ -1,7 +1,9 @@
 #pragma once
 // Reader of the ADQL case files (tests/adql/cases/*.case):
 //
-//   === sentence naming the case            (add "@syntax" to translate without the catalogue)
+//   === sentence naming the case            (add "@syntax" to translate at the syntax level:
+//                                            the catalogue's functions, not its tables or types;
+//                                            "@feature" puts it in the README's conformance table)
 //   ADQL query, one or more lines
 //   >>> sqlite | postgres | mysql | qserv   expected SQL (one line)
 //   >>> error [dialect]                     expected error, one line per diagnostic
@@ -15,6 +17,7 @@ struct adql_case {
     int line = 0;
     std::string name;
     bool syntax_only = false;
+    bool feature = false;
     std::string query;
     std::vector<std::pair<std::string, std::string>> expect;  // key ("sqlite", "error", "error mysql"), text
 };
@@ -37,10 +40,11 @@ inline std::vector<adql_case> read_cases(const std::string& path) {
             c.file = path;
             c.line = n;
             c.name = line.substr(3);
-            auto at = c.name.find("@syntax");
-            if (at != std::string::npos) {
-                c.syntax_only = true;
-                c.name.erase(at);
+            for (auto [flag, on] : {std::pair<const char*, bool*>{"@syntax", &c.syntax_only}, {"@feature", &c.feature}}) {
+                auto at = c.name.find(flag);
+                if (at == std::string::npos) continue;
+                *on = true;
+                c.name.erase(at, std::string(flag).size());
             }
             while (!c.name.empty() && c.name.front() == ' ') c.name.erase(0, 1);
             c.name = trim_right(c.name);

@@ -87,7 +87,7 @@ TEST_CASE("adql: all unknown names are reported in one error, in source order") 
 }
 
 TEST_CASE("adql: the passes run in one documented order and that list is what runs") {
-    const std::vector<std::string> documented = {"lower_regions", "resolve_names+infer_types+result_columns", "dedupe_columns",
+    const std::vector<std::string> documented = {"lower_regions", "convert_frames", "resolve_names+infer_types+result_columns", "dedupe_columns",
                                                  "row_limit"};
     CHECK(pass_names() == documented);
     auto cat = demo();

@@ -96,16 +96,37 @@ TEST_CASE("dali: SIA and SODA POS") {
 }
 
 TEST_CASE("dali: ADQL REGION strings are STC-S or DALI") {
-    CHECK(parse_region("CIRCLE ICRS 10 20 1")->kind == shape::kind_t::circle);
-    CHECK(parse_region("POSITION ICRS GEOCENTER 10 20")->kind == shape::kind_t::point);
-    CHECK(parse_region("BOX 10 20 2 1")->kind == shape::kind_t::box);
-    CHECK(parse_region("10 20 1 2 3 4")->kind == shape::kind_t::polygon);
-    CHECK(parse_region("10 20")->kind == shape::kind_t::point);
-    CHECK_FALSE(parse_region("CIRCLE GALACTIC 10 20 1"));
-    auto u = parse_region("UNION (CIRCLE ICRS 1 2 3)");
-    REQUIRE_FALSE(u);
-    CHECK(u.err().kind() == error_kind::unsupported);
+    CHECK(parse_region("CIRCLE ICRS 10 20 1")->value.kind == shape::kind_t::circle);
+    CHECK(parse_region("POSITION ICRS GEOCENTER 10 20")->value.kind == shape::kind_t::point);
+    CHECK(parse_region("BOX 10 20 2 1")->value.kind == shape::kind_t::box);
+    CHECK(parse_region("10 20 1 2 3 4")->value.kind == shape::kind_t::polygon);
+    CHECK(parse_region("10 20")->value.kind == shape::kind_t::point);
+    CHECK(parse_region("CIRCLE GALACTIC 10 20 1")->frame == "GALACTIC");  // converted by the caller
+    CHECK_FALSE(parse_region("CIRCLE NOWHERE 10 20 1"));
     CHECK_FALSE(parse_region("10 20 1 2"));
+    auto u = parse_region("Union ICRS (Circle 1 2 3 Intersection(Polygon 0 0 1 0 1 1 Not (Box 0 0 1 1)))");
+    REQUIRE(u);
+    CHECK(u->op == region::op_t::union_);
+    CHECK(u->frame == "ICRS");
+    REQUIRE(u->parts.size() == 2);
+    CHECK(u->parts[0].value.numbers == std::vector<double>{1, 2, 3});
+    CHECK(u->parts[1].op == region::op_t::intersection);
+    CHECK(u->parts[1].parts[1].op == region::op_t::not_);
+    CHECK(u->parts[1].parts[1].parts[0].value.kind == shape::kind_t::box);
+    CHECK_FALSE(parse_region("UNION (CIRCLE ICRS 1 2 3)"));          // one operand
+    CHECK_FALSE(parse_region("Not (Circle 1 2 3 Circle 4 5 6)"));    // Not takes one
+    CHECK_FALSE(parse_region("Union (Circle 1 2 3 Circle 4 5 6"));   // ')' missing
+    CHECK_FALSE(parse_region("Union (Circle 1 2 3 Circle 4 5 6) 7")); // trailing
+    std::string deep;
+    for (int k = 0; k < 100; ++k) deep += "Not (";
+    deep += "Circle 1 2 3";
+    for (int k = 0; k < 100; ++k) deep += ")";
+    auto d = parse_region(deep);
+    REQUIRE_FALSE(d);
+    CHECK(std::string(d.err().what()).find("32 deep") != std::string::npos);
+    auto e = parse_region("Ellipse ICRS 1 2 3 4 5");
+    REQUIRE_FALSE(e);
+    CHECK(e.err().kind() == error_kind::unsupported);
 }
 
 TEST_CASE("dali: intervals timestamps and stored values") {

@@ -236,6 +236,11 @@ struct geo_case {
     bool on_mysql = true;
 };
 
+// Three-valued (1 in, 0 out, -1 too close to tell) logic of the brute force.
+int any(int a, int b) { return a == 1 || b == 1 ? 1 : (a == -1 || b == -1 ? -1 : 0); }
+int both(int a, int b) { return a == 0 || b == 0 ? 0 : (a == -1 || b == -1 ? -1 : 1); }
+int negated(int a) { return a == -1 ? -1 : 1 - a; }
+
 std::vector<geo_case> star_cases() {
     using P = std::vector<std::pair<ld, ld>>;
     const P arrow1 = {{10, 10}, {20, 15}, {13, 15}}, arrow2 = {{13, 15}, {20, 15}, {10, 20}};
@@ -269,6 +274,31 @@ std::vector<geo_case> star_cases() {
         {"CONTAINS(POINT(ra, dec), BOX(180, 45, 10, 6)) = 1", [](const star& s) { return box(s.ra, s.dec, 180, 45, 10, 6); }},
         {"CONTAINS(POINT(ra, dec), BOX(0, 1, 4, 4)) = 1", [](const star& s) { return box(s.ra, s.dec, 0, 1, 4, 4); }},
         {"CONTAINS(POINT(ra, dec), REGION('Circle ICRS 15 15 2.5')) = 1", [](const star& s) { return cone(s.ra, s.dec, 15, 15, 2.5); }},
+        // Other frames (issue 13): the cone in GALACTIC/FK4/ECLIPTIC/FK5 around the position
+        // astropy gives for an ICRS centre selects the rows of the ICRS cone.
+        {"CONTAINS(POINT(ra, dec), CIRCLE('GALACTIC', 119.26936773760173, -42.79039286460447, 2)) = 1",
+         [](const star& s) { return cone(s.ra, s.dec, 10, 20, 2); }},
+        {"CONTAINS(POINT(ra, dec), REGION('Circle GALACTIC 92.29882843363525 -64.84043899831899 1.5')) = 1",
+         [](const star& s) { return cone(s.ra, s.dec, 0.3, -5, 1.5); }},
+        {"DISTANCE(POINT(ra, dec), POINT('FK4', 44.47298097585463, -30.197815060004213)) < 2",
+         [](const star& s) { return cone(s.ra, s.dec, 45, -30, 2); }},
+        {"CONTAINS(POINT(ra, dec), CIRCLE('ECLIPTIC', 158.2356258882106, 59.608275965042814, 2.5)) = 1",
+         [](const star& s) { return cone(s.ra, s.dec, 200, 60, 2.5); }},
+        {"CONTAINS(POINT(ra, dec), CIRCLE('FK5', 60.000009220731634, 29.999996476692235, 2)) = 1",
+         [](const star& s) { return cone(s.ra, s.dec, 60, 30, 2); }},
+        // Compound STC-S regions: boolean combinations of the brute force.
+        {"CONTAINS(POINT(ra, dec), REGION('Union ICRS (Circle 10 20 1.5 Circle 0.3 -5 2)')) = 1",
+         [](const star& s) { return any(cone(s.ra, s.dec, 10, 20, 1.5), cone(s.ra, s.dec, 0.3, -5, 2)); }},
+        {"CONTAINS(POINT(ra, dec), REGION('Intersection (Circle 10 20 3 Circle 12 20 3)')) = 1",
+         [](const star& s) { return both(cone(s.ra, s.dec, 10, 20, 3), cone(s.ra, s.dec, 12, 20, 3)); }},
+        {"CONTAINS(POINT(ra, dec), REGION('Not (Circle 10 20 80)')) = 1 AND id <= 4000",
+         [](const star& s) { return s.id > 4000 ? 0 : negated(cone(s.ra, s.dec, 10, 20, 80)); }},
+        {"CONTAINS(POINT(ra, dec), REGION('Union (Circle 45 -30 1 Intersection (Circle 15 15 3 Not (Box 15 15 2 2)))')) = 1",
+         [](const star& s) {
+             return any(cone(s.ra, s.dec, 45, -30, 1), both(cone(s.ra, s.dec, 15, 15, 3), negated(box(s.ra, s.dec, 15, 15, 2, 2))));
+         }},
+        {"CONTAINS(POINT(ra, dec), REGION('Union (Circle 10 20 1.5 Circle 0.3 -5 2)')) = 0 AND id <= 3000",
+         [](const star& s) { return s.id > 3000 ? 0 : negated(any(cone(s.ra, s.dec, 10, 20, 1.5), cone(s.ra, s.dec, 0.3, -5, 2))); }},
     };
 }
 

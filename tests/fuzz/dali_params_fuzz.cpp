@@ -119,7 +119,8 @@ const char* const c_csv = "id,ra,dec,name\n1,10.5,-3.25,alpha\n2,,89.9,\"b, c\"\
 // shape has finite numbers in range (infinite ends only in intervals).
 void check_shape_parsers(const tap::parameters& params) {
     for (const auto& [name, value] : params) {
-        for (auto shape : {dali::parse_pos(value), dali::parse_circle(value), dali::parse_polygon(value), dali::parse_region(value)}) {
+        (void)dali::parse_region(value);
+        for (auto shape : {dali::parse_pos(value), dali::parse_circle(value), dali::parse_polygon(value)}) {
             if (!shape) continue;
             for (double v : shape->numbers)
                 if (!std::isfinite(v)) __builtin_trap();

@@ -16,7 +16,7 @@ class adql_printer final : public printer {
         out += builtin_name(e.fn);
         out += '(';
         if (e.coord_sys) {
-            string_literal(*e.coord_sys);
+            emit(*e.coord_sys);
             if (!e.args.empty()) out += ", ";
         }
         args(e);

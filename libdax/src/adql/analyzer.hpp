@@ -113,14 +113,17 @@ inline const char* type_word(value_type t) {
 
 class analyzer {
 public:
-    analyzer(const catalog* cat, query& root, std::function<bool(const table_info&)> base_tables = {})
-        : cat_(cat), root_(root), base_tables_(std::move(base_tables)) {}
+    /// `cat`: tables and declared functions; `check`: resolve names and check types in it (else
+    /// the syntax level: only function calls are checked, ADQL's or declared in `cat`).
+    analyzer(const catalog* cat, bool check, query& root, std::function<bool(const table_info&)> base_tables = {})
+        : cat_(cat), check_(check && cat), root_(root), base_tables_(std::move(base_tables)) {}
     std::vector<diagnostic> errors;
 
     std::vector<const column_info*> analyze(query& q, scope* outer);
 
 private:
     const catalog* cat_;
+    bool check_;
     query& root_;
     std::function<bool(const table_info&)> base_tables_;  // translate_options::sqlite_region_indexes
     std::vector<cte_def> ctes_;

@@ -24,7 +24,7 @@ std::vector<const column_info*> analyzer::analyze(query& q, scope* outer) {
     auto out = set(*q.body, outer, last);
     for (auto& o : q.order_by) order_item(o, out, last, outer);
     ctes_.resize(ctes_.size() - pushed);
-    q.analyzed = cat_ != nullptr;
+    q.analyzed = check_;
     q.result = out;
     return out;
 }
@@ -45,7 +45,7 @@ std::vector<const column_info*> analyzer::set(set_expr& s, scope* outer, scope*&
         auto a = set(*s.left, outer, l);
         scope* r = nullptr;
         auto b = set(*s.right, outer, r);
-        if (a.size() != b.size() && cat_)
+        if (a.size() != b.size() && check_)
             err(s.right->span, fmt::format("each side of {} must give the same number of columns ({} and {})",
                                            s.op == set_op::union_ ? "UNION" : s.op == set_op::intersect ? "INTERSECT" : "EXCEPT",
                                            a.size(), b.size()));
@@ -88,7 +88,7 @@ void analyzer::add_join(scope& sc, table_ref& t) {
         for (size_t i = before; i < sc.vars.size(); ++i)
             for (const auto* c : sc.vars[i].columns)
                 if (name_matches(u, c->name)) (i < mid ? l : r) = true;
-        if (cat_ && (!l || !r)) err(u.span, fmt::format("USING column '{}' is not in both joined tables", u.name));
+        if (check_ && (!l || !r)) err(u.span, fmt::format("USING column '{}' is not in both joined tables", u.name));
         sc.merged.insert(to_lower(u.name));
     }
     if (t.natural) {
@@ -119,7 +119,7 @@ void analyzer::add_named_table(scope& sc, table_ref& t) {
             }
         }
     }
-    if (!cat_) {
+    if (!check_) {
         for (const auto& p : t.name) t.sql_name.push_back(fold(p));
         v.qualifier_sql = t.alias ? std::vector<std::string>{fold(*t.alias)} : t.sql_name;
         sc.vars.push_back(std::move(v));
@@ -167,7 +167,7 @@ std::vector<const column_info*> analyzer::select(select_core& s, scope* outer, s
     for (auto& f : s.from) add_table(sc, *f);
     // Duplicate correlation names in one FROM are an error (ADQL follows SQL here); each
     // repeated name is reported once, at its later uses.
-    if (cat_) {
+    if (check_) {
         std::set<std::tuple<std::string, std::string, bool>> seen;
         for (const auto& v : sc.vars) {
             if (v.corr.delimited) continue;
@@ -176,22 +176,24 @@ std::vector<const column_info*> analyzer::select(select_core& s, scope* outer, s
         }
     }
     std::vector<const column_info*> out;
-    if (s.star) {
-        std::set<std::string> seen_merged;
-        for (const auto& v : sc.vars)
-            for (const auto* c : v.columns) {
-                std::string l = to_lower(c->name);
-                if (sc.merged.count(l) && !seen_merged.insert(l).second) continue;
-                out.push_back(c);
-            }
-    }
     int n = 0;
     for (auto& item : s.items) {
         ++n;
+        if (item.star()) {  // every table's columns, a USING/NATURAL column once
+            std::set<std::string> seen_merged;
+            for (const auto& v : sc.vars)
+                for (const auto* c : v.columns) {
+                    std::string l = to_lower(c->name);
+                    if (sc.merged.count(l) && !seen_merged.insert(l).second) continue;
+                    out.push_back(c);
+                }
+            if (sc.vars.size() == 1 && sc.merged.empty()) item.all_of_sql = sc.vars[0].qualifier_sql;
+            continue;
+        }
         if (!item.value) {
             const range_var* v = find_var(sc, item.all_of);
             if (!v) {
-                if (cat_) err(item.span, fmt::format("unknown table '{}' in {}.*", written(item.all_of), written(item.all_of)));
+                if (check_) err(item.span, fmt::format("unknown table '{}' in {}.*", written(item.all_of), written(item.all_of)));
                 for (const auto& p : item.all_of) item.all_of_sql.push_back(fold(p));
                 continue;
             }
@@ -226,7 +228,7 @@ void analyzer::order_item(adql::order_item& o, const std::vector<const column_in
     adql::expr& e = *o.value;
     if (e.kind == expr_kind::integer) {
         long pos = std::strtol(e.text.c_str(), nullptr, 10);
-        if (cat_ && (pos < 1 || pos > static_cast<long>(out.size())))
+        if (check_ && (pos < 1 || pos > static_cast<long>(out.size())))
             err(e.span, fmt::format("ORDER BY position {} is not in the select list (1 to {})", e.text, out.size()));
         return;
     }
@@ -259,10 +261,15 @@ void analyzer::order_item(adql::order_item& o, const std::vector<const column_in
 
 void analyzer::expr(adql::expr& e, scope& sc, const select_core* alias_source) {
     for (auto& a : e.args) expr(*a, sc, alias_source);
+    if (e.coord_sys) {
+        expr(*e.coord_sys, sc, alias_source);
+        need(*e.coord_sys, e.coord_sys->type == value_type::string || e.coord_sys->type == value_type::unknown,
+             "a string as coordinate system", builtin_name(e.fn));
+    }
     if (e.sub) {
         auto cols = analyze(*e.sub, &sc);
         if (e.kind == expr_kind::subquery || e.kind == expr_kind::in_query) {
-            if (cat_ && cols.size() != 1)
+            if (check_ && cols.size() != 1)
                 err(e.sub->span, fmt::format("a subquery used as a value must select exactly one column, not {}", cols.size()));
             if (!cols.empty()) e.type = e.kind == expr_kind::subquery ? type_of_column(*cols[0]) : e.type;
         }
@@ -270,8 +277,8 @@ void analyzer::expr(adql::expr& e, scope& sc, const select_core* alias_source) {
     switch (e.kind) {
     case expr_kind::column: column(e, sc, alias_source); break;
     case expr_kind::function:
-        if (e.fn == function_id::udf && cat_) {
-            const function_info* f = cat_->function_named(to_lower(e.text));
+        if (e.fn == function_id::udf) {  // neither ADQL's nor declared: an error at every level
+            const function_info* f = cat_ ? cat_->function_named(to_lower(e.text)) : nullptr;
             if (!f) err(e.span, fmt::format("unknown function '{}'", e.text));
             else if (f->arg_types.size() != e.args.size())
                 err(e.span, fmt::format("{} takes {} argument{}, got {}", f->name, f->arg_types.size(),
@@ -336,7 +343,7 @@ void analyzer::column(adql::expr& e, scope& sc, const select_core* alias_source)
                 return;
             }
     }
-    if (cat_) {
+    if (check_) {
         // Names that may belong to a table already reported unknown are not reported again.
         for (scope* s = &sc; s; s = s->outer)
             for (const auto& v : s->vars)

@@ -45,7 +45,11 @@ struct dumper {
         case expr_kind::function:
             out += ' ';
             out += x->fn == function_id::udf ? detail::to_lower(x->text) : std::string(detail::builtin_name(x->fn));
-            if (x->coord_sys) out += " cs[" + *x->coord_sys + "]";
+            if (x->coord_sys) {
+                out += " (cs ";
+                e(x->coord_sys.get());
+                out += ')';
+            }
             break;
         case expr_kind::aggregate:
             out += ' ';
@@ -92,6 +96,7 @@ struct dumper {
             if (r.natural) out += " natural";
             if (r.join_explicit_inner) out += " INNER";
             if (r.join_outer_word) out += " OUTER";
+            if (r.join_implicit_cross) out += " implicit";
             out += ' ';
             t(*r.left);
             out += ' ';
@@ -130,10 +135,10 @@ struct dumper {
             if (c.distinct) out += " distinct";
             if (c.all_quantifier) out += " all";
             if (c.top) out += " top " + std::to_string(*c.top);
-            if (c.star) out += " *";
             for (const auto& it : c.items) {
                 out += " (item ";
-                if (it.value) e(it.value.get());
+                if (it.star()) out += "*";
+                else if (it.value) e(it.value.get());
                 else {
                     ids(it.all_of);
                     out += ".*";

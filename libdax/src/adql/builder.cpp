@@ -23,6 +23,12 @@ query_ptr builder::query_expression(P::QueryExpressionContext* c) {
     deeper d(*this, c);
     auto q = std::make_unique<query>();
     q->span = span_of(c);
+    const bool top = top_query_;
+    top_query_ = false;
+    // ADQL 2.1 section 2.2.2: WITH starts the whole query, nowhere else (not in a subquery, a
+    // derived table, an operand of UNION or a WITH query's own body).
+    if (c->withClause() && !top)
+        fail(span_of(c->withClause()), "WITH is allowed only at the start of the whole query, not in a subquery or set operand");
     if (auto* w = c->withClause()) {
         for (auto* wq : w->withQuery()) {
             common_table ct;
@@ -123,13 +129,10 @@ std::unique_ptr<select_core> builder::select(P::SelectQueryContext* c) {
         s->all_quantifier = !s->distinct;
     }
     if (c->TOP()) s->top = parse_count(c->INTEGER_LIT()->getSymbol(), "TOP");
-    auto* list = c->selectList();
-    if (list->STAR()) {
-        s->star = true;
-    } else {
-        for (auto* item : list->selectItem()) {
-            select_item it;
-            it.span = span_of(item);
+    for (auto* item : c->selectList()->selectItem()) {
+        select_item it;
+        it.span = span_of(item);
+        if (!item->star) {
             auto* v = item->valueExpr();
             auto* ref = as<P::NameRefContext>(v);
             if (ref && ref->allOf) {
@@ -139,8 +142,8 @@ std::unique_ptr<select_core> builder::select(P::SelectQueryContext* c) {
                 it.value = value(v);
                 if (item->alias) it.alias = plain_name(item->alias);
             }
-            s->items.push_back(std::move(it));
         }
+        s->items.push_back(std::move(it));
     }
     for (auto* t : c->fromClause()->tableReference()) s->from.push_back(table(t));
     if (auto* w = c->whereClause()) s->where = condition(w->searchCondition());
@@ -195,8 +198,13 @@ table_ref_ptr builder::table(P::TableReferenceContext* c) {
                 t->using_columns.push_back(plain_name(id));
         }
     } else if (!t->natural) {
-        fail(span_of(j->JOIN()->getSymbol()),
-             "JOIN needs an ON or USING clause (or write NATURAL JOIN or CROSS JOIN)");
+        // ADQL 2.0's BNF makes the join specification optional; without one a JOIN (or INNER
+        // JOIN) pairs every row with every row: the SQL reading, a cross join. An outer join
+        // needs its condition.
+        if (t->join != join_kind::inner)
+            fail(span_of(j->JOIN()->getSymbol()), "an outer JOIN needs an ON or USING clause");
+        t->join = join_kind::cross;
+        t->join_implicit_cross = true;
     }
     return t;
 }

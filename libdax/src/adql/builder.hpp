@@ -67,6 +67,7 @@ private:
     std::string_view source_;
     bool ascii_ = true;
     std::size_t max_depth_, depth_ = 0;
+    bool top_query_ = true;  // the next query_expression is the whole query (WITH may start it)
 
     // Bounds the depth of the AST (and of this builder's recursion): chains of binary
     // operators are left-deep in ANTLR's tree, so "1+1+...+1" is as deep as it is long. Every

@@ -166,13 +166,16 @@ expr_ptr builder::primary(P::ValueExprContext* c) {
     if (as<P::LitDecimalContext>(c)) return number(expr_kind::decimal);
     if (as<P::LitRealContext>(c)) return number(expr_kind::real);
     if (auto* p = as<P::LitStringContext>(c)) {
+        // Adjacent literals (whitespace or comments between them) are one string, as in SQL-92
+        // section 5.3: 'qua' 'tsch' is 'quatsch'.
         auto e = make(expr_kind::string, c);
-        std::string raw = text(p);
         std::string out;
-        out.reserve(raw.size());
-        for (size_t i = 1; i + 1 < raw.size(); ++i) {
-            out += raw[i];
-            if (raw[i] == '\'') ++i;  // '' -> '
+        for (auto* tok : p->STRING()) {
+            const std::string raw = text(tok->getSymbol());
+            for (size_t i = 1; i + 1 < raw.size(); ++i) {
+                out += raw[i];
+                if (raw[i] == '\'') ++i;  // '' -> '
+            }
         }
         e->text = std::move(out);
         return e;
@@ -286,12 +289,22 @@ expr_ptr builder::call(P::NameRefContext* c) {
     }
     e->fn = b->id;
     for (auto* a : args) e->args.push_back(value(a));
-    // Geometry constructors may start with a (deprecated) coordinate-system string.
-    bool geo_ctor = b->id == function_id::point || b->id == function_id::circle ||
-                    b->id == function_id::box || b->id == function_id::polygon;
-    if (geo_ctor && !e->args.empty() && e->args[0]->kind == expr_kind::string) {
-        e->coord_sys = e->args[0]->text;
-        e->args.erase(e->args.begin());
+    // Geometry constructors may start with a (deprecated) coordinate-system argument: a string
+    // literal, or (ADQL 2.0) any string expression: NULL, a concatenation, or whatever stands
+    // first when the count of arguments says one is there (POINT of 3, CIRCLE of 4, BOX of 5,
+    // POLYGON of an odd number of at least 7).
+    const bool geo_ctor = b->id == function_id::point || b->id == function_id::circle ||
+                          b->id == function_id::box || b->id == function_id::polygon;
+    if (geo_ctor && !e->args.empty()) {
+        const auto n = e->args.size();
+        const auto k = e->args[0]->kind;
+        const bool number = k == expr_kind::integer || k == expr_kind::decimal || k == expr_kind::real || k == expr_kind::negate;
+        const bool counted = !number && ((b->id == function_id::point && n == 3) || (b->id == function_id::circle && n == 4) ||
+                                         (b->id == function_id::box && n == 5) || (b->id == function_id::polygon && n >= 7 && n % 2 == 1));
+        if (k == expr_kind::string || k == expr_kind::null || k == expr_kind::concat || counted) {
+            e->coord_sys = std::move(e->args[0]);
+            e->args.erase(e->args.begin());
+        }
     }
     check_arity(*e, *b);
     return e;

@@ -16,6 +16,19 @@ class mysql_printer : public printer {
 protected:
     virtual const char* name() const { return "MySQL"; }
 
+    // MySQL takes an unqualified * only as the first item: later, the one table's t.*.
+    void star_item(const select_item& it, bool first) override {
+        if (first) {
+            out += '*';
+        } else if (!it.all_of_sql.empty()) {
+            star_qualifier(it.all_of_sql);
+            out += ".*";
+        } else {
+            throw error(it.span, fmt::format("* after other select items is not supported on {} when several tables are "
+                                             "joined: put * first, or write t.* for each table", name()));
+        }
+    }
+
     void ident(std::string_view n) override {
         out += '`';
         for (char c : n) {
@@ -55,6 +68,7 @@ protected:
 
     void cast(const expr& e) override {
         const auto& n = e.cast.name;
+        if (n == "POINT" || n == "CIRCLE" || n == "POLYGON") return emit(*e.args[0]);  // geometry values are DALI strings
         out += "CAST(";
         emit(*e.args[0]);
         if (n == "SMALLINT" || n == "INTEGER" || n == "BIGINT") out += " AS SIGNED)";
@@ -204,9 +218,21 @@ protected:
         });
     }
 
+    // A geometry value as its DALI string: CONCAT of the numbers (NULL when any is NULL); a
+    // POINT constructor among the arguments gives its two coordinates, another point its string.
     void dali(const expr& e, size_t from = 0) {
-        out += "CONCAT_WS(' ', ";
-        args(e, from);
+        out += "CONCAT(";
+        for (size_t i = from; i < e.args.size(); ++i) {
+            if (i > from) out += ", ' ', ";
+            const expr *x, *y;
+            if (point_coords(*e.args[i], x, y)) {
+                emit(*x);
+                out += ", ' ', ";
+                emit(*y);
+            } else {
+                emit(*e.args[i]);
+            }
+        }
         out += ')';
     }
 
@@ -214,14 +240,8 @@ protected:
         const auto& a = e.args;
         switch (e.fn) {
         case function_id::point: dali(e); return;
-        case function_id::circle:
-            if (a.size() == 2) unsupported(e, "CIRCLE(point, radius) as a value");
-            dali(e);
-            return;
-        case function_id::polygon:
-            if (is_ctor(*a[0], function_id::point)) unsupported(e, "POLYGON of POINTs as a value");
-            dali(e);
-            return;
+        case function_id::circle: dali(e); return;
+        case function_id::polygon: dali(e); return;
         case function_id::box: {
             auto s = constant_geometry(e);
             if (!s) unsupported(e, "BOX with non-constant arguments");
@@ -239,13 +259,20 @@ protected:
         }
         case function_id::coord1: case function_id::coord2: {
             const expr *x, *y;
-            if (!point_coords(*a[0], x, y)) unsupported(e, fmt::format("{} of a point column", builtin_name(e.fn)));
-            out += '(';
-            emit(e.fn == function_id::coord1 ? *x : *y);
-            out += ')';
+            if (point_coords(*a[0], x, y)) {
+                out += '(';
+                emit(e.fn == function_id::coord1 ? *x : *y);
+                out += ')';
+                return;
+            }
+            // A point column holds "lon lat": the first or the second word, as a number.
+            out += e.fn == function_id::coord1 ? "(SUBSTRING_INDEX(TRIM(" : "(SUBSTRING_INDEX(SUBSTRING_INDEX(TRIM(";
+            emit(*a[0]);
+            out += e.fn == function_id::coord1 ? "), ' ', 1) + 0)" : "), ' ', 2), ' ', -1) + 0)";
             return;
         }
         case function_id::area: {
+            if (circle_area(e)) return;
             auto s = constant_geometry(*a[0]);
             if (!s) unsupported(e, "AREA of a non-constant geometry");
             std::vector<double> n;
@@ -257,6 +284,16 @@ protected:
         }
         case function_id::centroid: {
             auto s = constant_geometry(*a[0]);
+            if (!s && is_ctor(*a[0], function_id::circle)) {  // a circle's centre
+                const expr& c = *a[0];
+                if (c.args.size() == 2) return emit(*c.args[0]);
+                out += "CONCAT(";
+                emit(*c.args[0]);
+                out += ", ' ', ";
+                emit(*c.args[1]);
+                out += ')';
+                return;
+            }
             if (!s) unsupported(e, "CENTROID of a non-constant geometry");
             auto c = s->kind == value_type::polygon ? geometry::to_lonlat(geometry::make_polygon(s->vertices).cap_center) : s->center;
             string_literal(geometry::format_dali({c.lon, c.lat}));

@@ -81,9 +81,6 @@ private:
                        "; use ' for strings and \" for names";
             return "unexpected character " + describe_token(t);
         }
-        if (t->getType() == L::NUMBER_WITH_SUFFIX)
-            return fmt::format("'{}' is neither a number nor a name: separate the number from what follows, "
-                               "or write \"{}\" if it is a name", text, text);
         std::string msg = "unexpected " + describe_token(t);
         antlr4::misc::IntervalSet expected;
         try {

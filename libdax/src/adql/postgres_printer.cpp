@@ -38,11 +38,19 @@ class postgres_printer final : public printer {
         }
     }
 
+    // CAST of a DALI string (a constant one was made a constructor by the passes): its numbers
+    // as a float8 array, then the pgSphere type.
     void cast(const expr& e) override {
         const auto& n = e.cast.name;
-        if (n == "POINT" || n == "CIRCLE" || n == "POLYGON")
-            throw error(e.span, fmt::format("CAST to {} is not supported on PostgreSQL", n));
-        printer::cast(e);
+        if (n != "POINT" && n != "CIRCLE" && n != "POLYGON") return printer::cast(e);
+        out += "(SELECT ";
+        if (n == "POINT") out += "spoint(radians(dax_c.v[1]), radians(dax_c.v[2]))";
+        else if (n == "CIRCLE") out += "scircle(spoint(radians(dax_c.v[1]), radians(dax_c.v[2])), radians(dax_c.v[3]))";
+        else out += "(SELECT spoly(spoint(radians(dax_c.v[2 * i - 1]), radians(dax_c.v[2 * i])) ORDER BY i) "
+                    "FROM generate_series(1, array_length(dax_c.v, 1) / 2) AS i)";
+        out += " FROM (SELECT regexp_split_to_array(btrim(";
+        emit(*e.args[0]);
+        out += "), '\\s+')::float8[] AS v) AS dax_c)";
     }
 
     void restriction(const expr& e, const spatial_restriction& r) override {
@@ -174,6 +182,7 @@ class postgres_printer final : public printer {
             out += ')';
             return;
         case function_id::area:
+            if (circle_area(e)) return;  // any radius up to 180 (an scircle takes 90 at most)
             // pgSphere gives steradians; ADQL wants square degrees.
             out += "degrees(degrees(area(";
             emit(*a[0]);

@@ -4,6 +4,7 @@
 #include "functions.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 
 namespace dax::adql::detail {
@@ -156,10 +157,13 @@ void printer::select(const select_core& s) {
     if (s.distinct) out += "DISTINCT ";
     if (s.all_quantifier) out += "ALL ";
     if (is_adql() && s.top) out += fmt::format("TOP {} ", *s.top);
-    if (s.star) out += '*';
     for (size_t i = 0; i < s.items.size(); ++i) {
         if (i) out += ", ";
         const auto& it = s.items[i];
+        if (it.star()) {
+            star_item(it, i == 0);
+            continue;
+        }
         if (!it.value) {
             if (is_adql()) {
                 for (size_t k = 0; k < it.all_of.size(); ++k) {
@@ -202,7 +206,9 @@ void printer::select(const select_core& s) {
 void printer::join_keyword(const table_ref& t) {
     if (t.natural) out += " NATURAL";
     switch (t.join) {
-    case join_kind::cross: out += " CROSS JOIN "; return;
+    case join_kind::cross:
+        out += !is_adql() || !t.join_implicit_cross ? " CROSS JOIN " : t.join_explicit_inner ? " INNER JOIN " : " JOIN ";
+        return;
     case join_kind::inner: out += is_adql() && !t.join_explicit_inner ? " JOIN " : " INNER JOIN "; return;
     case join_kind::left: out += " LEFT"; break;
     case join_kind::right: out += " RIGHT"; break;
@@ -232,7 +238,14 @@ void printer::table(const table_ref& t) {
         if (t.parenthesized) out += '(';
         table(*t.left);
         join_keyword(t);
-        table(*t.right);
+        // A join on the right (a JOIN b CROSS JOIN c ON ...) keeps its grouping in parentheses.
+        if (t.right->kind == table_ref::kind_t::join && !t.right->parenthesized) {
+            out += '(';
+            table(*t.right);
+            out += ')';
+        } else {
+            table(*t.right);
+        }
         if (t.on) {
             out += " ON ";
             collect_conjuncts(*t.on);
@@ -345,6 +358,24 @@ void printer::concat(const adql::expr& e) {
     emit(*e.args[1], 5, true);
 }
 
+bool printer::circle_area(const adql::expr& e) {
+    const adql::expr& c = *e.args[0];
+    if (c.kind != expr_kind::function || c.fn != function_id::circle) return false;
+    const adql::expr& r = *c.args.back();
+    constexpr double deg2_per_sr = (180 / 3.14159265358979323846) * (180 / 3.14159265358979323846);
+    if (auto v = constant_value(r)) {
+        if (*v < 0 || *v > 180) throw error(r.span, "a CIRCLE radius must be between 0 and 180 degrees");
+        number(geometry::circle_area_sr(*v) * deg2_per_sr);
+        return true;
+    }
+    out += "(4 * PI() * POWER(SIN(RADIANS(";
+    emit(r);
+    out += ") / 2), 2) * ";
+    out += geometry::format_number(deg2_per_sr);
+    out += ')';
+    return true;
+}
+
 void printer::cast(const adql::expr& e) {
     out += "CAST(";
     emit(*e.args[0]);
@@ -375,6 +406,8 @@ void printer::math_function(const adql::expr& e) {
     case function_id::rand: out += "random()"; return;
     case function_id::truncate: call("trunc", e); return;
     case function_id::in_unit:
+        if (std::isnan(e.scale))
+            throw error(e.span, "IN_UNIT needs the unit of its argument: give a catalog (--schema) so column units are known");
         out += '(';
         emit(*e.args[0], 7);
         out += " * ";

@@ -111,6 +111,8 @@ protected:
     virtual void join_keyword(const table_ref& t);
     /// The qualifier of t.* (SQLite accepts only a table name there).
     virtual void star_qualifier(const std::vector<std::string>& parts) { idents(parts); }
+    /// A * select item (`first`: the first item).
+    virtual void star_item(const select_item&, bool /*first*/) { out += '*'; }
     /// UNION / INTERSECT / EXCEPT [ALL] between two operands.
     virtual void set_operator(const set_expr& s);
 
@@ -131,6 +133,10 @@ protected:
     void idents(const std::vector<std::string>& parts);
     void written_ident(const identifier& id);
     void number(double v);
+    /// AREA(CIRCLE(...)) in square degrees with no geometry type: 4 pi sin^2(r / 2) steradians,
+    /// exact for any radius up to 180 degrees; a constant radius is folded (0 to 180 checked).
+    /// False when AREA's argument is not a CIRCLE constructor.
+    bool circle_area(const expr& area);
     void compare_op(compare_op op);
     void compare(const expr& e);
     /// `(lat BETWEEN lo AND hi AND [lon window AND] body)`, or just body without a band.

@@ -72,7 +72,7 @@ class sqlite_printer final : public printer {
             emit(*e.args[0]);
             out += ')';
         } else {
-            throw error(e.span, fmt::format("CAST to {} is not supported on SQLite", n));
+            emit(*e.args[0]);  // POINT, CIRCLE, POLYGON: geometry values are DALI strings here
         }
     }
 
@@ -161,7 +161,12 @@ class sqlite_printer final : public printer {
             }
             return;
         }
-        case function_id::area: call("dax_area", e); return;
+        case function_id::area:
+            if (a[0]->kind == expr_kind::function && a[0]->fn == function_id::circle && constant_value(*a[0]->args.back()) &&
+                circle_area(e))
+                return;  // a constant radius: the area folded, whatever the centre
+            call("dax_area", e);
+            return;
         case function_id::centroid: call("dax_centroid", e); return;
         case function_id::coord1: case function_id::coord2: {
             const expr *x, *y;

@@ -58,7 +58,8 @@ size_t word_end(const std::u32string& d, size_t p) {
 }
 
 // The number rules of the lexer grammar at p (a digit, or '.' before a digit): the longest
-// match wins, ties go to the rule defined first (REAL_LIT, DECIMAL_LIT, INTEGER_LIT, NUMBER_WITH_SUFFIX).
+// match wins, ties go to the rule defined first (REAL_LIT, DECIMAL_LIT, INTEGER_LIT). What
+// follows (a letter too) is the next token.
 std::pair<size_t, size_t> number(const std::u32string& d, size_t p) {
     size_t m = p;
     bool has_point = false;
@@ -79,9 +80,6 @@ std::pair<size_t, size_t> number(const std::u32string& d, size_t p) {
         if (q < d.size() && (d[q] == '+' || d[q] == '-')) ++q;
         if (q < d.size() && is_digit(d[q])) e = digits(d, q);
     }
-    size_t suffix = 0;
-    if (m < d.size() && (is_letter(d[m]) || d[m] == '_')) suffix = word_end(d, m);
-    if (e && e < d.size() && (is_letter(d[e]) || d[e] == '_')) suffix = std::max(suffix, word_end(d, e));
     size_t best = 0, type = 0;
     auto consider = [&](size_t end, size_t t) {
         if (end > best) {
@@ -92,7 +90,6 @@ std::pair<size_t, size_t> number(const std::u32string& d, size_t p) {
     if (e) consider(e, L::REAL_LIT);
     if (has_point) consider(m, L::DECIMAL_LIT);
     if (int_end) consider(int_end, L::INTEGER_LIT);
-    if (suffix) consider(suffix, L::NUMBER_WITH_SUFFIX);
     return {best, type};
 }
 

@@ -48,7 +48,7 @@ result<translation> translate(std::string_view adql, const translate_options& op
         run_passes(q, options);
         translation t;
         t.sql = print_sql(q, options.target);
-        if (options.names) t.columns = result_columns(q);
+        if (options.names && options.check_names) t.columns = result_columns(q);
         if (q.body->op == set_op::none && q.body->select && q.body->select->top) t.row_limit = q.body->select->top;
         else t.row_limit = q.limit;
         return t;

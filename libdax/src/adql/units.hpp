@@ -1,5 +1,6 @@
 #pragma once
-// Unit conversion for IN_UNIT (ADQL 2.1 section 4.6.3): VOUnits of the same dimension only.
+// Unit conversion for IN_UNIT (ADQL 2.1 section 4.6.3): VOUnits 1.0 strings, composite ones
+// included, converted when their dimensions agree.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,5 +1,6 @@
 #include <dax/dali/shapes.hpp>
 #include <dax/ascii.hpp>
+#include <dax/geometry/frames.hpp>
 
 #include <fmt/format.h>
 
@@ -192,35 +193,123 @@ result<shape> parse_pos(std::string_view text) {
     return error(fmt::format("POS shape '{}' is not one of CIRCLE, RANGE, POLYGON", shown(w[0])));
 }
 
-result<shape> parse_region(std::string_view text) {
-    const auto w = words(text);
-    if (w.empty()) return error("empty region string");
-    const std::string k = lower(w[0]);
+namespace {
+
+// STC-S words with '(' and ')' as words of their own ("Union(Circle" is three).
+std::vector<std::string_view> stcs_words(std::string_view text) {
+    std::vector<std::string_view> w;
     std::size_t i = 0;
-    if (k == "circle" || k == "polygon" || k == "box" || k == "position") {
-        // STC-S frame, reference position and flavour words (ADQL 2.1 section 4.2.8).
-        static const std::array<std::string_view, 11> ok = {"icrs", "fk5", "j2000", "unknownframe", "geocenter",
-            "barycenter", "heliocenter", "topocenter", "unknownrefpos", "spherical2", "cartesian2"};
-        for (i = 1; i < w.size() && std::isalpha(static_cast<unsigned char>(w[i][0])); ++i)
-            if (std::find(ok.begin(), ok.end(), lower(w[i])) == ok.end())
-                return error(fmt::format("frame or flag '{}' is not supported (only ICRS-compatible frames; "
-                                         "no coordinate conversion is done)", shown(w[i])));
-    } else if (k == "union" || k == "intersection" || k == "not" || k == "ellipse" || k == "convex") {
-        return error(error_kind::unsupported, fmt::format("STC-S {} regions are not supported", shown(w[0])));
+    while (i < text.size()) {
+        if (space(text[i])) {
+            ++i;
+            continue;
+        }
+        if (text[i] == '(' || text[i] == ')') {
+            w.push_back(text.substr(i++, 1));
+            continue;
+        }
+        const std::size_t b = i;
+        while (i < text.size() && !space(text[i]) && text[i] != '(' && text[i] != ')') ++i;
+        w.push_back(text.substr(b, i - b));
     }
-    auto n = numbers(w, i, false);
-    if (!n) return n.err();
-    if (k == "circle") return circle_of(std::move(*n), false);
-    if (k == "polygon") return polygon_of(std::move(*n), false);
-    if (k == "box") return box_of(std::move(*n), false);
-    if (k == "position") return point_of(std::move(*n), false);
-    switch (n->size()) {  // DALI: the count tells the shape
-    case 2: return point_of(std::move(*n), false);
-    case 3: return circle_of(std::move(*n), false);
-    default:
-        if (n->size() >= 6 && n->size() % 2 == 0) return polygon_of(std::move(*n), false);
-        return error("not an STC-S or DALI region (expected 2, 3 or an even number >= 6 of values)");
+    return w;
+}
+
+struct stcs_parser {
+    const std::vector<std::string_view>& w;
+    std::size_t i = 0;
+
+    bool at(std::string_view s) const { return i < w.size() && lower(w[i]) == s; }
+    static bool word(std::string_view s) { return !s.empty() && std::isalpha(static_cast<unsigned char>(s[0])); }
+    static bool keyword(std::string_view s) {
+        const std::string k = lower(s);
+        return k == "circle" || k == "polygon" || k == "box" || k == "position" || k == "union" || k == "intersection" ||
+               k == "not" || k == "ellipse" || k == "convex";
     }
+
+    // Frame, reference position and flavour words (ADQL 2.1 section 4.2.8, STC-S 1.33).
+    result<std::string> frame_words() {
+        std::string f;
+        for (; i < w.size() && word(w[i]); ++i) {
+            if (!geometry::is_frame_word(w[i]))
+                return error(fmt::format("'{}' is not an STC-S frame, reference position or flavour", shown(w[i])));
+            f += (f.empty() ? "" : " ") + std::string(w[i]);
+        }
+        return f;
+    }
+
+    result<region> parse(int depth) {
+        if (depth > 32) return error("the region is nested more than 32 deep");
+        if (i >= w.size()) return error("the region ends too early");
+        const std::string k = lower(w[i]);
+        region r;
+        if (k == "union" || k == "intersection" || k == "not") {
+            ++i;
+            r.op = k == "union" ? region::op_t::union_ : k == "intersection" ? region::op_t::intersection : region::op_t::not_;
+            if (r.op != region::op_t::not_) {
+                auto f = frame_words();
+                if (!f) return f.err();
+                r.frame = *f;
+            }
+            if (!at("(")) return error(fmt::format("STC-S {}: '(' expected after the keyword", shown(w[i - 1])));
+            ++i;
+            while (i < w.size() && !at(")")) {
+                auto p = parse(depth + 1);
+                if (!p) return p.err();
+                r.parts.push_back(std::move(*p));
+            }
+            if (!at(")")) return error(fmt::format("STC-S {}: ')' is missing", k));
+            ++i;
+            if (r.op == region::op_t::not_ && r.parts.size() != 1) return error("STC-S Not takes one region");
+            if (r.op != region::op_t::not_ && r.parts.size() < 2) return error(fmt::format("STC-S {} takes two or more regions", k));
+            return r;
+        }
+        if (k != "circle" && k != "polygon" && k != "box" && k != "position") {
+            if (k == "ellipse" || k == "convex")
+                return error(error_kind::unsupported, fmt::format("STC-S {} regions are not supported", shown(w[i])));
+            return error(fmt::format("'{}' is not an STC-S region (Position, Circle, Box, Polygon, Union, Intersection, Not)", shown(w[i])));
+        }
+        ++i;
+        auto f = frame_words();
+        if (!f) return f.err();
+        r.frame = *f;
+        std::vector<std::string_view> nums;  // up to the next region keyword or parenthesis
+        while (i < w.size() && !at("(") && !at(")") && !keyword(w[i])) nums.push_back(w[i++]);
+        auto n = numbers(nums, 0, false);
+        if (!n) return n.err();
+        auto s = k == "circle" ? circle_of(std::move(*n), false) : k == "polygon" ? polygon_of(std::move(*n), false)
+               : k == "box" ? box_of(std::move(*n), false) : point_of(std::move(*n), false);
+        if (!s) return s.err();
+        r.value = std::move(*s);
+        return r;
+    }
+};
+
+}  // namespace
+
+result<region> parse_region(std::string_view text) {
+    const auto w = stcs_words(text);
+    if (w.empty()) return error("empty region string");
+    if (!stcs_parser::word(w[0])) {  // DALI: the count tells the shape
+        auto n = numbers(w, 0, false);
+        if (!n) return n.err();
+        auto make = [](std::vector<double> v) -> result<shape> {
+            if (v.size() == 2) return point_of(std::move(v), false);
+            if (v.size() == 3) return circle_of(std::move(v), false);
+            if (v.size() >= 6 && v.size() % 2 == 0) return polygon_of(std::move(v), false);
+            return error("not an STC-S or DALI region (expected 2, 3 or an even number >= 6 of values)");
+        };
+        auto s = make(std::move(*n));
+        if (!s) return s.err();
+        region r;
+        r.value = std::move(*s);
+        return r;
+    }
+    stcs_parser p{w};
+    auto r = p.parse(0);
+    if (!r) return r.err();
+    if (p.i < w.size()) return error(fmt::format("unexpected '{}' after the region", shown(w[p.i])));
+    return r;
 }
 
 result<interval> parse_interval(std::string_view text) {

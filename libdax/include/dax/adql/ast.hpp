@@ -91,7 +91,9 @@ struct expr {
     aggregate_id agg = aggregate_id::count;
     compare_op op = compare_op::eq;
     cast_target cast;
-    std::optional<std::string> coord_sys;  ///< deprecated coordinate-system argument of geometry constructors
+    /// The deprecated coordinate-system argument of a geometry constructor (ADQL 2.1 section
+    /// 4.2.1): a string literal, or as ADQL 2.0 allowed any string expression (NULL, '' ...).
+    expr_ptr coord_sys;
     bool negated = false;             ///< NOT BETWEEN / NOT IN / NOT LIKE / IS NOT NULL
     bool distinct = false;            ///< COUNT(DISTINCT x)
     bool all_quantifier = false;      ///< COUNT(ALL x), kept for the round trip
@@ -114,12 +116,14 @@ struct expr {
 };
 
 struct select_item {
-    expr_ptr value;                    ///< null for t.*
+    expr_ptr value;                    ///< null for * and t.*
     std::optional<identifier> alias;
-    std::vector<identifier> all_of;    ///< t.*: the qualifier
+    std::vector<identifier> all_of;    ///< t.*: the qualifier (empty for *)
     source_span span;
     std::string output_name;           ///< set by the passes: the SQL name of an unaliased expression
-    std::vector<std::string> all_of_sql;  ///< set by the passes: t.* qualifier as printed
+    std::vector<std::string> all_of_sql;  ///< set by the passes: t.* qualifier as printed; for a *
+                                          ///< over one table, that table's (printers that need t.*)
+    bool star() const { return !value && all_of.empty(); }
 };
 
 enum class join_kind { cross, inner, left, right, full };
@@ -137,6 +141,7 @@ struct table_ref {
     join_kind join = join_kind::inner;
     bool join_explicit_inner = false;    ///< INNER written
     bool join_outer_word = false;        ///< OUTER written
+    bool join_implicit_cross = false;    ///< a cross join written JOIN (or INNER JOIN) without ON/USING
     bool natural = false;
     table_ref_ptr left, right;
     expr_ptr on;
@@ -153,8 +158,7 @@ struct select_core {
     bool distinct = false;
     bool all_quantifier = false;
     std::optional<std::int64_t> top;
-    bool star = false;                   ///< SELECT *
-    std::vector<select_item> items;
+    std::vector<select_item> items;      ///< *, t.* and values, in order
     std::vector<table_ref_ptr> from;
     expr_ptr where;
     std::vector<expr_ptr> group_by;

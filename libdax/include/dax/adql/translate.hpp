@@ -24,7 +24,7 @@ using result_column = column_info;
 
 struct translate_options {
     dialect target = dialect::sqlite;
-    /// Published tables; nullptr checks syntax only (names are not resolved).
+    /// Published tables and declared functions; nullptr: none (ADQL's own functions only).
     const catalog* names = nullptr;
     /// MAXREC: the query is limited to min(TOP, maxrec + 1) rows so OVERFLOW can be detected.
     std::optional<std::int64_t> maxrec;
@@ -36,11 +36,15 @@ struct translate_options {
     /// to date by tap::service's SQLite backend: INTERSECTS/CONTAINS of such a table's region
     /// column and a constant shape read the index first. Null: none (other SQLite databases).
     std::function<bool(const table_info&)> sqlite_region_indexes;
+    /// Resolve table and column names in `names` and check types (positioned errors). false (or
+    /// no `names`): the syntax only, plus that every function called is ADQL's or declared
+    /// (ADQL 2.1 section 2.4); nothing is known of types, so they are not checked.
+    bool check_names = true;
 };
 
 struct translation {
     std::string sql;                       ///< exactly one SELECT statement, no trailing ';'
-    std::vector<result_column> columns;    ///< empty when no catalog was given
+    std::vector<result_column> columns;    ///< empty when names were not checked
     std::optional<std::int64_t> row_limit; ///< the limit applied to the whole query, if any
 };
 

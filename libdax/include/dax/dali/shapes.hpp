@@ -34,9 +34,17 @@ result<shape> parse_polygon(std::string_view text);
 /// (-Inf / +Inf for open ends; lon1 > lon2 crosses longitude 0 and is kept as lon2 + 360) or
 /// "POLYGON lon1 lat1 ...", the keyword in any case.
 result<shape> parse_pos(std::string_view text);
-/// ADQL 2.1 section 4.2.8 REGION: STC-S ("POSITION", "CIRCLE", "POLYGON", "BOX" with
-/// ICRS-compatible frame words; no conversions are done) or a DALI value, told by its count.
-result<shape> parse_region(std::string_view text);
+/// An ADQL REGION: a shape, or (STC-S) a Union or Intersection of regions, or Not of one.
+struct region {
+    enum class op_t { shape, union_, intersection, not_ } op = op_t::shape;
+    dali::shape value;           ///< op == shape
+    std::string frame;           ///< the STC-S frame words as given ("" = none), inherited by parts
+    std::vector<region> parts;   ///< union / intersection: 2 or more; not: 1
+};
+/// ADQL 2.1 section 4.2.8 REGION: STC-S 1.33 ("Position", "Circle", "Polygon", "Box", "Union",
+/// "Intersection", "Not"; frame, reference position and flavour words, any case; nested up to
+/// 32 deep), or a DALI value told by its count. Frames are given back, not converted.
+result<region> parse_region(std::string_view text);
 
 /// DALI 1.1 section 3.3.4 interval: "lo hi", -Inf / +Inf for open ends, lo <= hi.
 struct interval {
