@@ -29,6 +29,14 @@ check "names are checked with --schema" 1 '' "line 1, column 8: unknown column '
 check "a valid query against the schema" 0 'SELECT "ra" FROM "demo"."stars"' "" -- "$bin" --schema "$schema" "SELECT RA FROM demo.stars"
 check "--maxrec applies MAXREC+1" 0 'SELECT "ra" FROM "demo"."stars" LIMIT 11' "" -- "$bin" --schema "$schema" --maxrec 10 "SELECT ra FROM demo.stars"
 check "--udf declares a function" 0 'SELECT "id" FROM "demo"."stars" WHERE ivo_hasword("id", '"'"'x'"'"') = 1' "" -- "$bin" --schema "$schema" --udf "ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER" "SELECT id FROM demo.stars WHERE ivo_hasword(id, 'x') = 1"
+# The three levels (issue 13): the syntax and functions; names and types with --schema; a
+# backend's abilities with --dialect.
+check "--check alone does not check types" 0 '' '' -- "$bin" --check "SELECT x FROM y WHERE POINT(1, 2) = x"
+check "--check alone: an undeclared function is an error" 1 '' "line 1, column 8: unknown function 'foo'" -- "$bin" --check "SELECT foo(1) FROM t"
+check "--udf alone does not switch on table checks" 0 '' '' -- "$bin" --udf "ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER" --check "SELECT ivo_hasword(a, 'b') FROM t"
+check "--schema checks types" 1 '' "line 1, column 8: operator * expects numbers, not a string" -- "$bin" --schema "$schema" --check "SELECT '30' * 2 FROM demo.stars"
+check "--check alone does not ask a backend" 0 '' '' -- "$bin" --check "SELECT a FROM t INTERSECT ALL SELECT a FROM u"
+check "--dialect names the backend and the feature" 1 '' "line 1, column 31: INTERSECT ALL is not supported on SQLite" -- "$bin" --dialect sqlite --check "SELECT a FROM t INTERSECT ALL SELECT a FROM u"
 check "an unknown dialect is bad usage" 2 '' '' -- "$bin" --dialect oracle "SELECT a FROM b"
 check "a missing schema file is bad usage" 2 '' "dax-adql: cannot read schema file '/nonexistent.yaml'" -- "$bin" --schema /nonexistent.yaml "SELECT a FROM b"
 check "an unknown option is bad usage" 2 '' '' -- "$bin" --frobnicate "SELECT a FROM b"

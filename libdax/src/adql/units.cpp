@@ -70,7 +70,7 @@ const std::map<std::string, symbol, std::less<>>& symbols() {
         // Astronomy and physics.
         {"AU", {q(1.495978707e11, {{metre, 1}}), false}}, {"au", {q(1.495978707e11, {{metre, 1}}), false}},
         {"pc", {q(3.0856775814913673e16, {{metre, 1}}), true}}, {"lyr", {q(9.4607304725808e15, {{metre, 1}}), true}},
-        {"solRad", {q(6.957e8, {{metre, 1}}), false}}, {"solMass", {q(1.98841e30, {{kilogram, 1}}), false}},
+        {"solRad", {q(6.957e8, {{metre, 1}}), false}}, {"solMass", {q(1.988409870698051e30, {{kilogram, 1}}), false}},  // IAU 2015 GM / CODATA 2018 G
         {"solLum", {q(3.828e26, {{kilogram, 1}, {metre, 2}, {second, -3}}), false}},
         {"Angstrom", {q(1e-10, {{metre, 1}}), false}}, {"angstrom", {q(1e-10, {{metre, 1}}), false}},
         {"eV", {q(1.602176634e-19, {{kilogram, 1}, {metre, 2}, {second, -2}}), true}},
@@ -111,7 +111,10 @@ struct parser {
     bool number(double& v) {
         std::size_t j = i;
         if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
-        while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
+        // Digits, and a point only before a digit ("m**-2.Hz": the point joins symbols).
+        while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) ||
+                                (s[j] == '.' && j + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[j + 1])))))
+            ++j;
         if (j < s.size() && (s[j] == 'e' || s[j] == 'E') && j + 1 < s.size() &&
             (std::isdigit(static_cast<unsigned char>(s[j + 1])) || ((s[j + 1] == '-' || s[j + 1] == '+') && j + 2 < s.size() &&
                                                                     std::isdigit(static_cast<unsigned char>(s[j + 2]))))) {
