@@ -4,9 +4,10 @@
 set -euo pipefail
 # libboost-dev: Debian's SOCI headers are configured with Boost support and include it.
 want=(cmake g++ make antlr4 libantlr4-runtime-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libfmt-dev doctest-dev
-      libsoci-dev libboost-dev libcfitsio-dev wcslib-dev libxml2-dev pkg-config libcpp-httplib-dev libpq-dev libmariadb-dev libssl-dev liburing-dev libpng-dev liberfa-dev)
+      libsoci-dev libboost-dev libcfitsio-dev wcslib-dev libxml2-dev pkg-config libcpp-httplib-dev libpq-dev libmariadb-dev libssl-dev liburing-dev libpng-dev liberfa-dev
+      pybind11-dev python3-dev python3-numpy)
 if [ "${1:-build}" = test ]; then
-  want+=(postgresql postgresql-15-pgsphere mariadb-server libpq-dev libmariadb-dev stilts python3-astropy python3-numpy python3-pyvo python3-requests python3-pil chromium wrk fitsverify
+  want+=(postgresql postgresql-15-pgsphere mariadb-server libpq-dev libmariadb-dev stilts python3-astropy python3-numpy python3-pyvo python3-requests python3-pil python3-pytest chromium wrk fitsverify
         clang-14 libclang-rt-14-dev llvm-14)
 fi
 missing=()

@@ -211,9 +211,10 @@ std::optional<error> too_big(const std::string& did, double bytes, double max_by
 
 }  // namespace
 
-result<soda_plan> plan_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c, double max_bytes) {
+namespace {
+
+result<soda_plan> plan_stored(const std::optional<stored_file>& file, const ingest_settings& settings, const soda_cutout& c, double max_bytes) {
     soda_plan p;
-    const auto file = store.find(c.id);
     if (!file) {
         p.outcome = soda_outcome::not_found;
         return p;
@@ -242,6 +243,27 @@ result<soda_plan> plan_soda_cutout(const image_store& store, const ingest_settin
     p.spec = std::move(*r->spec);
     p.pixel_bytes = static_cast<std::uint64_t>(r->bytes);
     return p;
+}
+
+}  // namespace
+
+result<soda_plan> plan_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c, double max_bytes) {
+    return plan_stored(store.find(c.id), settings, c, max_bytes);
+}
+
+result<soda_plan> plan_file_cutout(const std::string& path, int hdu, const soda_cutout& c, double max_bytes) {
+    stored_file f;
+    f.path = path;
+    f.did = c.id.empty() ? path : c.id;
+    f.hdu = hdu;
+    const ingest_settings settings;
+    if (hdu < 0 || c.band || c.time || !c.pols.empty()) {  // the science HDU as ingestion picks it
+        auto d = describe_fits(path, settings);
+        if (!d) return error(error_kind::usage, fmt::format("{}: {}", path, d.err().what()));
+        if (hdu < 0) f.hdu = d->hdu;
+        f.obs_id = d->obs_id;
+    }
+    return plan_stored(f, settings, c, max_bytes);
 }
 
 result<std::uint64_t> write_soda_plan(const soda_plan& p, dax::sink& out) {

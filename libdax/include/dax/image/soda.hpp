@@ -68,6 +68,10 @@ struct soda_plan {
 /// Plans the cutout of one combination (see write_soda_cutout).
 result<soda_plan> plan_soda_cutout(const image_store& store, const ingest_settings& settings, const soda_cutout& c,
                                    double max_bytes = 1024.0 * 1024 * 1024);
+/// The same plan for a FITS file outside any store (pipelines, the Python bindings): `hdu` is the
+/// science HDU, or -1 for the one ingestion would take (the first image with a celestial WCS);
+/// `c.id` names the file in errors and provenance ("" = its path).
+result<soda_plan> plan_file_cutout(const std::string& path, int hdu, const soda_cutout& c, double max_bytes = 1024.0 * 1024 * 1024);
 /// Writes a planned cutout; errors reading the file are internal errors naming the dataset.
 /// Structural errors come before the first byte; a read error later ends the output short.
 result<std::uint64_t> write_soda_plan(const soda_plan& plan, dax::sink& out);

@@ -1,0 +1,500 @@
+// dax.votable: read a VOTable into numpy columns, write numpy columns as VOTable (BINARY2,
+// BINARY, TABLEDATA), CSV, TSV or FITS. The C++ row loops run without the GIL; a path is read
+// through mmap (never copied), and written through a file descriptor.
+#include "bindings.hpp"
+
+#include <dax/fits/fits_writer.hpp>
+#include <dax/utf8.hpp>
+#include <dax/votable/reader.hpp>
+#include <dax/votable/writer.hpp>
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <complex>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace py = pybind11;
+using dax::votable::datatype;
+
+namespace dax::python {
+namespace {
+
+// A file mapped read-only for the reader (which takes the document as one string_view).
+struct mapped_file {
+    void* data = MAP_FAILED;
+    std::size_t size = 0;
+    explicit mapped_file(const std::string& path) {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw py::value_error("cannot open " + path + ": " + std::strerror(errno));
+        struct stat st{};
+        if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+            size = static_cast<std::size_t>(st.st_size);
+            data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        }
+        ::close(fd);
+        if (size && data == MAP_FAILED) throw py::value_error("cannot map " + path);
+    }
+    ~mapped_file() {
+        if (data != MAP_FAILED) ::munmap(data, size);
+    }
+    std::string_view view() const { return data == MAP_FAILED ? std::string_view() : std::string_view(static_cast<const char*>(data), size); }
+};
+
+// One column being read: values of its numpy type, or strings, or per-row arrays; nulls.
+struct column_builder {
+    votable::field f;
+    bool text = false, array = false;
+    std::vector<unsigned char> bytes;   // scalars: elements of `size` bytes
+    int size = 0;
+    std::vector<std::string> strings;   // char / unicodeChar
+    std::vector<std::vector<unsigned char>> arrays;  // other arrays: each row's elements
+    std::vector<std::size_t> counts;
+    std::vector<bool> null;
+    bool any_null = false;
+
+    explicit column_builder(const votable::field& fld) : f(fld) {
+        text = f.type == datatype::char_ || f.type == datatype::unicode_char;
+        array = !text && !f.arraysize.empty() && f.arraysize != "1";
+        size = element_bytes(f.type);
+    }
+    static int element_bytes(datatype t) {
+        switch (t) {
+        case datatype::boolean: case datatype::bit: case datatype::unsigned_byte: return 1;
+        case datatype::short_: return 2;
+        case datatype::int_: case datatype::float_: return 4;
+        case datatype::long_: case datatype::double_: case datatype::float_complex: return 8;
+        case datatype::double_complex: return 16;
+        default: return 1;
+        }
+    }
+    template <class T>
+    void put(T v) {
+        const auto at = bytes.size();
+        bytes.resize(at + sizeof(T));
+        std::memcpy(bytes.data() + at, &v, sizeof(T));
+    }
+    void add(const votable::cell& c) {
+        // A NaN float is a null (VOTable 1.4 section 6: NaN is the floats' null value), as astropy
+        // reads it: the column is masked there.
+        const bool is_null = c.null || ((f.type == datatype::float_ || f.type == datatype::double_) && !array && !text && std::isnan(c.d));
+        null.push_back(is_null);
+        any_null = any_null || is_null;
+        if (text) {
+            strings.emplace_back(c.null ? std::string_view() : c.s);
+            return;
+        }
+        if (array) {
+            const std::size_t n = c.null ? 0 : c.count;
+            const std::size_t each = f.type == datatype::float_complex ? 8 : f.type == datatype::double_complex ? 16 : static_cast<std::size_t>(size);
+            auto* p = static_cast<const unsigned char*>(c.data);
+            arrays.emplace_back(p ? p : nullptr, p ? p + n * each : nullptr);
+            if (f.type == datatype::boolean)  // 'T' / 'F' / '?' as 1 / 0 / 0
+                for (auto& b : arrays.back()) b = b == 'T' || b == 't' || b == '1';
+            counts.push_back(n);
+            return;
+        }
+        switch (f.type) {
+        case datatype::boolean: case datatype::bit: put<std::uint8_t>(c.null ? 0 : c.i != 0); break;
+        case datatype::unsigned_byte: put<std::uint8_t>(static_cast<std::uint8_t>(c.i)); break;
+        case datatype::short_: put<std::int16_t>(static_cast<std::int16_t>(c.i)); break;
+        case datatype::int_: put<std::int32_t>(static_cast<std::int32_t>(c.i)); break;
+        case datatype::long_: put<std::int64_t>(c.i); break;
+        case datatype::float_: put<float>(c.null ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(c.d)); break;
+        case datatype::double_: put<double>(c.null ? std::numeric_limits<double>::quiet_NaN() : c.d); break;
+        case datatype::float_complex: put<std::complex<float>>({static_cast<float>(c.d), static_cast<float>(c.im)}); break;
+        case datatype::double_complex: put<std::complex<double>>({c.d, c.im}); break;
+        default: put<std::uint8_t>(0);
+        }
+    }
+    py::dtype dtype() const {
+        switch (f.type) {
+        case datatype::boolean: case datatype::bit: return py::dtype::of<bool>();
+        case datatype::unsigned_byte: return py::dtype::of<std::uint8_t>();
+        case datatype::short_: return py::dtype::of<std::int16_t>();
+        case datatype::int_: return py::dtype::of<std::int32_t>();
+        case datatype::long_: return py::dtype::of<std::int64_t>();
+        case datatype::float_: return py::dtype::of<float>();
+        case datatype::double_: return py::dtype::of<double>();
+        case datatype::float_complex: return py::dtype::of<std::complex<float>>();
+        case datatype::double_complex: return py::dtype::of<std::complex<double>>();
+        default: return py::dtype::of<std::uint8_t>();
+        }
+    }
+    // The numpy array (under the GIL); scalars take the buffer over without a copy.
+    py::object finish() {
+        const auto rows = static_cast<py::ssize_t>(null.size());
+        if (text) {
+            std::size_t width = 1;
+            std::vector<std::u32string> u(strings.size());
+            for (std::size_t i = 0; i < strings.size(); ++i) {
+                u[i] = decode(strings[i]);
+                width = std::max(width, u[i].size());
+            }
+            py::array out(py::dtype("<U" + std::to_string(width)), std::vector<py::ssize_t>{rows});
+            auto* p = static_cast<char32_t*>(out.mutable_data());
+            std::memset(p, 0, static_cast<std::size_t>(rows) * width * 4);
+            for (std::size_t i = 0; i < u.size(); ++i) std::memcpy(p + i * width, u[i].data(), u[i].size() * 4);
+            return out;
+        }
+        if (array) {
+            py::array out(py::dtype("O"), std::vector<py::ssize_t>{rows});
+            auto* objs = static_cast<PyObject**>(out.mutable_data());
+            const auto shape = votable::parse_arraysize(f.arraysize);
+            for (std::size_t i = 0; i < arrays.size(); ++i) {
+                std::vector<py::ssize_t> dims{static_cast<py::ssize_t>(counts[i])};
+                if (!shape.variable && shape.dims.size() > 1 && static_cast<std::int64_t>(counts[i]) == shape.fixed_elements()) {
+                    dims.assign(shape.dims.rbegin(), shape.dims.rend());  // VOTable's first axis varies fastest
+                }
+                py::array a(dtype(), dims);
+                if (counts[i]) std::memcpy(a.mutable_data(), arrays[i].data(), arrays[i].size());
+                Py_XDECREF(objs[i]);
+                objs[i] = a.release().ptr();
+            }
+            return out;
+        }
+        auto* keep = new std::vector<unsigned char>(std::move(bytes));
+        py::capsule owner(keep, [](void* p) { delete static_cast<std::vector<unsigned char>*>(p); });
+        return py::array(dtype(), {rows}, {static_cast<py::ssize_t>(size)}, keep->data(), owner);
+    }
+    static std::u32string decode(const std::string& s) {
+        std::u32string out;
+        for (std::size_t i = 0; i < s.size();) {
+            const unsigned char c = static_cast<unsigned char>(s[i]);
+            char32_t cp;
+            int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+            if (i + static_cast<std::size_t>(n) > s.size()) n = 1;
+            cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+            for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+            out.push_back(cp);
+            i += static_cast<std::size_t>(n);
+        }
+        return out;
+    }
+};
+
+py::dict field_meta(const votable::field& f) {
+    py::dict d;
+    d["name"] = f.name;
+    d["datatype"] = std::string(votable::datatype_name(f.type));
+    d["arraysize"] = f.arraysize;
+    d["unit"] = f.unit;
+    d["ucd"] = f.ucd;
+    d["utype"] = f.utype;
+    d["xtype"] = f.xtype;
+    d["description"] = f.description;
+    return d;
+}
+
+// read(): (names, arrays, masks or None, field metadata, INFOs).
+py::tuple read_columns(const py::object& source) {
+    std::unique_ptr<mapped_file> file;
+    std::string_view doc;
+    py::buffer_info buf;
+    if (py::isinstance<py::str>(source) || py::hasattr(source, "__fspath__")) {
+        const std::string path = py::isinstance<py::str>(source) ? source.cast<std::string>() : source.attr("__fspath__")().cast<std::string>();
+        file = std::make_unique<mapped_file>(path);
+        doc = file->view();
+    } else if (py::isinstance<py::buffer>(source)) {
+        buf = py::reinterpret_borrow<py::buffer>(source).request();
+        doc = std::string_view(static_cast<const char*>(buf.ptr), static_cast<std::size_t>(buf.size * buf.itemsize));
+    } else {
+        throw py::type_error("read: a path or bytes");
+    }
+    votable::reader_limits lim;  // a library call, not a server: the caller's memory is the limit
+    lim.max_document_bytes = std::numeric_limits<std::size_t>::max();
+    lim.max_rows = std::numeric_limits<std::uint64_t>::max();
+    lim.max_cell_bytes = std::size_t(1) << 30;
+    std::vector<column_builder> cols;
+    std::string failure;
+    std::vector<std::pair<std::string, std::string>> infos;
+    {
+        py::gil_scoped_release unlocked;
+        auto r = votable::open_reader(doc, lim);
+        if (!r) {
+            failure = r.err().what();
+        } else {
+            auto& rd = **r;
+            for (const auto& f : rd.fields()) cols.emplace_back(f);
+            try {
+                while (rd.next()) {
+                    const auto row = rd.row();
+                    for (std::size_t i = 0; i < cols.size(); ++i) cols[i].add(row[i]);
+                }
+            } catch (const dax::error& e) {
+                failure = e.what();
+            }
+            infos = rd.infos();
+        }
+    }
+    if (!failure.empty()) throw py::value_error(failure);
+    py::list names, arrays, masks, meta;
+    for (auto& c : cols) {
+        names.append(c.f.name);
+        meta.append(field_meta(c.f));
+        arrays.append(c.finish());
+        if (c.any_null) {
+            py::array_t<bool> m(static_cast<py::ssize_t>(c.null.size()));
+            auto* p = m.mutable_data();
+            for (std::size_t i = 0; i < c.null.size(); ++i) p[i] = c.null[i];
+            masks.append(m);
+        } else {
+            masks.append(py::none());
+        }
+    }
+    py::list info;
+    for (const auto& [k, v] : infos) info.append(py::make_tuple(k, v));
+    return py::make_tuple(names, arrays, masks, meta, info);
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+// Bytes to a Python file-like object (its write()), in 1 MiB pieces, taking the GIL to call it.
+class python_sink final : public dax::sink {
+public:
+    explicit python_sink(py::object target) : target_(std::move(target)) {}
+    void write(const char* data, std::size_t size) override {
+        buf_.append(data, size);
+        if (buf_.size() >= (1u << 20)) flush();
+    }
+    void flush() override {
+        if (buf_.empty()) return;
+        py::gil_scoped_acquire locked;
+        target_.attr("write")(py::bytes(buf_));
+        buf_.clear();
+    }
+    ~python_sink() override {
+        try {
+            flush();
+        } catch (...) {
+        }
+    }
+
+private:
+    py::object target_;
+    std::string buf_;
+};
+
+// One column to write: its field and how to read row i from the numpy buffer.
+struct column_source {
+    votable::field f;
+    py::array data;              // kept alive
+    const char* base = nullptr;
+    py::ssize_t stride = 0, per_row = 1;  // elements per row (fixed arrays)
+    char kind = 'f';
+    int itemsize = 8;
+    std::vector<std::string> text;   // strings, decoded to UTF-8 before the loop
+    const bool* mask = nullptr;
+    py::array mask_array;
+};
+
+datatype type_of(char kind, int size) {
+    switch (kind) {
+    case 'b': return datatype::boolean;
+    case 'f': return size == 4 ? datatype::float_ : datatype::double_;
+    case 'c': return size == 8 ? datatype::float_complex : datatype::double_complex;
+    case 'u': if (size == 1) return datatype::unsigned_byte; return size == 2 ? datatype::int_ : datatype::long_;
+    case 'i': return size == 1 || size == 2 ? datatype::short_ : size == 4 ? datatype::int_ : datatype::long_;
+    default: return datatype::char_;
+    }
+}
+
+std::string utf8_of(const char32_t* p, std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n && p[i]; ++i) {
+        char32_t c = p[i];
+        if (c < 0x80) out += static_cast<char>(c);
+        else if (c < 0x800) out += static_cast<char>(0xC0 | (c >> 6)), out += static_cast<char>(0x80 | (c & 0x3F));
+        else if (c < 0x10000)
+            out += static_cast<char>(0xE0 | (c >> 12)), out += static_cast<char>(0x80 | ((c >> 6) & 0x3F)), out += static_cast<char>(0x80 | (c & 0x3F));
+        else
+            out += static_cast<char>(0xF0 | (c >> 18)), out += static_cast<char>(0x80 | ((c >> 12) & 0x3F)),
+                out += static_cast<char>(0x80 | ((c >> 6) & 0x3F)), out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+    return out;
+}
+
+std::int64_t write_columns(const std::vector<std::string>& names, const std::vector<py::array>& arrays, const std::vector<py::object>& masks,
+                           const std::vector<py::dict>& meta, const py::object& target, const std::string& format) {
+    if (names.size() != arrays.size() || names.size() != masks.size() || names.size() != meta.size())
+        throw py::value_error("write: names, arrays, masks and metadata differ in length");
+    std::vector<column_source> cols(names.size());
+    py::ssize_t rows = -1;
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        auto& c = cols[k];
+        c.data = arrays[k];
+        const auto& a = c.data;
+        if (a.ndim() < 1) throw py::value_error("write: column " + names[k] + " is not an array");
+        if (rows < 0) rows = a.shape(0);
+        if (a.shape(0) != rows) throw py::value_error("write: column " + names[k] + " has " + std::to_string(a.shape(0)) + " rows, not " + std::to_string(rows));
+        c.kind = a.dtype().kind();
+        c.itemsize = static_cast<int>(a.itemsize());
+        c.f.name = names[k];
+        auto get = [&](const char* key) { return meta[k].contains(key) && !meta[k][key].is_none() ? py::str(meta[k][key]).cast<std::string>() : std::string(); };
+        c.f.unit = get("unit"), c.f.ucd = get("ucd"), c.f.description = get("description"), c.f.xtype = get("xtype"), c.f.utype = get("utype");
+        if (!masks[k].is_none()) {
+            c.mask_array = py::array_t<bool, py::array::c_style | py::array::forcecast>(masks[k]);
+            if (c.mask_array.size() != rows) throw py::value_error("write: the mask of " + names[k] + " has the wrong length");
+            c.mask = static_cast<const bool*>(c.mask_array.data());
+        }
+        if (c.kind == 'U' || c.kind == 'S' || c.kind == 'O') {
+            c.f.type = datatype::char_;
+            c.f.arraysize = "*";
+            c.text.resize(static_cast<std::size_t>(rows));
+            bool ascii = true;
+            for (py::ssize_t i = 0; i < rows; ++i) {
+                std::string s;
+                if (c.kind == 'U') {
+                    s = utf8_of(reinterpret_cast<const char32_t*>(static_cast<const char*>(a.data()) + i * a.strides(0)), static_cast<std::size_t>(a.itemsize() / 4));
+                } else if (c.kind == 'S') {
+                    const char* p = static_cast<const char*>(a.data()) + i * a.strides(0);
+                    s.assign(p, strnlen(p, static_cast<std::size_t>(a.itemsize())));
+                } else {
+                    py::handle h(*reinterpret_cast<PyObject* const*>(static_cast<const char*>(a.data()) + i * a.strides(0)));
+                    if (h.is_none()) {
+                        if (!c.mask) {
+                            c.mask_array = py::array_t<bool>(rows);
+                            std::memset(c.mask_array.mutable_data(), 0, static_cast<std::size_t>(rows));
+                            c.mask = static_cast<const bool*>(c.mask_array.data());
+                        }
+                        static_cast<bool*>(c.mask_array.mutable_data())[i] = true;
+                        continue;
+                    }
+                    if (!py::isinstance<py::str>(h)) throw py::type_error("write: column " + names[k] + " holds objects that are not strings");
+                    s = h.cast<std::string>();
+                }
+                for (unsigned char ch : s) ascii = ascii && ch < 0x80;
+                c.text[static_cast<std::size_t>(i)] = std::move(s);
+            }
+            if (!ascii) c.f.type = datatype::unicode_char;
+            continue;
+        }
+        if (std::string("biufc").find(c.kind) == std::string::npos) throw py::type_error("write: column " + names[k] + " has an unsupported dtype");
+        if (c.kind == 'u' && c.itemsize == 8) throw py::type_error("write: column " + names[k] + ": uint64 does not fit a VOTable type");
+        c.f.type = type_of(c.kind, c.itemsize);
+        c.base = static_cast<const char*>(a.data());
+        c.stride = a.strides(0);
+        if (a.ndim() > 1) {  // a fixed-size array per row: contiguous rows, VOTable axes reversed
+            if (!(a.flags() & py::array::c_style)) throw py::value_error("write: array column " + names[k] + " must be C-contiguous");
+            std::string dims;
+            for (py::ssize_t d = a.ndim() - 1; d >= 1; --d) {
+                dims += (dims.empty() ? "" : "x") + std::to_string(a.shape(d));
+                c.per_row *= a.shape(d);
+            }
+            c.f.arraysize = dims;
+            // Array elements are written as they lie in memory: only types VOTable has as such.
+            if (c.kind == 'b' || (c.kind == 'i' && c.itemsize == 1) || (c.kind == 'u' && c.itemsize > 1))
+                throw py::type_error("write: array column " + names[k] + ": use float, int16/32/64, uint8 or complex elements");
+        }
+    }
+    if (rows < 0) rows = 0;
+    // The writer.
+    std::unique_ptr<dax::sink> sink;
+    std::unique_ptr<votable::table_writer> w;
+    int fd = -1;
+    const bool to_path = py::isinstance<py::str>(target) || py::hasattr(target, "__fspath__");
+    const std::string path = to_path ? (py::isinstance<py::str>(target) ? target.cast<std::string>() : target.attr("__fspath__")().cast<std::string>()) : "";
+    if (!to_path && !py::hasattr(target, "write")) throw py::type_error("write: a path or a binary file-like object");
+    if (format == "fits" && to_path) {
+        w = fits::make_fits_writer(path);
+    } else {
+        if (to_path) {
+            fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0) throw py::value_error("cannot write " + path + ": " + std::strerror(errno));
+            sink = std::make_unique<dax::fd_sink>(fd);
+        } else {
+            sink = std::make_unique<python_sink>(target);
+        }
+        if (format == "votable" || format == "votable/b2") w = votable::make_votable_writer(*sink, votable::serialization::binary2);
+        else if (format == "votable/b") w = votable::make_votable_writer(*sink, votable::serialization::binary);
+        else if (format == "votable/td") w = votable::make_votable_writer(*sink, votable::serialization::tabledata);
+        else if (format == "csv") w = votable::make_csv_writer(*sink, ',');
+        else if (format == "tsv") w = votable::make_csv_writer(*sink, '\t');
+        else if (format == "fits") w = fits::make_fits_writer(*sink);
+        else {
+            if (fd >= 0) ::close(fd);
+            throw py::value_error("format: votable (votable/b2), votable/b, votable/td, csv, tsv or fits, not '" + format + "'");
+        }
+    }
+    std::vector<votable::field> fields;
+    for (const auto& c : cols) fields.push_back(c.f);
+    std::string failure;
+    {
+        py::gil_scoped_release unlocked;
+        try {
+            w->begin(fields);
+            std::vector<votable::cell> row(cols.size());
+            for (py::ssize_t i = 0; i < rows; ++i) {
+                for (std::size_t k = 0; k < cols.size(); ++k) {
+                    const auto& c = cols[k];
+                    auto& cell = row[k];
+                    if (c.mask && c.mask[i]) {
+                        cell = votable::cell::none();
+                        continue;
+                    }
+                    if (!c.text.empty()) {
+                        cell = votable::cell::text(c.text[static_cast<std::size_t>(i)]);
+                        continue;
+                    }
+                    const char* p = c.base + i * c.stride;
+                    if (c.per_row > 1 || !c.f.arraysize.empty()) {
+                        cell = votable::cell{};
+                        cell.data = p;
+                        cell.count = static_cast<std::size_t>(c.per_row);
+                        continue;
+                    }
+                    switch (c.kind) {
+                    case 'b': cell = votable::cell::boolean(*reinterpret_cast<const bool*>(p)); break;
+                    case 'f': cell = votable::cell::real(c.itemsize == 4 ? *reinterpret_cast<const float*>(p) : c.itemsize == 8 ? *reinterpret_cast<const double*>(p) : 0.0); break;
+                    case 'c':
+                        if (c.itemsize == 8) cell = votable::cell::complex(reinterpret_cast<const float*>(p)[0], reinterpret_cast<const float*>(p)[1]);
+                        else cell = votable::cell::complex(reinterpret_cast<const double*>(p)[0], reinterpret_cast<const double*>(p)[1]);
+                        break;
+                    case 'u':
+                        cell = votable::cell::integer(c.itemsize == 1 ? *reinterpret_cast<const std::uint8_t*>(p) : c.itemsize == 2 ? *reinterpret_cast<const std::uint16_t*>(p)
+                                                                                                               : *reinterpret_cast<const std::uint32_t*>(p));
+                        break;
+                    default:
+                        cell = votable::cell::integer(c.itemsize == 1 ? *reinterpret_cast<const std::int8_t*>(p) : c.itemsize == 2 ? *reinterpret_cast<const std::int16_t*>(p)
+                                                      : c.itemsize == 4 ? *reinterpret_cast<const std::int32_t*>(p) : *reinterpret_cast<const std::int64_t*>(p));
+                    }
+                }
+                w->row(row);
+            }
+            w->finish();
+            if (sink) sink->flush();
+        } catch (const dax::error& e) {
+            failure = e.what();
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+    }
+    std::int64_t n = static_cast<std::int64_t>(w->rows());
+    w.reset();
+    sink.reset();
+    if (fd >= 0) ::close(fd);
+    if (PyErr_Occurred()) throw py::error_already_set();
+    if (!failure.empty()) throw py::value_error(failure);
+    return n;
+}
+
+}  // namespace
+
+void bind_votable(py::module_& m) {
+    m.def("_read", &read_columns, py::arg("source"),
+          "(names, arrays, masks, fields, infos) of the first table of a VOTable; see dax.votable.read.");
+    m.def("_write", &write_columns, py::arg("names"), py::arg("arrays"), py::arg("masks"), py::arg("meta"), py::arg("target"),
+          py::arg("format"), "Writes numpy columns; see dax.votable.write.");
+}
+
+}  // namespace dax::python
