@@ -134,6 +134,7 @@ public:
     // A hostile query can make thousands of errors (and the work of finding them): after
     // max_errors the pass stops with what it has.
     static constexpr std::size_t max_errors = 50;
+    static constexpr std::size_t max_result_columns = 4096;
     struct too_many_errors {};
 
 private:

@@ -204,6 +204,10 @@ std::vector<const column_info*> analyzer::select(select_core& s, scope* outer, s
         expr(*item.value, sc);
         out.push_back(describe(item, n));
     }
+    // Stars can multiply columns: a result of more than max_result_columns (what a VOTable
+    // reader takes) is refused before any SQL is printed for it.
+    if (out.size() > max_result_columns)
+        err(s.span, fmt::format("the select list gives {} columns, more than {}", out.size(), max_result_columns));
     if (s.where) expr(*s.where, sc);
     for (auto& g : s.group_by) expr(*g, sc, &s);
     if (s.having) expr(*s.having, sc, &s);

@@ -203,6 +203,10 @@ table_ref_ptr builder::table(P::TableReferenceContext* c) {
         // needs its condition.
         if (t->join != join_kind::inner)
             fail(span_of(j->JOIN()->getSymbol()), "an outer JOIN needs an ON or USING clause");
+        // a JOIN b JOIN c ON x reads as a JOIN (b JOIN c ON x), where x cannot name a: refused.
+        if (t->right->kind == table_ref::kind_t::join && !t->right->parenthesized)
+            fail(span_of(j->JOIN()->getSymbol()),
+                 "a JOIN without ON or USING followed by another JOIN: give each its ON clause, or write CROSS JOIN");
         t->join = join_kind::cross;
         t->join_implicit_cross = true;
     }

@@ -290,18 +290,27 @@ expr_ptr builder::call(P::NameRefContext* c) {
     e->fn = b->id;
     for (auto* a : args) e->args.push_back(value(a));
     // Geometry constructors may start with a (deprecated) coordinate-system argument: a string
-    // literal, or (ADQL 2.0) any string expression: NULL, a concatenation, or whatever stands
-    // first when the count of arguments says one is there (POINT of 3, CIRCLE of 4, BOX of 5,
-    // POLYGON of an odd number of at least 7).
+    // literal, or (ADQL 2.0) any string expression (NULL, a concatenation, a column) where the
+    // count of the other arguments says one is there: POINT(cs, x, y), CIRCLE(cs, x, y, r) or
+    // CIRCLE(cs, POINT, r), BOX(cs, x, y, w, h) or BOX(cs, POINT, w, h), POLYGON(cs, x1, y1, ...)
+    // (an odd count) or POLYGON(cs, POINT, POINT, POINT, ...). A number or a POINT is never one.
     const bool geo_ctor = b->id == function_id::point || b->id == function_id::circle ||
                           b->id == function_id::box || b->id == function_id::polygon;
     if (geo_ctor && !e->args.empty()) {
-        const auto n = e->args.size();
-        const auto k = e->args[0]->kind;
+        const auto& a = e->args;
+        const auto n = a.size();
+        const auto k = a[0]->kind;
+        auto is_point = [](const expr& x) { return x.kind == expr_kind::function && x.fn == function_id::point; };
         const bool number = k == expr_kind::integer || k == expr_kind::decimal || k == expr_kind::real || k == expr_kind::negate;
-        const bool counted = !number && ((b->id == function_id::point && n == 3) || (b->id == function_id::circle && n == 4) ||
-                                         (b->id == function_id::box && n == 5) || (b->id == function_id::polygon && n >= 7 && n % 2 == 1));
-        if (k == expr_kind::string || k == expr_kind::null || k == expr_kind::concat || counted) {
+        const bool second_point = n > 1 && is_point(*a[1]);
+        bool counted = false;
+        switch (b->id) {
+        case function_id::point: counted = n == 3; break;
+        case function_id::circle: counted = n == 4 || (n == 3 && second_point); break;
+        case function_id::box: counted = n == 5 || (n == 4 && second_point); break;
+        default: counted = second_point ? n >= 4 : n >= 7 && n % 2 == 1; break;
+        }
+        if (k == expr_kind::string || (counted && !number && !is_point(*a[0]))) {
             e->coord_sys = std::move(e->args[0]);
             e->args.erase(e->args.begin());
         }

@@ -173,6 +173,12 @@ struct region_lowering {
                 throw error(call.args[0]->span, "a Union, Intersection or Not region as the first argument of CONTAINS "
                                                 "is not supported (it has no exact form); put it second");
             const adql::expr& s = *call.args[1 - at];
+            if (shapes_in(*tree) > max_region_shapes)
+                throw error(call.args[at]->span, fmt::format("the region has {} shapes, more than the {} a query may compare with",
+                                                             shapes_in(*tree), max_region_shapes));
+            if (!simple_operand(s))
+                throw error(s.span, "a Union, Intersection or Not region is compared with a column, or with POINT, CIRCLE, BOX or "
+                                    "POLYGON of columns and numbers; not with this expression");
             auto cond = combine(contains, s, *tree, "", call.args[at]->span);
             const bool truth = (lit.text == "1") == (cmp.op == compare_op::eq);
             if (!truth) {
@@ -213,19 +219,52 @@ struct region_lowering {
             throw error(span, fmt::format("{} of a region {} a{} {} region has no exact form: only a POINT can be tested (write POINT(ra, dec))",
                                           contains ? "CONTAINS" : "INTERSECTS", contains ? "in" : "and",
                                           is_union ? "" : "n", is_union ? "Union" : "Intersection"));
-        expr_ptr acc;
-        for (const auto& p : r.parts) {
-            auto term = combine(contains, s, p, frame, span);
-            if (!acc) {
-                acc = std::move(term);
-                continue;
+        // A balanced tree of OR / AND: its depth grows with the log of the parts.
+        std::vector<expr_ptr> terms;
+        for (const auto& p : r.parts) terms.push_back(combine(contains, s, p, frame, span));
+        while (terms.size() > 1) {
+            std::vector<expr_ptr> next;
+            for (std::size_t i = 0; i + 1 < terms.size(); i += 2) {
+                std::vector<expr_ptr> a;
+                a.push_back(std::move(terms[i]));
+                a.push_back(std::move(terms[i + 1]));
+                next.push_back(node(is_union ? expr_kind::or_ : expr_kind::and_, span, std::move(a)));
             }
-            std::vector<expr_ptr> a;
-            a.push_back(std::move(acc));
-            a.push_back(std::move(term));
-            acc = node(is_union ? expr_kind::or_ : expr_kind::and_, span, std::move(a));
+            if (terms.size() % 2) next.push_back(std::move(terms.back()));
+            terms = std::move(next);
         }
-        return acc;
+        return std::move(terms[0]);
+    }
+
+    // The shapes of a compound region (its leaves), at most max_region_shapes.
+    static constexpr std::size_t max_region_shapes = 256;
+    static std::size_t shapes_in(const dali::region& r) {
+        if (r.op == dali::region::op_t::shape) return 1;
+        std::size_t n = 0;
+        for (const auto& p : r.parts) n += shapes_in(p);
+        return n;
+    }
+    // What a compound region may be compared with (it is copied into each comparison): a column,
+    // a number, or a geometry constructor of columns and numbers (arithmetic included).
+    static bool simple_operand(const adql::expr& e, int depth = 0) {
+        if (depth > 8) return false;
+        switch (e.kind) {
+        case expr_kind::column: case expr_kind::integer: case expr_kind::decimal: case expr_kind::real: case expr_kind::string:
+        case expr_kind::null:
+            return true;
+        case expr_kind::negate: case expr_kind::add: case expr_kind::subtract: case expr_kind::multiply: case expr_kind::divide:
+            break;
+        case expr_kind::function:
+            if (e.fn != function_id::point && e.fn != function_id::circle && e.fn != function_id::box && e.fn != function_id::polygon &&
+                e.fn != function_id::pi)
+                return false;
+            if (e.coord_sys && !simple_operand(*e.coord_sys, depth + 1)) return false;
+            break;
+        default: return false;
+        }
+        for (const auto& a : e.args)
+            if (!simple_operand(*a, depth + 1)) return false;
+        return true;
     }
 
     void lower(expr_ptr& e) {
@@ -309,10 +348,15 @@ struct frame_conversion {
     void convert(adql::expr& e) {
         const geometry::frame f = frame_of(*e.coord_sys);
         e.coord_sys.reset();
-        // A POINT given to CIRCLE/BOX/POLYGON in the same frame is converted with its shape.
+        // A POINT given to CIRCLE/BOX/POLYGON in the same frame (or none: NULL, '') is converted
+        // with its shape.
+        auto unspecified = [](const adql::expr& cs) {
+            return cs.kind == expr_kind::null ||
+                   (cs.kind == expr_kind::string && cs.text.find_first_not_of(" \t") == std::string::npos);
+        };
         for (auto& a : e.args)
             if (is_call(*a, function_id::point) && a->coord_sys) {
-                if (frame_of(*a->coord_sys) != f)
+                if (!unspecified(*a->coord_sys) && frame_of(*a->coord_sys) != f)
                     throw error(a->span, "the POINT's coordinate system differs from its shape's");
                 a->coord_sys.reset();
             }
@@ -322,6 +366,24 @@ struct frame_conversion {
             throw error(e.span, fmt::format("{} in {} needs constant coordinates: only constant shapes are converted to "
                                             "ICRS (the coordinate-system argument is deprecated since ADQL 2.1)",
                                             builtin_name(e.fn), geometry::frame_name(f)));
+        // The shape must be one before it is converted (a radius of 200 or a latitude of 95 would
+        // come out as another, valid-looking shape).
+        auto bad = [&](const std::string& what) {
+            return error(e.span, fmt::format("{} in {}: {}", builtin_name(e.fn), geometry::frame_name(f), what));
+        };
+        auto check_point = [&](const geometry::lonlat& p) {
+            if (!std::isfinite(p.lon) || !std::isfinite(p.lat) || std::fabs(p.lat) > 90)
+                throw bad("a latitude must be between -90 and 90 degrees (and every coordinate finite)");
+        };
+        if (shape->kind == value_type::polygon) for (const auto& v : shape->vertices) check_point(v);
+        else check_point(shape->center);
+        if (shape->kind == value_type::circle && !(shape->radius >= 0 && shape->radius <= 180))
+            throw bad("the radius must be between 0 and 180 degrees");
+        if (e.fn == function_id::box) {
+            const auto& a = e.args;
+            auto w = constant_value(*a[a.size() - 2]), h = constant_value(*a[a.size() - 1]);
+            if (!w || !h || !(*w > 0 && *w <= 180 && *h > 0 && *h <= 180)) throw bad("width and height must be in (0, 180] degrees");
+        }
         std::vector<double> n;
         if (shape->kind == value_type::point) {
             const auto p = geometry::to_icrs(f, shape->center);
@@ -329,7 +391,7 @@ struct frame_conversion {
             e.fn = function_id::point;
         } else if (shape->kind == value_type::circle) {
             const auto [c, r] = geometry::circle_to_icrs(f, shape->center, shape->radius);
-            n = {c.lon, c.lat, r};
+            n = {c.lon, c.lat, shape->radius >= 180 ? 180.0 : std::min(r, 180.0)};
             e.fn = function_id::circle;
         } else {
             for (const auto& v : shape->vertices) {

@@ -358,21 +358,31 @@ void printer::concat(const adql::expr& e) {
     emit(*e.args[1], 5, true);
 }
 
-bool printer::circle_area(const adql::expr& e) {
+bool printer::circle_area(const adql::expr& e, bool constant_only) {
     const adql::expr& c = *e.args[0];
     if (c.kind != expr_kind::function || c.fn != function_id::circle) return false;
     const adql::expr& r = *c.args.back();
     constexpr double deg2_per_sr = (180 / 3.14159265358979323846) * (180 / 3.14159265358979323846);
-    if (auto v = constant_value(r)) {
-        if (*v < 0 || *v > 180) throw error(r.span, "a CIRCLE radius must be between 0 and 180 degrees");
-        number(geometry::circle_area_sr(*v) * deg2_per_sr);
+    if (auto s = constant_geometry(c)) {
+        if (!(s->radius >= 0 && s->radius <= 180)) throw error(r.span, "a CIRCLE radius must be between 0 and 180 degrees");
+        if (!(std::fabs(s->center.lat) <= 90)) throw error(c.span, "a CIRCLE centre's latitude must be between -90 and 90 degrees");
+        number(geometry::circle_area_sr(s->radius) * deg2_per_sr);
         return true;
     }
-    out += "(4 * PI() * POWER(SIN(RADIANS(";
+    if (constant_only) return false;
+    // NULL where the circle is not one: a NULL centre, a radius outside 0..180.
+    out += "CASE WHEN ";
+    for (std::size_t i = 0; i + 1 < c.args.size(); ++i) {
+        emit(*c.args[i], 5);
+        out += " IS NULL OR ";
+    }
+    out += "NOT (";
+    emit(r, 5);
+    out += " BETWEEN 0 AND 180) THEN NULL ELSE 4 * PI() * POWER(SIN(RADIANS(";
     emit(r);
     out += ") / 2), 2) * ";
     out += geometry::format_number(deg2_per_sr);
-    out += ')';
+    out += " END";
     return true;
 }
 

@@ -134,9 +134,11 @@ protected:
     void written_ident(const identifier& id);
     void number(double v);
     /// AREA(CIRCLE(...)) in square degrees with no geometry type: 4 pi sin^2(r / 2) steradians,
-    /// exact for any radius up to 180 degrees; a constant radius is folded (0 to 180 checked).
+    /// exact for any radius up to 180 degrees; a constant circle is folded (radius 0 to 180 and
+    /// latitude checked), else NULL where the centre is NULL or the radius outside 0..180.
     /// False when AREA's argument is not a CIRCLE constructor.
-    bool circle_area(const expr& area);
+    /// `constant_only`: fold a constant circle, else return false (the dialect's own way).
+    bool circle_area(const expr& area, bool constant_only = false);
     void compare_op(compare_op op);
     void compare(const expr& e);
     /// `(lat BETWEEN lo AND hi AND [lon window AND] body)`, or just body without a band.

@@ -162,9 +162,7 @@ class sqlite_printer final : public printer {
             return;
         }
         case function_id::area:
-            if (a[0]->kind == expr_kind::function && a[0]->fn == function_id::circle && constant_value(*a[0]->args.back()) &&
-                circle_area(e))
-                return;  // a constant radius: the area folded, whatever the centre
+            if (circle_area(e, true)) return;  // a constant circle: its area folded
             call("dax_area", e);
             return;
         case function_id::centroid: call("dax_centroid", e); return;

@@ -145,9 +145,10 @@ struct parser {
                 if (i >= s.size() || s[i] != ')') return fail("')' is missing after the power");
                 ++i;
                 e = a / b;
+                if (!(std::fabs(e) <= 1000)) return fail("the power is out of range");
                 return true;
             }
-            if (!number(e)) return fail("'**' needs a power");
+            if (!number(e) || !(std::fabs(e) <= 1000)) return fail("'**' needs a power (at most 1000)");
             return true;
         }
         // FITS style: an integer right after the symbol.
@@ -156,7 +157,11 @@ struct parser {
         const std::size_t digits = j;
         while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
         if (j == digits) return i == j ? true : fail("a sign must be followed by a power");
-        e = std::stod(std::string(s.substr(i, j - i)));
+        long long v = 0;
+        const char* b = s.data() + (s[i] == '+' ? i + 1 : i);
+        auto [p, ec] = std::from_chars(b, s.data() + j, v);
+        if (ec != std::errc() || p != s.data() + j || v > 1000 || v < -1000) return fail("the power is out of range");
+        e = static_cast<double>(v);
         i = j;
         return true;
     }
@@ -198,9 +203,10 @@ struct parser {
                 double n;
                 if (!number(n)) return fail("a scale factor 10**n needs its exponent");
                 total.factor = std::pow(10.0, n);
+                if (!std::isfinite(total.factor) || total.factor == 0) return fail("the scale factor is out of range");
             } else {
                 double f;
-                if (!number(f) || !(f > 0)) return fail("the scale factor must be a positive number");
+                if (!number(f) || !(f > 0) || !std::isfinite(f)) return fail("the scale factor must be a positive finite number");
                 total.factor = f;
             }
             while (i < s.size() && s[i] == ' ') ++i;
@@ -288,7 +294,15 @@ std::optional<double> unit_factor(std::string_view from, std::string_view to, st
             return std::nullopt;
         }
     // 15 significant digits: the arithmetic of prefixes leaves 1000.0000000000001 for mas -> uas.
-    return std::stod(fmt::format("{:.15g}", f->factor / t->factor));
+    const double factor = f->factor / t->factor;
+    if (!std::isnormal(factor) || factor < 0) {
+        why = fmt::format("the factor from {} to {} is out of range", from, to);
+        return std::nullopt;
+    }
+    double rounded = factor;
+    const std::string text = fmt::format("{:.15g}", factor);
+    std::from_chars(text.data(), text.data() + text.size(), rounded);
+    return std::isnormal(rounded) ? rounded : factor;
 }
 
 }  // namespace dax::adql::detail
