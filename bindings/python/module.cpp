@@ -9,4 +9,6 @@ PYBIND11_MODULE(_dax, m) {
     dax::python::bind_votable(votable);
     auto image = m.def_submodule("image", "Cutouts and footprints of FITS images.");
     dax::python::bind_image(image);
+    auto phot = m.def_submodule("phot", "Forced aperture photometry at sky positions.");
+    dax::python::bind_phot(phot);
 }

@@ -7,6 +7,7 @@ columns (dax.votable) and cutouts and footprints of FITS images (dax.image).
 """
 from . import _dax
 from . import votable
+from . import phot
 from ._dax import adql, image
 
-__all__ = ["adql", "votable", "image"]
+__all__ = ["adql", "votable", "image", "phot"]
