@@ -40,7 +40,7 @@ struct mapped_file {
         struct stat st{};
         if (::fstat(fd, &st) == 0 && st.st_size > 0) {
             size = static_cast<std::size_t>(st.st_size);
-            data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+            data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);  // read ahead, not page by page
         }
         ::close(fd);
         if (size && data == MAP_FAILED) throw py::value_error("cannot map " + path);
@@ -57,10 +57,11 @@ struct column_builder {
     bool text = false, array = false;
     std::vector<unsigned char> bytes;   // scalars: elements of `size` bytes
     int size = 0;
-    std::vector<std::string> strings;   // char / unicodeChar
+    std::string chars;                  // char / unicodeChar: every row's UTF-8, one after another
+    std::vector<std::size_t> ends;      // where each row's text ends in `chars`
     std::vector<std::vector<unsigned char>> arrays;  // other arrays: each row's elements
     std::vector<std::size_t> counts;
-    std::vector<bool> null;
+    std::vector<std::uint8_t> null;
     bool any_null = false;
 
     explicit column_builder(const votable::field& fld) : f(fld) {
@@ -80,9 +81,8 @@ struct column_builder {
     }
     template <class T>
     void put(T v) {
-        const auto at = bytes.size();
-        bytes.resize(at + sizeof(T));
-        std::memcpy(bytes.data() + at, &v, sizeof(T));
+        const auto* p = reinterpret_cast<const unsigned char*>(&v);
+        bytes.insert(bytes.end(), p, p + sizeof(T));  // amortised growth, no zero-filling
     }
     void add(const votable::cell& c) {
         // A NaN float is a null (VOTable 1.4 section 6: NaN is the floats' null value), as astropy
@@ -91,7 +91,8 @@ struct column_builder {
         null.push_back(is_null);
         any_null = any_null || is_null;
         if (text) {
-            strings.emplace_back(c.null ? std::string_view() : c.s);
+            if (!c.null) chars.append(c.s);
+            ends.push_back(chars.size());
             return;
         }
         if (array) {
@@ -135,16 +136,23 @@ struct column_builder {
     py::object finish() {
         const auto rows = static_cast<py::ssize_t>(null.size());
         if (text) {
-            std::size_t width = 1;
-            std::vector<std::u32string> u(strings.size());
-            for (std::size_t i = 0; i < strings.size(); ++i) {
-                u[i] = decode(strings[i]);
-                width = std::max(width, u[i].size());
+            // Code points per row (UTF-8 continuation bytes do not count), then UCS-4 in place.
+            std::size_t width = 1, begin = 0;
+            for (std::size_t end : ends) {
+                std::size_t n = 0;
+                for (std::size_t i = begin; i < end; ++i) n += (static_cast<unsigned char>(chars[i]) & 0xC0) != 0x80;
+                width = std::max(width, n);
+                begin = end;
             }
             py::array out(py::dtype("<U" + std::to_string(width)), std::vector<py::ssize_t>{rows});
             auto* p = static_cast<char32_t*>(out.mutable_data());
-            std::memset(p, 0, static_cast<std::size_t>(rows) * width * 4);
-            for (std::size_t i = 0; i < u.size(); ++i) std::memcpy(p + i * width, u[i].data(), u[i].size() * 4);
+            begin = 0;
+            for (std::size_t r = 0; r < ends.size(); ++r) {
+                char32_t* row = p + r * width;
+                const std::size_t n = decode(std::string_view(chars).substr(begin, ends[r] - begin), row);
+                std::fill(row + n, row + width, U'\0');
+                begin = ends[r];
+            }
             return out;
         }
         if (array) {
@@ -167,19 +175,24 @@ struct column_builder {
         py::capsule owner(keep, [](void* p) { delete static_cast<std::vector<unsigned char>*>(p); });
         return py::array(dtype(), {rows}, {static_cast<py::ssize_t>(size)}, keep->data(), owner);
     }
-    static std::u32string decode(const std::string& s) {
-        std::u32string out;
+    // UTF-8 to UCS-4 into `out` (room for every code point); returns how many were written.
+    static std::size_t decode(std::string_view s, char32_t* out) {
+        std::size_t w = 0;
         for (std::size_t i = 0; i < s.size();) {
             const unsigned char c = static_cast<unsigned char>(s[i]);
+            if ((c & 0xC0) == 0x80) {  // a stray continuation byte: not a code point (as counted)
+                ++i;
+                continue;
+            }
             char32_t cp;
             int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
             if (i + static_cast<std::size_t>(n) > s.size()) n = 1;
             cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
             for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-            out.push_back(cp);
+            out[w++] = cp;
             i += static_cast<std::size_t>(n);
         }
-        return out;
+        return w;
     }
 };
 
@@ -226,6 +239,14 @@ py::tuple read_columns(const py::object& source) {
         } else {
             auto& rd = **r;
             for (const auto& f : rd.fields()) cols.emplace_back(f);
+            // Room for as many rows as the document could hold at 8 bytes a row: address space
+            // only (pages are touched as rows arrive), so the columns grow without copies.
+            const std::size_t rows_hint = std::min<std::size_t>(doc.size() / 8 + 16, std::size_t(1) << 31);
+            for (auto& c : cols) {
+                if (!c.text && !c.array) c.bytes.reserve(rows_hint * static_cast<std::size_t>(c.size));
+                c.null.reserve(rows_hint);
+                if (c.text) c.ends.reserve(rows_hint);
+            }
             try {
                 while (rd.next()) {
                     const auto row = rd.row();
