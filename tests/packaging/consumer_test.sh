@@ -29,4 +29,38 @@ for lib in libpq libmariadb; do
   if ldd "$tmp/build-q/query_votable" | grep -q "$lib"; then echo "query_votable loads $lib"; exit 1; fi
 done
 echo "query_votable: 5 rows, read back by astropy, no libpq or libmariadb loaded; translate loads no database client, CFITSIO or SOCI"
+# A cutout and forced photometry against the installed package, on an image made here: a TAN
+# image of 200 x 200 pixels of 1 arcsec with a Gaussian source of flux 50,000 at its centre.
+/usr/bin/python3 - "$tmp/img.fits" <<'PY'
+import sys
+import numpy as np
+from astropy.io import fits
+n, sigma, flux = 200, 1.5, 50000.0
+y, x = np.mgrid[1:n + 1, 1:n + 1]
+rs = np.random.RandomState(3)
+img = 100.0 + rs.standard_normal((n, n)) * 10.0 + flux / (2 * np.pi * sigma ** 2) * np.exp(-((x - 100.5) ** 2 + (y - 100.5) ** 2) / (2 * sigma ** 2))
+h = fits.Header()
+for k, v in [("CTYPE1", "RA---TAN"), ("CTYPE2", "DEC--TAN"), ("CRVAL1", 150.0), ("CRVAL2", 2.0), ("CRPIX1", 100.5),
+             ("CRPIX2", 100.5), ("CD1_1", -1 / 3600), ("CD1_2", 0.0), ("CD2_1", 0.0), ("CD2_2", 1 / 3600)]:
+    h[k] = v
+fits.PrimaryHDU(img.astype(np.float32), h).writeto(sys.argv[1])
+PY
+for ex in cutout photometry; do
+  cmake -S "$src/examples/$ex" -B "$tmp/build-$ex" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
+  cmake --build "$tmp/build-$ex" >/dev/null
+done
+"$tmp/build-cutout/cutout" "$tmp/img.fits" 150 2 0.005 "$tmp/cut.fits"
+/usr/bin/python3 -c "
+import sys; from astropy.io import fits
+h = fits.open(sys.argv[1])[0]
+assert h.data.shape[0] < 60 and 'DAXBOX' in h.header, (h.data.shape, h.header.get('DAXBOX'))
+print('cutout: %s pixels, DAXBOX %s' % (h.data.shape, h.header['DAXBOX']))" "$tmp/cut.fits"
+"$tmp/build-photometry/photometry" "$tmp/img.fits" 8 150 2 150.01 2.01 > "$tmp/phot.csv"
+cat "$tmp/phot.csv"
+/usr/bin/python3 -c "
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+f, e = float(rows[0]['flux']), float(rows[0]['flux_err'])
+assert len(rows) == 2 and abs(f - 50000) < 5 * e and abs(float(rows[1]['flux'])) < 5 * float(rows[1]['flux_err']), rows
+print('photometry: %.1f +- %.1f for an injected 50000; the empty position %.1f' % (f, e, float(rows[1]['flux'])))" "$tmp/phot.csv"
 echo "consumer build and run: ok"
