@@ -121,6 +121,7 @@ void bind_adql(py::module_& m) {
     m.def(
         "_median_translate_seconds",
         [](const std::string& query, const std::string& dialect, const std::shared_ptr<catalog>& cat, int n) {
+            if (!cat || n < 1) throw py::value_error("a Catalog and n >= 1");
             adql::translate_options o;
             o.target = adql::dialect_from_name(dialect).value_or(adql::dialect::postgres);
             o.names = &cat->names;

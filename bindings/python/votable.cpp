@@ -30,25 +30,33 @@ using dax::votable::datatype;
 namespace dax::python {
 namespace {
 
-// A file mapped read-only for the reader (which takes the document as one string_view).
+// A file read into memory for the reader (which takes the document as one string_view). Not a
+// mapping: a file truncated by another process meanwhile would end the interpreter with SIGBUS.
 struct mapped_file {
-    void* data = MAP_FAILED;
-    std::size_t size = 0;
+    std::string data;
     explicit mapped_file(const std::string& path) {
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) throw py::value_error("cannot open " + path + ": " + std::strerror(errno));
         struct stat st{};
-        if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-            size = static_cast<std::size_t>(st.st_size);
-            data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);  // read ahead, not page by page
+        if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            ::close(fd);
+            throw py::value_error(path + " is a directory");
+        }
+        if (st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
+        char buf[1 << 16];
+        for (;;) {
+            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                ::close(fd);
+                throw py::value_error("cannot read " + path + ": " + std::strerror(errno));
+            }
+            if (n == 0) break;
+            data.append(buf, static_cast<std::size_t>(n));
         }
         ::close(fd);
-        if (size && data == MAP_FAILED) throw py::value_error("cannot map " + path);
     }
-    ~mapped_file() {
-        if (data != MAP_FAILED) ::munmap(data, size);
-    }
-    std::string_view view() const { return data == MAP_FAILED ? std::string_view() : std::string_view(static_cast<const char*>(data), size); }
+    std::string_view view() const { return data; }
 };
 
 // One column being read: values of its numpy type, or strings, or per-row arrays; nulls.
@@ -220,6 +228,8 @@ py::tuple read_columns(const py::object& source) {
         doc = file->view();
     } else if (py::isinstance<py::buffer>(source)) {
         buf = py::reinterpret_borrow<py::buffer>(source).request();
+        if (buf.ndim > 1 || (buf.ndim == 1 && buf.strides[0] != buf.itemsize))
+            throw py::value_error("read: a contiguous bytes-like object (bytes, bytearray, a contiguous memoryview)");
         doc = std::string_view(static_cast<const char*>(buf.ptr), static_cast<std::size_t>(buf.size * buf.itemsize));
     } else {
         throw py::type_error("read: a path or bytes");
@@ -228,6 +238,10 @@ py::tuple read_columns(const py::object& source) {
     lim.max_document_bytes = std::numeric_limits<std::size_t>::max();
     lim.max_rows = std::numeric_limits<std::uint64_t>::max();
     lim.max_cell_bytes = std::size_t(1) << 30;
+    lim.max_fields = std::size_t(1) << 20;
+    lim.max_attribute_bytes = std::size_t(16) << 20;
+    if (doc.size() > std::size_t(2047) << 20)  // libxml2 takes the document's size as an int
+        throw py::value_error("read: documents of 2 GiB or more are not supported");
     std::vector<column_builder> cols;
     std::string failure;
     std::vector<std::pair<std::string, std::string>> infos;
@@ -241,7 +255,10 @@ py::tuple read_columns(const py::object& source) {
             for (const auto& f : rd.fields()) cols.emplace_back(f);
             // Room for as many rows as the document could hold at 8 bytes a row: address space
             // only (pages are touched as rows arrive), so the columns grow without copies.
-            const std::size_t rows_hint = std::min<std::size_t>(doc.size() / 8 + 16, std::size_t(1) << 31);
+            // (at least 4 bytes a cell in any serialization: the reservation stays near the
+            // document's size whatever the column count)
+            const std::size_t rows_hint = std::min<std::size_t>(doc.size() / (4 * std::max<std::size_t>(1, cols.size())) + 16,
+                                                                std::size_t(1) << 31);
             for (auto& c : cols) {
                 if (!c.text && !c.array) c.bytes.reserve(rows_hint * static_cast<std::size_t>(c.size));
                 c.null.reserve(rows_hint);
@@ -289,9 +306,16 @@ public:
         if (buf_.size() >= (1u << 20)) flush();
     }
     void flush() override {
-        if (buf_.empty()) return;
+        if (buf_.empty() || failed_) return;
         py::gil_scoped_acquire locked;
-        target_.attr("write")(py::bytes(buf_));
+        try {
+            py::object n = target_.attr("write")(py::bytes(buf_));
+            if (!n.is_none() && n.cast<std::size_t>() < buf_.size()) throw std::runtime_error("the file object wrote fewer bytes than given");
+        } catch (py::error_already_set& e) {
+            failed_ = true;
+            error_ = std::make_unique<py::error_already_set>(std::move(e));  // raised again by write()
+            throw std::runtime_error("write() of the file object failed");
+        }
         buf_.clear();
     }
     ~python_sink() override {
@@ -300,10 +324,12 @@ public:
         } catch (...) {
         }
     }
+    std::unique_ptr<py::error_already_set> error_;  ///< what the file object's write() raised
 
 private:
     py::object target_;
     std::string buf_;
+    bool failed_ = false;
 };
 
 // One column to write: its field and how to read row i from the numpy buffer.
@@ -421,20 +447,21 @@ std::int64_t write_columns(const std::vector<std::string>& names, const std::vec
     if (rows < 0) rows = 0;
     // The writer.
     std::unique_ptr<dax::sink> sink;
+    python_sink* py_sink = nullptr;
     std::unique_ptr<votable::table_writer> w;
     int fd = -1;
     const bool to_path = py::isinstance<py::str>(target) || py::hasattr(target, "__fspath__");
     const std::string path = to_path ? (py::isinstance<py::str>(target) ? target.cast<std::string>() : target.attr("__fspath__")().cast<std::string>()) : "";
     if (!to_path && !py::hasattr(target, "write")) throw py::type_error("write: a path or a binary file-like object");
-    if (format == "fits" && to_path) {
-        w = fits::make_fits_writer(path);
-    } else {
+    {
         if (to_path) {
             fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             if (fd < 0) throw py::value_error("cannot write " + path + ": " + std::strerror(errno));
             sink = std::make_unique<dax::fd_sink>(fd);
         } else {
-            sink = std::make_unique<python_sink>(target);
+            auto s = std::make_unique<python_sink>(target);
+            py_sink = s.get();
+            sink = std::move(s);
         }
         if (format == "votable" || format == "votable/b2") w = votable::make_votable_writer(*sink, votable::serialization::binary2);
         else if (format == "votable/b") w = votable::make_votable_writer(*sink, votable::serialization::binary);
@@ -502,7 +529,13 @@ std::int64_t write_columns(const std::vector<std::string>& names, const std::vec
     }
     std::int64_t n = static_cast<std::int64_t>(w->rows());
     w.reset();
+    std::unique_ptr<py::error_already_set> raised = py_sink ? std::move(py_sink->error_) : nullptr;
     sink.reset();
+    if (raised) {
+        if (fd >= 0) ::close(fd);
+        raised->restore();  // the file object's own exception, as it raised it
+        throw py::error_already_set();
+    }
     if (fd >= 0) ::close(fd);
     if (PyErr_Occurred()) throw py::error_already_set();
     if (!failure.empty()) throw py::value_error(failure);

@@ -86,3 +86,13 @@ def test_exact_overlap_and_flags(peer):
     dax.votable.write(t, buf)
     back = parse_single_table(io.BytesIO(buf.getvalue())).to_table()
     assert list(back["id"]) == ["edge", "centre"] and str(back["ra"].unit) == "deg"
+
+
+def test_bad_settings_are_errors(peer):
+    d, sources, obscore = peer
+    path = sorted((d / "images").glob("img-*.fits*"))[0]
+    s = sources[0]
+    for kw in [{"clip_sigma": 0}, {"clip_sigma": -1}, {"clip_sigma": float("nan")}, {"radius": 1e5}, {"radius": 0},
+               {"annulus": (1.0, 0.5)}]:
+        with pytest.raises(ValueError):
+            dax.phot.forced(path, [(float(s["ra"]), float(s["dec"]))], **kw)

@@ -111,3 +111,52 @@ def test_csv_and_errors(tmp_path):
         dax.votable.write({"a": np.arange(3)}, tmp_path / "x", format="parquet")
     with pytest.raises(ValueError, match="rows"):
         dax.votable.write({"a": np.arange(3), "b": np.arange(4)}, tmp_path / "x")
+
+
+def test_review_regressions(tmp_path):
+    """What an attack review of the bindings found, each once a crash or a wrong result."""
+    # big-endian columns (FITS tables) are written by value, not by their bytes
+    buf = io.BytesIO()
+    dax.votable.write({"i": np.array([1, 2], ">i4"), "f": np.array([1.5, 2.5], ">f8"), "s": np.array(["ab", "c"], ">U2"),
+                       "h": np.array([0.5, 1.0], np.float16)}, buf)
+    got = dax.votable.read(buf.getvalue())
+    assert list(got["i"]) == [1, 2] and list(got["f"]) == [1.5, 2.5] and list(got["s"]) == ["ab", "c"]
+    assert got["h"].dtype == np.float32 and list(got["h"]) == [0.5, 1.0]
+    # the caller's mask is not changed by a None in an object column
+    a = np.ma.array(np.array(["a", None, "c"], object), mask=[True, False, False])
+    dax.votable.write({"s": a}, io.BytesIO())
+    assert list(a.mask) == [True, False, False]
+    # empty tables: written by dax (a STREAM of nothing), and a TABLE without DATA
+    for fmt in ["votable", "votable/b", "votable/td"]:
+        b = io.BytesIO()
+        assert dax.votable.write({"x": np.array([], np.float64)}, b, format=fmt) == 0
+        assert len(dax.votable.read(b.getvalue())["x"]) == 0, fmt
+    empty = b'<VOTABLE version="1.4"><RESOURCE><TABLE><FIELD name="x" datatype="double"/></TABLE></RESOURCE></VOTABLE>'
+    assert len(dax.votable.read(empty)["x"]) == 0
+    # a strided memoryview is refused, not read backwards
+    with pytest.raises(ValueError, match="contiguous"):
+        dax.votable.read(memoryview(empty)[::-1])
+    # the file object's own exception comes through
+    class Broken(io.RawIOBase):
+        def write(self, b):
+            raise OSError("disk on fire")
+    with pytest.raises(OSError, match="disk on fire"):
+        dax.votable.write({"x": np.arange(10.0)}, Broken())
+    # units that are not VOUnits are written as astropy names them
+    t = AstropyTable({"p": [1.0, 2.0]})
+    t["p"].unit = u.percent
+    b = io.BytesIO()
+    dax.votable.write(t, b, format="votable/td")
+    assert dax.votable.read(b.getvalue()).fields[0]["unit"] == "%"
+    # to_astropy takes every column, also one added after read()
+    got["extra"] = np.arange(2)
+    assert "extra" in got.to_astropy().colnames
+    # more FIELDs than a server would take
+    many = {"c%d" % k: np.arange(3, dtype=np.int16) for k in range(5000)}
+    b = io.BytesIO()
+    dax.votable.write(many, b)
+    assert len(dax.votable.read(b.getvalue())) == 3
+    # FITS to a path is never read as CFITSIO's extended file-name syntax
+    odd = tmp_path / "o3.fits[1]"
+    dax.votable.write({"x": np.arange(3.0)}, odd, format="fits")
+    assert odd.exists() and fits.open(odd)[1].data["x"].tolist() == [0.0, 1.0, 2.0]

@@ -38,8 +38,10 @@ class Table(dict):
         import astropy.units as u
 
         t = AstropyTable()
-        for f in self.fields:
-            col = self[f["name"]]
+        meta = {f["name"]: f for f in self.fields}
+        for name in self.keys():
+            f = dict(meta.get(name, {}), name=name)
+            col = self[name]
             unit = None
             if f.get("unit"):
                 try:
@@ -70,6 +72,21 @@ def read(source):
     return Table(cols, fields, infos)
 
 
+def _native_layout(data, name):
+    """data as the writer reads it: a VOTable element type (float16 -> float32, long double ->
+    float64), native byte order (FITS tables are big-endian), C-contiguous."""
+    kind, size = data.dtype.kind, data.dtype.itemsize
+    if kind == "f" and size not in (4, 8):
+        data = data.astype(np.float32 if size < 4 else np.float64)
+    elif kind == "c" and size not in (8, 16):
+        data = data.astype(np.complex128)
+    if not data.dtype.isnative:
+        data = data.astype(data.dtype.newbyteorder("="))
+    if kind in "US" and data.ndim > 1:
+        raise TypeError("write: column %s: strings must be one per row (a 1-D array)" % name)
+    return np.ascontiguousarray(data)
+
+
 def _columns(columns):
     """(names, arrays, masks, metadata) of a dict of arrays, an astropy Table or a Table."""
     names, arrays, masks, meta = [], [], [], []
@@ -82,19 +99,24 @@ def _columns(columns):
         m = dict(given.get(name, {}))
         unit = getattr(col, "unit", None)
         if unit is not None and not m.get("unit"):
-            m["unit"] = unit.to_string(format="vounit") if hasattr(unit, "to_string") else str(unit)
+            try:
+                m["unit"] = unit.to_string(format="vounit") if hasattr(unit, "to_string") else str(unit)
+            except (ValueError, TypeError):  # e.g. %, dex, ABmag: not VOUnits; written as astropy names them
+                m["unit"] = str(unit)
         if getattr(col, "description", None) and not m.get("description"):
             m["description"] = col.description
         if getattr(col, "meta", None) and col.meta.get("ucd") and not m.get("ucd"):
             m["ucd"] = col.meta["ucd"]
         mask = None
         if np.ma.isMaskedArray(col) or (hasattr(col, "mask") and col.mask is not None and np.size(col.mask) == len(col)):
-            mask = np.ascontiguousarray(np.ma.getmaskarray(col) if np.ma.isMaskedArray(col) else np.asarray(col.mask), dtype=bool)
+            # a copy: the writer may mark more nulls in it (None in object columns)
+            mask = np.array(np.ma.getmaskarray(col) if np.ma.isMaskedArray(col) else np.asarray(col.mask), dtype=bool, copy=True)
             if mask.ndim > 1:
                 mask = mask.any(axis=tuple(range(1, mask.ndim)))
             if not mask.any():
                 mask = None
-        data = np.ascontiguousarray(np.ma.getdata(col) if np.ma.isMaskedArray(col) else np.asarray(col))
+        data = np.asarray(np.ma.getdata(col) if np.ma.isMaskedArray(col) else col)
+        data = _native_layout(data, name)
         names.append(str(name))
         arrays.append(data)
         masks.append(mask)

@@ -120,7 +120,12 @@ result<std::vector<measurement>> forced(const std::string& path, std::span<const
         const double r = s.radius_arcsec / scale;
         const double r_in = (s.annulus_inner_arcsec > 0 ? s.annulus_inner_arcsec : 2 * s.radius_arcsec) / scale;
         const double r_out = (s.annulus_outer_arcsec > 0 ? s.annulus_outer_arcsec : 3 * s.radius_arcsec) / scale;
-        if (!(r > 0) || !(r_out > r_in) || !(r_in >= r)) throw error("aperture: radius > 0 and radius <= annulus inner < annulus outer");
+        if (!(r > 0) || !(r_out > r_in) || !(r_in >= r) || !std::isfinite(r_out))
+            throw error("aperture: radius > 0 and radius <= annulus inner < annulus outer");
+        if (r_out > 2.0 * static_cast<double>(std::max(img.nx, img.ny)))
+            throw error(fmt::format("aperture: the annulus ({:.0f} pixels) is larger than the image ({} x {})", r_out, img.nx, img.ny));
+        if (!(s.clip_sigma > 0) || !std::isfinite(s.clip_sigma) || s.clip_iterations < 0)
+            throw error("background: clip_sigma must be a positive number, clip_iterations not negative");
         std::vector<geometry::lonlat> sky;
         for (const auto& p : positions) sky.push_back({p.ra, p.dec});
         const auto pix = wcs->to_pixels(sky);
@@ -157,8 +162,9 @@ result<std::vector<measurement>> forced(const std::string& path, std::span<const
                     for (double v : kept)
                         if (std::fabs(v - med) <= s.clip_sigma * sigma || sigma == 0) next.push_back(v);
                     const bool same = next.size() == kept.size();
+                    if (next.size() < 10) break;  // keep the last set that was large enough
                     kept = std::move(next);
-                    if (same || kept.size() < 10) break;
+                    if (same) break;
                 }
                 std::vector<double> tmp = kept;
                 bg = median(tmp);

@@ -59,8 +59,10 @@ public:
         while (read()) {
             const int type = xmlTextReaderNodeType(r_.get());
             if (type != XML_READER_TYPE_ELEMENT) {
-                if (type == XML_READER_TYPE_END_ELEMENT && name() == "TABLE" && in_table_)
-                    throw error("the TABLE has no DATA");
+                if (type == XML_READER_TYPE_END_ELEMENT && name() == "TABLE" && in_table_) {
+                    empty_ = true;  // a TABLE without DATA: no rows (VOTable 1.4 section 7)
+                    break;
+                }
                 continue;
             }
             const std::string n = name();
@@ -89,7 +91,7 @@ public:
         if (!root) throw error("not a VOTable: empty or not XML");
         if (!in_table_) throw error("the VOTable has no TABLE");
         if (fields_.empty()) throw error("the TABLE has no FIELD");
-        if (mode_ == mode::none) throw error("the TABLE has no DATA");
+        if (mode_ == mode::none && !empty_) throw error("the TABLE has no DATA");
     }
 
     const std::vector<field>& fields() const override { return fields_; }
@@ -98,7 +100,7 @@ public:
     std::uint64_t rows_read() const override { return rows_; }
 
     bool next() override {
-        if (done_) return false;
+        if (done_ || empty_) return false;
         bool got = mode_ == mode::tabledata ? next_tr() : next_binary();
         if (!got) {
             done_ = true;
@@ -284,7 +286,10 @@ private:
 
     bool next_binary() {
         for (;;) {
-            if (pos_ == bytes_.size() && !refill()) return false;
+            if (pos_ == bytes_.size()) {  // nothing decoded yet (a stream of only whitespace: no row)
+                if (!refill()) return false;
+                continue;
+            }
             const auto* b = reinterpret_cast<const unsigned char*>(bytes_.data());
             const unsigned char* p = detail::decode_binary_row(b + pos_, b + bytes_.size(), plans_, mode_ == mode::binary2,
                                                                cells_, store_, limits_.max_cell_bytes);
@@ -478,6 +483,7 @@ private:
     mode mode_ = mode::none;
     bool in_table_ = false;
     bool done_ = false;
+    bool empty_ = false;  // the TABLE has no DATA: zero rows
     std::uint64_t rows_ = 0;
 };
 
