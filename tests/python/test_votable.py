@@ -156,6 +156,11 @@ def test_review_regressions(tmp_path):
     b = io.BytesIO()
     dax.votable.write(many, b)
     assert len(dax.votable.read(b.getvalue())) == 3
+    # repeated FIELD names: every column kept, the repeats renamed
+    doc = (b'<VOTABLE version="1.4"><RESOURCE><TABLE><FIELD name="a" datatype="int"/><FIELD name="a" datatype="double"/>'
+           b'<DATA><TABLEDATA><TR><TD>1</TD><TD>2.5</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>')
+    two = dax.votable.read(doc)
+    assert two.colnames == ["a", "a_2"] and two["a"][0] == 1 and two["a_2"][0] == 2.5 and [f["name"] for f in two.fields] == ["a", "a_2"]
     # FITS to a path is never read as CFITSIO's extended file-name syntax
     odd = tmp_path / "o3.fits[1]"
     dax.votable.write({"x": np.arange(3.0)}, odd, format="fits")

@@ -66,9 +66,16 @@ def read(source):
     Raises ValueError naming what is wrong with a malformed document.
     """
     names, arrays, masks, fields, infos = _native._read(source)
-    cols = []
-    for name, data, mask in zip(names, arrays, masks):
-        cols.append((name, data if mask is None else np.ma.MaskedArray(data, mask=mask)))
+    cols, seen = [], set()
+    for f, name, data, mask in zip(fields, names, arrays, masks):
+        # FIELD names need not be unique (IDs must): a repeated one gets _2, _3 ... as astropy does
+        k, unique = 1, name
+        while unique in seen:
+            k += 1
+            unique = "%s_%d" % (name, k)
+        seen.add(unique)
+        f["name"] = unique
+        cols.append((unique, data if mask is None else np.ma.MaskedArray(data, mask=mask)))
     return Table(cols, fields, infos)
 
 
