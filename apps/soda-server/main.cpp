@@ -5,6 +5,7 @@
 #include "../common/catalog_setup.hpp"
 #include "../common/replies.hpp"
 #include "../common/tap_config.hpp"
+#include "phot_http.hpp"
 #include "soda_http.hpp"
 #include "../common/uws_http.hpp"
 
@@ -24,7 +25,8 @@ const char* const usage =
 // Serves until SIGINT/SIGTERM. The server is destroyed (requests in progress finish) before
 // the engine its routes use is stopped.
 bool serve_soda(const tapserver::server_config& cfg, const http::access& access, const image::image_store& store,
-                uws::engine& engine, uws::result_store& results, http::virtual_files& virtuals) {
+                uws::engine& engine, uws::result_store& results, http::virtual_files& virtuals, uws::engine& phot_engine,
+                uws::result_store& phot_results) {
     const auto& self = cfg.common.of("soda");
     const auto identity = access.identity("read:image");
     http::server server(cfg.common.http);
@@ -41,12 +43,25 @@ bool serve_soda(const tapserver::server_config& cfg, const http::access& access,
         return image::check_soda_values(ps);
     };
     http::add_uws_routes(server, engine, results, std::move(jobs));
+    // Forced photometry (issue 14): /phot/sync and /phot/async.
+    sodaserver::phot_binding pb;
+    pb.store = &store;
+    pb.identity = identity;
+    pb.virtual_files = &virtuals;
+    sodaserver::add_phot_routes(server, pb);
+    http::uws_binding phot_jobs{"/phot/async", "phot-forced", self.public_url, identity, cfg.common.max_waiting};
+    phot_jobs.check_parameters = [](const std::vector<std::pair<std::string, std::string>>& ps) {
+        return sodaserver::check_phot_parameters(ps, false);
+    };
+    http::add_uws_routes(server, phot_engine, phot_results, std::move(phot_jobs));
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/soda/capabilities"); });
-    access.protect(server, {{"/soda/sync", "read:image"}, {"/soda/async", "read:image"}});
+    access.protect(server, {{"/soda/sync", "read:image"}, {"/soda/async", "read:image"}, {"/phot/sync", "read:image"},
+                            {"/phot/async", "read:image"}});
     server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
     const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/soda";
     std::cout << "SODA 1.0 service at " << url << "/sync\n"
               << "Async (UWS): " << url << "/async\n"
+              << "Forced photometry: http://" << self.host << ":" << self.port << "/phot/sync and /phot/async\n"
               << "Try: curl -o cutout.fits '" << url << "/sync?ID=ivo://libdax.test/demo/images%3Fdemo-img-03&CIRCLE=45+20+0.2'"
               << std::endl;
     return http::serve(server, self.host, self.port);
@@ -77,8 +92,17 @@ int main(int argc, char** argv) {
     tasks.add("soda-cutout", sodaserver::soda_task(*store, cfg->images, *cat->service, &virtuals.recipes()));
     uws::engine engine(*jobs, *results, tasks, http::engine_settings(*cfg));
     engine.start();
+    // Photometry jobs in their own list (DATA_DIR/phot-jobs.db, phot-results): a UWS client of
+    // /soda/async sees cutout jobs only.
+    auto phot_jobs = uws::open_sqlite_job_store(cfg->service.data_dir + "/phot-jobs.db");
+    auto phot_results = uws::open_directory_result_store(cfg->service.data_dir + "/phot-results");
+    uws::task_registry phot_tasks;
+    phot_tasks.add("phot-forced", sodaserver::phot_task(*store, &virtuals.recipes()));
+    uws::engine phot_engine(*phot_jobs, *phot_results, phot_tasks, http::engine_settings(*cfg));
+    phot_engine.start();
 
-    const bool served = serve_soda(*cfg, access, *store, engine, *results, virtuals);
+    const bool served = serve_soda(*cfg, access, *store, engine, *results, virtuals, phot_engine, *phot_results);
+    phot_engine.stop();
     engine.stop();
     if (!served) {
         const auto& self = cfg->common.of("soda");

@@ -1,0 +1,241 @@
+#include "phot_http.hpp"
+
+#include "../common/replies.hpp"
+
+#include <dax/dali/shapes.hpp>
+#include <dax/image/obscore.hpp>
+#include <dax/phot/forced.hpp>
+#include <dax/votable/csv_reader.hpp>
+#include <dax/votable/reader.hpp>
+#include <dax/votable/writer.hpp>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+
+namespace dax::sodaserver {
+namespace {
+
+constexpr std::size_t max_positions = 100'000, max_images = 1000;
+
+struct request {
+    std::vector<phot::position> positions;
+    std::vector<image::stored_file> images;
+    phot::settings settings;
+    std::string format = "votable";
+};
+
+error usage(std::string m) { return error(error_kind::usage, "UsageFault: " + std::move(m)); }
+
+// The positions of an uploaded table: VOTable or CSV with ra and dec (degrees) and maybe id.
+void read_upload(const std::string& text, std::vector<phot::position>& out) {
+    std::vector<votable::field> want{{"id", votable::datatype::char_, "*"}, {"ra", votable::datatype::double_, ""},
+                                     {"dec", votable::datatype::double_, ""}};
+    const bool xml = text.find("<VOTABLE") != std::string::npos || text.find("<?xml") != std::string::npos;
+    std::size_t id = SIZE_MAX, ra = SIZE_MAX, dec = SIZE_MAX;
+    auto take = [&](std::span<const votable::cell> row) {
+        if (out.size() >= max_positions) throw usage(fmt::format("more than {} positions", max_positions));
+        if (row[ra].null || row[dec].null || !std::isfinite(row[ra].d) || !std::isfinite(row[dec].d) || std::fabs(row[dec].d) > 90)
+            throw usage(fmt::format("UPLOAD: row {} has no valid ra and dec", out.size() + 1));
+        const std::string name = id == SIZE_MAX || row[id].null ? std::to_string(out.size() + 1) : std::string(row[id].s);
+        out.push_back({name, row[ra].d, row[dec].d});
+    };
+    if (xml) {
+        votable::reader_limits lim;
+        lim.max_rows = max_positions + 1;
+        auto r = votable::open_reader(text, lim);
+        if (!r) throw usage("UPLOAD: " + std::string(r.err().what()));
+        const auto& f = (*r)->fields();
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            const std::string n = dali::iequals(f[i].name, "id") ? "id" : dali::iequals(f[i].name, "ra") ? "ra" : dali::iequals(f[i].name, "dec") ? "dec" : "";
+            if (n == "id") id = i;
+            if (n == "ra" && f[i].arraysize.empty() && (f[i].type == votable::datatype::double_ || f[i].type == votable::datatype::float_)) ra = i;
+            if (n == "dec" && f[i].arraysize.empty() && (f[i].type == votable::datatype::double_ || f[i].type == votable::datatype::float_)) dec = i;
+        }
+        if (ra == SIZE_MAX || dec == SIZE_MAX) throw usage("UPLOAD: the table needs floating-point ra and dec columns");
+        if (id != SIZE_MAX && f[id].type != votable::datatype::char_ && f[id].type != votable::datatype::unicode_char) id = SIZE_MAX;
+        try {
+            while ((*r)->next()) take((*r)->row());
+        } catch (const error& e) {
+            if (e.kind() == error_kind::usage && std::string(e.what()).rfind("UsageFault", 0) == 0) throw;
+            throw usage("UPLOAD: " + std::string(e.what()));
+        }
+        return;
+    }
+    // CSV: the header names the columns (id is optional).
+    const bool has_id = [&] {
+        const std::string head = text.substr(0, text.find('\n'));
+        for (std::size_t b = 0; b <= head.size();) {
+            std::size_t e = head.find(',', b);
+            if (e == std::string::npos) e = head.size();
+            std::string n = head.substr(b, e - b);
+            while (!n.empty() && (n.back() == '\r' || n.back() == ' ')) n.pop_back();
+            if (dali::iequals(n, "id")) return true;
+            b = e + 1;
+        }
+        return false;
+    }();
+    if (!has_id) want.erase(want.begin());
+    auto r = votable::open_csv_reader(text, want);
+    if (!r) throw usage("UPLOAD: " + std::string(r.err().what()));
+    id = has_id ? 0 : SIZE_MAX, ra = has_id ? 1 : 0, dec = has_id ? 2 : 1;
+    try {
+        while ((*r)->next()) take((*r)->row());
+    } catch (const error& e) {
+        if (std::string(e.what()).rfind("UsageFault", 0) == 0) throw;
+        throw usage("UPLOAD: " + std::string(e.what()));
+    }
+}
+
+// The request: POS, UPLOAD (the table's text given by `part`), ID, RADIUS, RESPONSEFORMAT.
+request parse(const dali::parameters& p, const image::image_store& store, const std::function<std::optional<std::string>(std::string_view)>& part) {
+    if (auto e = check_phot_parameters(p, static_cast<bool>(part))) throw *e;
+    request r;
+    for (const auto& v : dali::values(p, "POS")) {
+        auto s = dali::parse_point(v);
+        if (!s) throw usage(fmt::format("POS '{}': {}", v, s.err().what()));
+        if (r.positions.size() >= max_positions) throw usage(fmt::format("more than {} positions", max_positions));
+        r.positions.push_back({std::to_string(r.positions.size() + 1), s->numbers[0], s->numbers[1]});
+    }
+    for (const auto& u : dali::values(p, "UPLOAD")) {
+        const auto comma = u.find(',');
+        const std::string uri = comma == std::string::npos ? "" : u.substr(comma + 1);
+        if (uri.rfind("param:", 0) != 0) throw usage("UPLOAD must be name,param:PART (an inline table in the request)");
+        auto text = part(uri.substr(6));
+        if (!text) throw usage(fmt::format("UPLOAD: the request has no part named '{}'", uri.substr(6)));
+        read_upload(*text, r.positions);
+    }
+    if (r.positions.empty()) throw usage("give positions: POS=ra dec (repeatable) or UPLOAD");
+    for (const auto& id : dali::values(p, "ID")) {
+        auto f = store.find(id);
+        if (!f) throw error(error_kind::not_found, fmt::format("NotFoundFault: no dataset with ID {}", id));
+        r.images.push_back(std::move(*f));
+    }
+    if (r.images.empty()) throw usage("give the images: ID (repeatable)");
+    if (r.images.size() > max_images) throw usage(fmt::format("more than {} images", max_images));
+    if (auto v = dali::values(p, "RADIUS"); !v.empty()) {
+        char* end = nullptr;
+        const double x = std::strtod(v.back().c_str(), &end);
+        if (end == v.back().c_str() || *end || !(x > 0 && x <= 60)) throw usage("RADIUS is the aperture radius in arcsec, in (0, 60]");
+        r.settings.radius_arcsec = x;
+    }
+    if (auto v = dali::values(p, "RESPONSEFORMAT"); !v.empty()) r.format = v.back();
+    return r;
+}
+
+std::vector<votable::field> output_fields() {
+    using votable::datatype;
+    auto f = [](const char* name, datatype t, const char* unit, const char* ucd, const char* description) {
+        votable::field x;
+        x.name = name, x.type = t, x.unit = unit, x.ucd = ucd, x.description = description;
+        if (t == datatype::char_) x.arraysize = "*";
+        return x;
+    };
+    return {f("id", datatype::char_, "", "meta.id;src", "The position's id"),
+            f("ra", datatype::double_, "deg", "pos.eq.ra", "Right ascension of the position (ICRS)"),
+            f("dec", datatype::double_, "deg", "pos.eq.dec", "Declination of the position (ICRS)"),
+            f("obs_id", datatype::char_, "", "meta.id;obs", "The image"),
+            f("t_mid", datatype::double_, "d", "time.epoch;obs", "Middle of the image's exposure (MJD)"),
+            f("band", datatype::char_, "", "instr.filter", "The image's filter"),
+            f("flux", datatype::double_, "", "phot.flux", "Flux in the aperture, background subtracted (image units)"),
+            f("flux_err", datatype::double_, "", "stat.error;phot.flux", "Its uncertainty"),
+            f("background", datatype::double_, "", "instr.skyLevel", "Background per pixel (annulus, sigma-clipped median)"),
+            f("flags", datatype::int_, "", "meta.code.qual", "1 near an edge, 2 masked pixels, 4 saturated, 8 no background")};
+}
+
+// Writes the rows; `cancelled` and `progress` are asked between images.
+void measure(const request& r, dax::sink& out, const image::recipe_book* recipes, const std::function<bool()>& cancelled,
+             const std::function<void(std::size_t, std::size_t)>& progress) {
+    std::unique_ptr<votable::table_writer> w;
+    if (r.format == "votable" || r.format == "votable/b2" || r.format == "application/x-votable+xml") w = votable::make_votable_writer(out, votable::serialization::binary2);
+    else if (r.format == "votable/td") w = votable::make_votable_writer(out, votable::serialization::tabledata);
+    else if (r.format == "csv" || r.format == "text/csv") w = votable::make_csv_writer(out, ',');
+    else if (r.format == "tsv" || r.format == "text/tab-separated-values") w = votable::make_csv_writer(out, '\t');
+    else throw usage(fmt::format("RESPONSEFORMAT '{}': votable, votable/td, csv or tsv", r.format));
+    w->begin(output_fields());
+    for (std::size_t k = 0; k < r.images.size(); ++k) {
+        if (cancelled && cancelled()) throw error("the job was aborted");
+        const auto& f = r.images[k];
+        if (!f.recipe.empty() && recipes) image::make_file(f, *recipes);  // a virtual image: made here
+        auto d = image::describe_fits(f.path, image::ingest_settings{});
+        if (!d) throw error(error_kind::internal, fmt::format("Error: dataset {} could not be read", f.did));
+        phot::settings s = r.settings;
+        s.hdu = f.hdu;
+        auto rows = phot::forced(f.path, r.positions, s);
+        if (!rows) throw error(error_kind::internal, fmt::format("Error: dataset {} could not be measured: {}", f.did, rows.err().what()));
+        const std::optional<double> t_mid =
+            d->t_min && d->t_max ? std::optional<double>((*d->t_min + *d->t_max) / 2) : d->t_min;
+        for (const auto& m : *rows) {
+            const votable::cell cells[] = {votable::cell::text(m.id), votable::cell::real(m.ra), votable::cell::real(m.dec),
+                                           votable::cell::text(f.obs_id), t_mid ? votable::cell::real(*t_mid) : votable::cell::none(),
+                                           d->band.empty() ? votable::cell::none() : votable::cell::text(d->band),
+                                           votable::cell::real(m.flux), votable::cell::real(m.flux_err), votable::cell::real(m.background),
+                                           votable::cell::integer(m.flags)};
+            w->row(cells);
+        }
+        if (progress) progress(k + 1, r.images.size());
+    }
+    w->finish();
+}
+
+const char* mime_of(const std::string& format) {
+    if (format == "csv" || format == "text/csv") return "text/csv; charset=utf-8";
+    if (format == "tsv" || format == "text/tab-separated-values") return "text/tab-separated-values; charset=utf-8";
+    return "application/x-votable+xml";
+}
+
+}  // namespace
+
+std::optional<error> check_phot_parameters(const dali::parameters& p, bool sync) {
+    for (const auto& [name, value] : p) {
+        const bool known = dali::iequals(name, "POS") || dali::iequals(name, "ID") || dali::iequals(name, "RADIUS") ||
+                           dali::iequals(name, "RESPONSEFORMAT") || dali::iequals(name, "RUNID") || dali::iequals(name, "UPLOAD") ||
+                           dali::iequals(name, "PHASE") || dali::iequals(name, "EXECUTIONDURATION") || dali::iequals(name, "DESTRUCTION");
+        if (!known) return usage(fmt::format("unknown parameter {} (POS, UPLOAD, ID, RADIUS, RESPONSEFORMAT)", name));
+        if (dali::iequals(name, "UPLOAD") && !sync) return usage("UPLOAD is taken by /phot/sync; give async jobs POS values");
+    }
+    return std::nullopt;
+}
+
+void add_phot_routes(http::server& server, const phot_binding& b) {
+    auto run = [b](const httplib::Request& req, httplib::Response& res) {
+        const auto p = http::request_parameters(req);
+        auto part = [&req](std::string_view name) -> std::optional<std::string> {
+            auto it = req.files.find(std::string(name));
+            if (it == req.files.end()) return std::nullopt;
+            return it->second.content;
+        };
+        try {
+            const request r = parse(p, *b.store, part);
+            if (b.virtual_files)  // a virtual image: 503 + Retry-After while its file is made
+                for (const auto& f : r.images)
+                    if (auto e = b.virtual_files->available(f)) return http::reply_error(res, *e);
+            dax::string_sink out;
+            measure(r, out, nullptr, {}, {});
+            res.set_content(out.out, mime_of(r.format));
+        } catch (const error& e) {
+            http::reply_error(res, e);
+        }
+    };
+    server.Get(b.base + "/sync", run);
+    server.post(b.base + "/sync", run);
+    server.refuse_methods(b.base + "/sync", "GET, POST");
+}
+
+uws::task_definition phot_task(const image::image_store& store, const image::recipe_book* recipes) {
+    uws::task_definition t;
+    t.restartable = true;  // it only reads
+    t.run = [&store, recipes](uws::task_context& ctx) {
+        dali::parameters p(ctx.current().parameters.begin(), ctx.current().parameters.end());
+        const request r = parse(p, store, {});
+        auto out = ctx.create_result("result");
+        measure(r, *out, recipes, [&ctx] { return ctx.cancelled(); },
+                [&ctx](std::size_t k, std::size_t n) { ctx.progress("images", fmt::format("{} of {}", k, n)); });
+        const auto size = out->commit();
+        ctx.add_result({"result", "results/result", mime_of(r.format), size});
+    };
+    return t;
+}
+
+}  // namespace dax::sodaserver

@@ -1,0 +1,116 @@
+#!/usr/bin/python3
+"""Forced photometry on soda-server (issue 14 section 2): /phot/sync with POS values and with an
+uploaded table (VOTable and CSV), and /phot/async, give the rows the library gives
+(dax.phot.forced on the same file); the VOTable output passes votlint; bad requests are DALI
+errors naming the parameter; async jobs are listed under /phot/async only.
+    phot_test.py BIN_DIR PYTHON_MODULE_DIR"""
+import io, os, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+sys.path.insert(0, sys.argv[2])
+from daxtest import check, finish, free_port, stop, wait_up  # noqa: E402
+import numpy as np
+import dax
+from astropy.io.votable import parse_single_table
+
+BIN = sys.argv[1]
+tmp = tempfile.mkdtemp()
+port = free_port()
+URL = "http://127.0.0.1:%d" % port
+DID = "ivo://libdax.test/demo/images?demo-img-03"
+procs = [subprocess.Popen([BIN + "/soda-server", "--port", str(port), "--data-dir", tmp + "/data"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.STDOUT)]
+
+
+def get(url, data=None, files=None):
+    req = urllib.request.Request(url, data=data)
+    if files is not None:
+        boundary = "dax-test-boundary"
+        body = b""
+        for name, (fname, content) in files.items():
+            disp = 'form-data; name="%s"' % name + ('; filename="%s"' % fname if fname else "")
+            body += b"--" + boundary.encode() + b"\r\nContent-Disposition: " + disp.encode() + b"\r\n\r\n" + content + b"\r\n"
+        body += b"--" + boundary.encode() + b"--\r\n"
+        req = urllib.request.Request(url, data=body, headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+try:
+    check(wait_up(URL + "/soda/availability"), "soda-server up (demo images made)")
+    path = os.path.join(tmp, "data", "demo-images", "demo-img-03.fits")
+    rng = np.random.default_rng(5)
+    ra = 45 + rng.uniform(-0.8, 0.8, 40)
+    dec = 20 + rng.uniform(-0.8, 0.8, 40)
+    lib = dax.phot.forced(path, {"id": [str(k + 1) for k in range(40)], "ra": ra, "dec": dec}, radius=50)
+    check(len(lib) > 30, "the library measures %d of the 40 positions on demo-img-03" % len(lib))
+
+    def same(rows, what):
+        ok = list(rows["id"]) == list(lib["id"]) and all(
+            np.allclose(np.asarray(rows[c], float), np.asarray(lib[c], float), rtol=1e-9, atol=1e-12) for c in ("flux", "flux_err", "background"))
+        ok = ok and list(np.asarray(rows["flags"])) == list(lib["flags"])
+        check(ok, "%s: the library's rows (%d)" % (what, len(rows["id"])))
+
+    q = [("ID", DID), ("RADIUS", "50"), ("RESPONSEFORMAT", "votable/td")] + [("POS", "%r %r" % (a, d)) for a, d in zip(ra, dec)]
+    st, body = get(URL + "/phot/sync", urllib.parse.urlencode(q).encode())
+    t = parse_single_table(io.BytesIO(body)).to_table() if st == 200 else {}
+    check(st == 200 and list(t.colnames) == ["id", "ra", "dec", "obs_id", "t_mid", "band", "flux", "flux_err", "background", "flags"],
+          "POST /phot/sync with 40 POS: 200, the columns %s" % (list(t.colnames) if st == 200 else body[:200]))
+    if st == 200:
+        same(t, "POS")
+        check(set(t["obs_id"]) == {"demo-img-03"} and t["band"][0] == "r" and 60336 < t["t_mid"][0] < 60337, "obs_id, band and t_mid of the image")
+    with open(tmp + "/phot.xml", "wb") as f:
+        f.write(body)
+    out = subprocess.run(["stilts", "votlint", "votable=" + tmp + "/phot.xml"], capture_output=True, text=True).stdout
+    check(not any(l.startswith(("ERROR", "WARNING")) for l in out.splitlines()), "votlint on the result: %s" % out.strip()[:200])
+
+    # An uploaded table: a VOTable with ids, and a CSV.
+    buf = io.BytesIO()
+    dax.votable.write({"id": np.array([str(k + 1) for k in range(40)]), "ra": ra, "dec": dec}, buf)
+    st, body = get(URL + "/phot/sync", files={"ID": (None, DID.encode()), "RADIUS": (None, b"50"), "UPLOAD": (None, b"pos,param:table"),
+                                              "table": ("pos.xml", buf.getvalue()), "RESPONSEFORMAT": (None, b"csv")})
+    if st == 200:
+        import csv as _csv
+        rows = list(_csv.DictReader(io.StringIO(body.decode())))
+        same({k: [r[k] for r in rows] for k in ("id", "flux", "flux_err", "background", "flags")} | {"flags": [int(r["flags"]) for r in rows]},
+             "an uploaded VOTable, CSV out")
+    else:
+        check(False, "UPLOAD of a VOTable: %d %s" % (st, body[:300]))
+    csv_text = "ra,dec\n" + "".join("%r,%r\n" % (a, d) for a, d in zip(ra, dec))
+    st, body = get(URL + "/phot/sync", files={"ID": (None, DID.encode()), "RADIUS": (None, b"50"), "UPLOAD": (None, b"p,param:t"),
+                                              "t": ("p.csv", csv_text.encode())})
+    check(st == 200 and len(parse_single_table(io.BytesIO(body)).to_table()) == len(lib), "an uploaded CSV without ids: %d rows" % len(lib))
+
+    # {async}: the same rows, progress in jobInfo, listed under /phot/async only.
+    st, _ = get(URL + "/phot/async", urllib.parse.urlencode(q[:2] + [("PHASE", "RUN")] + q[3:]).encode())
+    jobs = get(URL + "/phot/async")[1].decode()
+    job = jobs.split('uws:jobref id="')[1].split('"')[0] if 'uws:jobref id="' in jobs else ""
+    phase = ""
+    for _ in range(100):
+        doc = get(URL + "/phot/async/" + job)[1].decode()
+        phase = doc.split("<uws:phase>")[1].split("<")[0] if "<uws:phase>" in doc else ""
+        if phase in ("COMPLETED", "ERROR"):
+            break
+        time.sleep(0.1)
+    st, body = get(URL + "/phot/async/%s/results/result" % job)
+    check(phase == "COMPLETED" and st == 200 and "1 of 1" in doc, "an async job: %s, progress in jobInfo" % phase)
+    if st == 200:
+        same(parse_single_table(io.BytesIO(body)).to_table(), "async")
+    check("jobref" not in get(URL + "/soda/async")[1].decode(), "the photometry job is not in /soda/async's list")
+
+    # Bad requests: DALI errors naming what is wrong.
+    for params, status, words in [([("POS", "45 20")], 400, "ID"),
+                                  ([("ID", "ivo://nowhere/x"), ("POS", "45 20")], 404, "NotFoundFault"),
+                                  ([("ID", DID), ("POS", "45 95")], 400, "POS"),
+                                  ([("ID", DID), ("POS", "45 20"), ("RADIUS", "0")], 400, "RADIUS"),
+                                  ([("ID", DID), ("POS", "45 20"), ("COLOUR", "red")], 400, "COLOUR"),
+                                  ([("ID", DID)], 400, "positions")]:
+        st, body = get(URL + "/phot/sync?" + urllib.parse.urlencode(params))
+        check(st == status and words.encode() in body and b'value="ERROR"' in body, "%s: %d naming %s" % (params, st, words))
+    st, body = get(URL + "/phot/async", urllib.parse.urlencode([("ID", DID), ("UPLOAD", "a,param:b")]).encode())
+    check(st == 400 and b"UPLOAD" in body, "an async job with UPLOAD is refused at once: %d" % st)
+finally:
+    stop(procs)
+finish()
