@@ -11,13 +11,18 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <memory>
+#include <set>
 
 namespace dax::sodaserver {
 namespace {
 
-constexpr std::size_t max_positions = 100'000, max_images = 1000;
+constexpr std::size_t max_positions = 100'000, max_images = 1000, max_id_bytes = 256;
+// Rows (positions x images) one request may ask for: {sync} answers from memory, an {async}
+// result is a file.
+constexpr std::size_t max_sync_rows = 1'000'000, max_async_rows = 20'000'000;
 
 struct request {
     std::vector<phot::position> positions;
@@ -36,9 +41,10 @@ void read_upload(const std::string& text, std::vector<phot::position>& out) {
     std::size_t id = SIZE_MAX, ra = SIZE_MAX, dec = SIZE_MAX;
     auto take = [&](std::span<const votable::cell> row) {
         if (out.size() >= max_positions) throw usage(fmt::format("more than {} positions", max_positions));
-        if (row[ra].null || row[dec].null || !std::isfinite(row[ra].d) || !std::isfinite(row[dec].d) || std::fabs(row[dec].d) > 90)
-            throw usage(fmt::format("UPLOAD: row {} has no valid ra and dec", out.size() + 1));
+        if (row[ra].null || row[dec].null || !(row[ra].d >= 0 && row[ra].d <= 360) || !(std::fabs(row[dec].d) <= 90))
+            throw usage(fmt::format("UPLOAD: row {}: ra must be in [0, 360] and dec in [-90, 90] degrees", out.size() + 1));
         const std::string name = id == SIZE_MAX || row[id].null ? std::to_string(out.size() + 1) : std::string(row[id].s);
+        if (name.size() > max_id_bytes) throw usage(fmt::format("UPLOAD: row {}: an id is at most {} bytes", out.size() + 1, max_id_bytes));
         out.push_back({name, row[ra].d, row[dec].d});
     };
     if (xml) {
@@ -49,6 +55,8 @@ void read_upload(const std::string& text, std::vector<phot::position>& out) {
         const auto& f = (*r)->fields();
         for (std::size_t i = 0; i < f.size(); ++i) {
             const std::string n = dali::iequals(f[i].name, "id") ? "id" : dali::iequals(f[i].name, "ra") ? "ra" : dali::iequals(f[i].name, "dec") ? "dec" : "";
+            if (!n.empty() && ((n == "id" && id != SIZE_MAX) || (n == "ra" && ra != SIZE_MAX) || (n == "dec" && dec != SIZE_MAX)))
+                throw usage(fmt::format("UPLOAD: two columns are named {}", n));
             if (n == "id") id = i;
             if (n == "ra" && f[i].arraysize.empty() && (f[i].type == votable::datatype::double_ || f[i].type == votable::datatype::float_)) ra = i;
             if (n == "dec" && f[i].arraysize.empty() && (f[i].type == votable::datatype::double_ || f[i].type == votable::datatype::float_)) dec = i;
@@ -90,7 +98,8 @@ void read_upload(const std::string& text, std::vector<phot::position>& out) {
 
 // The request: POS, UPLOAD (the table's text given by `part`), ID, RADIUS, RESPONSEFORMAT.
 request parse(const dali::parameters& p, const image::image_store& store, const std::function<std::optional<std::string>(std::string_view)>& part) {
-    if (auto e = check_phot_parameters(p, static_cast<bool>(part))) throw *e;
+    const bool sync = static_cast<bool>(part);
+    if (auto e = check_phot_parameters(p, sync)) throw *e;
     request r;
     for (const auto& v : dali::values(p, "POS")) {
         auto s = dali::parse_point(v);
@@ -107,17 +116,24 @@ request parse(const dali::parameters& p, const image::image_store& store, const 
         read_upload(*text, r.positions);
     }
     if (r.positions.empty()) throw usage("give positions: POS=ra dec (repeatable) or UPLOAD");
+    std::set<std::string> seen;  // one image once, however its ID was spelled
     for (const auto& id : dali::values(p, "ID")) {
+        if (seen.size() >= max_images) throw usage(fmt::format("more than {} images", max_images));
         auto f = store.find(id);
         if (!f) throw error(error_kind::not_found, fmt::format("NotFoundFault: no dataset with ID {}", id));
-        r.images.push_back(std::move(*f));
+        if (seen.insert(f->did).second) r.images.push_back(std::move(*f));
     }
     if (r.images.empty()) throw usage("give the images: ID (repeatable)");
-    if (r.images.size() > max_images) throw usage(fmt::format("more than {} images", max_images));
+    const std::size_t cap = sync ? max_sync_rows : max_async_rows;
+    if (r.positions.size() * r.images.size() > cap)
+        throw usage(fmt::format("{} positions x {} images is more than the {} rows one {} request may ask for{}", r.positions.size(),
+                                r.images.size(), cap, sync ? "synchronous" : "asynchronous", sync ? ": use /phot/async" : ""));
     if (auto v = dali::values(p, "RADIUS"); !v.empty()) {
-        char* end = nullptr;
-        const double x = std::strtod(v.back().c_str(), &end);
-        if (end == v.back().c_str() || *end || !(x > 0 && x <= 60)) throw usage("RADIUS is the aperture radius in arcsec, in (0, 60]");
+        double x = 0;
+        const std::string& t = v.back();
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+        if (ec != std::errc() || end != t.data() + t.size() || !(x >= 0.01 && x <= 60))
+            throw usage("RADIUS is the aperture radius in arcsec, in [0.01, 60]");
         r.settings.radius_arcsec = x;
     }
     if (auto v = dali::values(p, "RESPONSEFORMAT"); !v.empty()) r.format = v.back();

@@ -111,6 +111,32 @@ try:
         check(st == status and words.encode() in body and b'value="ERROR"' in body, "%s: %d naming %s" % (params, st, words))
     st, body = get(URL + "/phot/async", urllib.parse.urlencode([("ID", DID), ("UPLOAD", "a,param:b")]).encode())
     check(st == 400 and b"UPLOAD" in body, "an async job with UPLOAD is refused at once: %d" % st)
+
+    # An attack review's findings: work bounded before it starts, uploads checked as POS is.
+    body = "&".join(["ID=ivo://libdax.test/demo/images%3Fdemo-img-03", "ID=ivo://libdax.test/demo/images%3fdemo-img-03",
+                     "ID=ivo%3A//libdax.test/demo/images%3Fdemo-img-03", "POS=45+20", "RADIUS=50", "RESPONSEFORMAT=csv"])
+    st, out = get(URL + "/phot/sync", body.encode())
+    check(st == 200 and out.decode().count("demo-img-03") == 1, "one image spelled three ways is measured once")
+    many = "ra,dec\n" + "45,20\n" * 100000
+    t0 = time.time()
+    st, out = get(URL + "/phot/sync", files={"UPLOAD": (None, b"p,param:t"), "t": ("p.csv", many.encode()),
+                                              "ID": (None, b"ivo://libdax.test/demo/images?demo-img-01")})
+    check(st == 200, "100,000 uploaded positions on one image: %d" % st)
+    q11 = [("ID", "ivo://libdax.test/demo/images?demo-img-%02d" % k) for k in range(1, 12)] + [("POS", "45 20")] * 1
+    big = urllib.parse.urlencode(q11 + [("POS", "%.4f %d" % (k * 0.0036, (k % 170) - 85)) for k in range(99990)]).encode()
+    st, out = get(URL + "/phot/sync", big)
+    check(st == 400 and b"/phot/async" in out and time.time() - t0 < 60, "99,991 positions x 11 images: 400 pointing to async (%d)" % st)
+    for params, words in [([("ID", DID), ("POS", "45 20"), ("RADIUS", "0x3c")], "RADIUS"),
+                          ([("ID", DID), ("POS", "45 20"), ("RADIUS", "4.9e-324")], "RADIUS")]:
+        st, out = get(URL + "/phot/sync?" + urllib.parse.urlencode(params))
+        check(st == 400 and words.encode() in out, "%s: 400" % params[-1][1])
+    for name, table in [("ra out of range", b"ra,dec\n405,20\n"), ("a 300-byte id", b"id,ra,dec\n" + b"x" * 300 + b",45,20\n"),
+                        ("two ra columns", b'<VOTABLE version="1.4"><RESOURCE><TABLE><FIELD name="ra" datatype="double"/>'
+                                           b'<FIELD name="RA" datatype="double"/><FIELD name="dec" datatype="double"/><DATA><TABLEDATA>'
+                                           b'<TR><TD>45</TD><TD>100</TD><TD>20</TD></TR></TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>')]:
+        st, out = get(URL + "/phot/sync", files={"ID": (None, DID.encode()), "UPLOAD": (None, b"p,param:t"), "t": ("t", table)})
+        check(st == 400 and b"UsageFault" in out, "an upload with %s: 400" % name)
+    check(wait_up(URL + "/soda/availability", 5), "the server still serves")
 finally:
     stop(procs)
 finish()
