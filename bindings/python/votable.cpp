@@ -75,17 +75,7 @@ struct column_builder {
     explicit column_builder(const votable::field& fld) : f(fld) {
         text = f.type == datatype::char_ || f.type == datatype::unicode_char;
         array = !text && !f.arraysize.empty() && f.arraysize != "1";
-        size = element_bytes(f.type);
-    }
-    static int element_bytes(datatype t) {
-        switch (t) {
-        case datatype::boolean: case datatype::bit: case datatype::unsigned_byte: return 1;
-        case datatype::short_: return 2;
-        case datatype::int_: case datatype::float_: return 4;
-        case datatype::long_: case datatype::double_: case datatype::float_complex: return 8;
-        case datatype::double_complex: return 16;
-        default: return 1;
-        }
+        size = std::max(1, votable::element_size(f.type));  // a bit is held as one byte
     }
     template <class T>
     void put(T v) {
@@ -105,7 +95,7 @@ struct column_builder {
         }
         if (array) {
             const std::size_t n = c.null ? 0 : c.count;
-            const std::size_t each = f.type == datatype::float_complex ? 8 : f.type == datatype::double_complex ? 16 : static_cast<std::size_t>(size);
+            const std::size_t each = static_cast<std::size_t>(size);
             auto* p = static_cast<const unsigned char*>(c.data);
             arrays.emplace_back(p ? p : nullptr, p ? p + n * each : nullptr);
             if (f.type == datatype::boolean)  // 'T' / 'F' / '?' as 1 / 0 / 0
