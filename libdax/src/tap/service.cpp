@@ -236,7 +236,9 @@ std::string schema_description(const std::string& felis, std::string* name) {
 }  // namespace
 
 const std::vector<output_format>& output_formats() {
-    static const std::vector<output_format> formats = {
+    // Never destroyed: a UWS worker may still be finishing a query (and read its format) while
+    // the process exits (a fuzzer's run found the use after free).
+    static const auto& formats = *new std::vector<output_format>{
         {"votable", "application/x-votable+xml", {"votable", "application/x-votable+xml", "text/xml", "application/x-votable+xml;serialization=binary2", "votable/b2", "votableb2"}, "ivo://ivoa.net/std/TAPRegExt#output-votable-binary2"},
         {"votable/td", "application/x-votable+xml;serialization=TABLEDATA", {"votable/td", "votabletd", "application/x-votable+xml;serialization=tabledata"}, "ivo://ivoa.net/std/TAPRegExt#output-votable-td"},
         {"votable/b", "application/x-votable+xml;serialization=BINARY", {"votable/b", "votableb", "application/x-votable+xml;serialization=binary"}, "ivo://ivoa.net/std/TAPRegExt#output-votable-binary"},
