@@ -99,6 +99,12 @@ uws::engine_config engine_settings(const tapserver::server_config& cfg) {
     return ec;
 }
 
+std::unique_ptr<uws::job_store> open_job_store(const tapserver::server_config& cfg) {
+    const std::string& spec = cfg.common.job_store;
+    if (spec.rfind("postgres:", 0) == 0) return uws::open_postgres_job_store(spec.substr(9));
+    return uws::open_sqlite_job_store(spec.empty() ? cfg.service.data_dir + "/jobs.db" : spec.substr(7));
+}
+
 std::string image_store_path(const tapserver::server_config& cfg) { return cfg.service.data_dir + "/images.sqlite"; }
 
 namespace {

@@ -41,6 +41,11 @@ bool ensure_demo(const tapserver::server_config& cfg, tap::service& svc, const c
 /// The UWS engine settings of a server that runs jobs (workers, durations, quotas).
 uws::engine_config engine_settings(const tapserver::server_config& cfg);
 
+/// The site's job store (settings::job_store; default DATA_DIR/jobs.db): TAP queries, cutouts,
+/// photometry and virtual files keep their jobs in it, each engine scoped to its tasks, so that
+/// the job monitor lists a user's jobs of every service. Throws dax::error if it cannot open.
+std::unique_ptr<uws::job_store> open_job_store(const tapserver::server_config& cfg);
+
 /// The image store of a site: DATA_DIR/images.sqlite.
 std::string image_store_path(const tapserver::server_config& cfg);
 

@@ -10,6 +10,9 @@ result<bool> read_settings(const YAML::Node& root, const std::string& path, cons
     try {
         read(root, "data_dir", s.data_dir);
         read(root, "signing_key", s.signing_key);
+        read(root, "job_store", s.job_store);
+        if (!s.job_store.empty() && s.job_store.rfind("sqlite:", 0) != 0 && s.job_store.rfind("postgres:", 0) != 0)
+            return error(fmt::format("{}: job_store must be sqlite:PATH or postgres:CONNINFO", path));
         // The top-level endpoint keys are the reading server's, unless its section says otherwise.
         endpoint& own = s.of(service);
         read(root, "host", own.host);

@@ -32,6 +32,9 @@ struct settings {
     server_limits http;
     std::size_t max_waiting = 16;  ///< blocking UWS WAITs at once
     std::string signing_key;       ///< secret for signed URLs; "" = generated into data_dir
+    /// The site's one job store, shared by every service's jobs (each engine sees its own tasks):
+    /// "sqlite:PATH" or "postgres:CONNINFO"; "" = sqlite:DATA_DIR/jobs.db.
+    std::string job_store;
     /// Every service's endpoint by section name; defaults: tap 8080, sia 8081, soda 8082, links 8083.
     std::map<std::string, endpoint> services = {
         {"tap", {"127.0.0.1", 8080, ""}}, {"sia", {"127.0.0.1", 8081, ""}},

@@ -26,7 +26,7 @@ virtual_files::virtual_files(const tapserver::server_config& cfg, const image::i
         auto w = image::write_demo_images(p.parent_path().string(), demo_image_sources(), std::span<const std::string>(&name, 1));
         if (!w) throw w.err();
     });
-    jobs_ = uws::open_sqlite_job_store(cfg.service.data_dir + "/virtual-jobs.db");
+    jobs_ = open_job_store(cfg);  // the site's job store: every server of it sees the same jobs
     results_ = uws::open_directory_result_store(cfg.service.data_dir + "/virtual-results");
     uws::task_definition t;
     t.restartable = true;  // making a file again is harmless

@@ -3,7 +3,7 @@
 // file is not there starts (or joins) the one UWS job of the site that makes it, and answers 503
 // with Retry-After; once the job has finished, the same request succeeds. Made files are kept
 // under a size budget (least recently used go first). The servers of a data directory share the
-// jobs (DATA_DIR/virtual-jobs.db, whichever engine claims a job runs it; the check for a running
+// jobs (the site's job store, whichever engine claims a job runs it; the check for a running
 // job and the creation of one hold DATA_DIR/virtual-jobs.lock), so soda-server and
 // links-server asking for the same file start one job.
 #include "tap_config.hpp"

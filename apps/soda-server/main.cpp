@@ -26,7 +26,7 @@ const char* const usage =
 // the engine its routes use is stopped.
 bool serve_soda(const tapserver::server_config& cfg, const http::access& access, const image::image_store& store,
                 uws::engine& engine, uws::result_store& results, http::virtual_files& virtuals, uws::engine& phot_engine,
-                uws::result_store& phot_results) {
+                uws::result_store& phot_results, const tap::service& svc) {
     const auto& self = cfg.common.of("soda");
     const auto identity = access.identity("read:image");
     http::server server(cfg.common.http);
@@ -46,12 +46,13 @@ bool serve_soda(const tapserver::server_config& cfg, const http::access& access,
     // Forced photometry (issue 14): /phot/sync and /phot/async.
     sodaserver::phot_binding pb;
     pb.store = &store;
+    pb.svc = &svc;
     pb.identity = identity;
     pb.virtual_files = &virtuals;
     sodaserver::add_phot_routes(server, pb);
     http::uws_binding phot_jobs{"/phot/async", "phot-forced", self.public_url, identity, cfg.common.max_waiting};
     phot_jobs.check_parameters = [](const std::vector<std::pair<std::string, std::string>>& ps) {
-        return sodaserver::check_phot_parameters(ps, false);
+        return sodaserver::check_phot_parameters(ps);
     };
     http::add_uws_routes(server, phot_engine, phot_results, std::move(phot_jobs));
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/soda/capabilities"); });
@@ -84,24 +85,31 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    // {async}: jobs in DATA_DIR/soda-jobs.db, results in DATA_DIR/soda-results.
-    auto jobs = uws::open_sqlite_job_store(cfg->service.data_dir + "/soda-jobs.db");
+    // {async}: jobs in the site's job store (DATA_DIR/jobs.db), results in DATA_DIR/soda-results.
+    std::unique_ptr<uws::job_store> jobs;
+    try {
+        jobs = http::open_job_store(*cfg);
+    } catch (const std::exception& e) {
+        std::cerr << "soda-server: " << e.what() << "\n";
+        return 1;
+    }
     auto results = uws::open_directory_result_store(cfg->service.data_dir + "/soda-results");
     http::virtual_files virtuals(*cfg, *store);
     uws::task_registry tasks;
     tasks.add("soda-cutout", sodaserver::soda_task(*store, cfg->images, *cat->service, &virtuals.recipes()));
     uws::engine engine(*jobs, *results, tasks, http::engine_settings(*cfg));
     engine.start();
-    // Photometry jobs in their own list (DATA_DIR/phot-jobs.db, phot-results): a UWS client of
-    // /soda/async sees cutout jobs only.
-    auto phot_jobs = uws::open_sqlite_job_store(cfg->service.data_dir + "/phot-jobs.db");
+    // Photometry jobs in the same store, their own engine (results in DATA_DIR/phot-results): a
+    // UWS client of /soda/async sees cutout jobs only, one of /phot/async photometry only.
     auto phot_results = uws::open_directory_result_store(cfg->service.data_dir + "/phot-results");
+    auto phot_inputs = uws::open_directory_result_store(cfg->service.data_dir + "/phot-uploads");  // uploaded position tables
     uws::task_registry phot_tasks;
-    phot_tasks.add("phot-forced", sodaserver::phot_task(*store, &virtuals.recipes()));
-    uws::engine phot_engine(*phot_jobs, *phot_results, phot_tasks, http::engine_settings(*cfg));
+    phot_tasks.add("phot-forced", sodaserver::phot_task(*store, *cat->service, &virtuals.recipes()));
+    uws::engine phot_engine(*jobs, *phot_results, phot_tasks, http::engine_settings(*cfg));
+    phot_engine.set_input_store(*phot_inputs);
     phot_engine.start();
 
-    const bool served = serve_soda(*cfg, access, *store, engine, *results, virtuals, phot_engine, *phot_results);
+    const bool served = serve_soda(*cfg, access, *store, engine, *results, virtuals, phot_engine, *phot_results, *cat->service);
     phot_engine.stop();
     engine.stop();
     if (!served) {

@@ -1,16 +1,21 @@
 #include "phot_http.hpp"
 
+#include "obscore_select.hpp"
+
 #include "../common/replies.hpp"
 
 #include <dax/dali/shapes.hpp>
 #include <dax/image/obscore.hpp>
 #include <dax/phot/forced.hpp>
+#include <dax/sia/query.hpp>
 #include <dax/votable/csv_reader.hpp>
 #include <dax/votable/reader.hpp>
 #include <dax/votable/writer.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <memory>
@@ -28,8 +33,13 @@ struct request {
     std::vector<phot::position> positions;
     std::vector<image::stored_file> images;
     phot::settings settings;
-    std::string format = "votable";
+    const tap::output_format* format = nullptr;
 };
+
+using part_function = std::function<std::optional<std::string>(std::string_view)>;
+
+// The ObsCore constraints that choose images (SIA 2.0's, as sia-server reads them).
+constexpr const char* obscore_filters[] = {"COLLECTION", "BAND", "TIME"};
 
 error usage(std::string m) { return error(error_kind::usage, "UsageFault: " + std::move(m)); }
 
@@ -96,11 +106,41 @@ void read_upload(const std::string& text, std::vector<phot::position>& out) {
     }
 }
 
-// The request: POS, UPLOAD (the table's text given by `part`), ID, RADIUS, RESPONSEFORMAT.
-request parse(const dali::parameters& p, const image::image_store& store, const std::function<std::optional<std::string>(std::string_view)>& part) {
-    const bool sync = static_cast<bool>(part);
-    if (auto e = check_phot_parameters(p, sync)) throw *e;
+// A circle (ra, dec, radius; degrees) holding every position: around their mean direction.
+std::array<double, 3> enclosing_circle(const std::vector<phot::position>& ps) {
+    constexpr double rad = M_PI / 180;
+    double x = 0, y = 0, z = 0;
+    for (const auto& p : ps)
+        x += std::cos(p.dec * rad) * std::cos(p.ra * rad), y += std::cos(p.dec * rad) * std::sin(p.ra * rad), z += std::sin(p.dec * rad);
+    const double n = std::sqrt(x * x + y * y + z * z);
+    if (n < 1e-9) return {0, 0, 180};
+    x /= n, y /= n, z /= n;
+    double r = 0;
+    for (const auto& p : ps) {
+        const double d = std::cos(p.dec * rad) * std::cos(p.ra * rad) * x + std::cos(p.dec * rad) * std::sin(p.ra * rad) * y + std::sin(p.dec * rad) * z;
+        r = std::max(r, std::acos(std::clamp(d, -1.0, 1.0)) / rad);
+    }
+    double ra = std::atan2(y, x) / rad;
+    if (ra < 0) ra += 360;
+    return {std::min(ra, 360.0), std::asin(std::clamp(z, -1.0, 1.0)) / rad, r * (1 + 1e-9) + 1e-9};
+}
+
+// The request: POS, UPLOAD (the table's text given by `part`), ID and the ObsCore filters,
+// RADIUS, RESPONSEFORMAT.
+request parse(const dali::parameters& p, const image::image_store& store, const tap::service& svc, const part_function& part, bool sync) {
+    if (auto e = check_phot_parameters(p)) throw *e;
     request r;
+    auto format = dali::response_format(p, tap::output_formats());
+    if (!format) throw format.err();
+    r.format = *format;
+    if (auto v = dali::values(p, "RADIUS"); !v.empty()) {
+        double x = 0;
+        const std::string& t = v.back();
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+        if (ec != std::errc() || end != t.data() + t.size() || !(x >= 0.01 && x <= 60))
+            throw usage("RADIUS is the aperture radius in arcsec, in [0.01, 60]");
+        r.settings.radius_arcsec = x;
+    }
     for (const auto& v : dali::values(p, "POS")) {
         auto s = dali::parse_point(v);
         if (!s) throw usage(fmt::format("POS '{}': {}", v, s.err().what()));
@@ -117,26 +157,34 @@ request parse(const dali::parameters& p, const image::image_store& store, const 
     }
     if (r.positions.empty()) throw usage("give positions: POS=ra dec (repeatable) or UPLOAD");
     std::set<std::string> seen;  // one image once, however its ID was spelled
-    for (const auto& id : dali::values(p, "ID")) {
-        if (seen.size() >= max_images) throw usage(fmt::format("more than {} images", max_images));
-        auto f = store.find(id);
-        if (!f) throw error(error_kind::not_found, fmt::format("NotFoundFault: no dataset with ID {}", id));
-        if (seen.insert(f->did).second) r.images.push_back(std::move(*f));
+    const bool by_obscore = std::any_of(std::begin(obscore_filters), std::end(obscore_filters),
+                                        [&](const char* n) { return !dali::values(p, n).empty(); });
+    if (by_obscore) {
+        // The ObsCore rows meeting the filters (and the IDs, if any), in time order; with few
+        // positions, only images whose footprint meets one of their annuli.
+        dali::parameters q;
+        for (const char* name : {"COLLECTION", "BAND", "TIME", "ID"})
+            for (const auto& v : dali::values(p, name)) q.push_back({name, v});
+        const double annulus = 3 * r.settings.radius_arcsec / 3600;
+        if (r.positions.size() <= 100)
+            for (const auto& pos : r.positions) q.push_back({"POS", fmt::format("CIRCLE {} {} {}", pos.ra, pos.dec, annulus)});
+        else if (auto c = enclosing_circle(r.positions); c[2] + annulus < 90)  // else: any image may be needed
+            q.push_back({"POS", fmt::format("CIRCLE {} {} {}", c[0], c[1], c[2] + annulus)});
+        for (const auto& d : obscore_datasets(svc, q, max_images, "meet COLLECTION, BAND and TIME: narrow them"))
+            if (auto f = store.find(d.id); f && seen.insert(f->did).second) r.images.push_back(std::move(*f));
+    } else {
+        for (const auto& id : dali::values(p, "ID")) {
+            if (seen.size() >= max_images) throw usage(fmt::format("more than {} images", max_images));
+            auto f = store.find(id);
+            if (!f) throw error(error_kind::not_found, fmt::format("NotFoundFault: no dataset with ID {}", id));
+            if (seen.insert(f->did).second) r.images.push_back(std::move(*f));
+        }
+        if (r.images.empty()) throw usage("give the images: ID (repeatable), or COLLECTION, BAND and TIME");
     }
-    if (r.images.empty()) throw usage("give the images: ID (repeatable)");
     const std::size_t cap = sync ? max_sync_rows : max_async_rows;
     if (r.positions.size() * r.images.size() > cap)
         throw usage(fmt::format("{} positions x {} images is more than the {} rows one {} request may ask for{}", r.positions.size(),
                                 r.images.size(), cap, sync ? "synchronous" : "asynchronous", sync ? ": use /phot/async" : ""));
-    if (auto v = dali::values(p, "RADIUS"); !v.empty()) {
-        double x = 0;
-        const std::string& t = v.back();
-        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
-        if (ec != std::errc() || end != t.data() + t.size() || !(x >= 0.01 && x <= 60))
-            throw usage("RADIUS is the aperture radius in arcsec, in [0.01, 60]");
-        r.settings.radius_arcsec = x;
-    }
-    if (auto v = dali::values(p, "RESPONSEFORMAT"); !v.empty()) r.format = v.back();
     return r;
 }
 
@@ -163,12 +211,7 @@ std::vector<votable::field> output_fields() {
 // Writes the rows; `cancelled` and `progress` are asked between images.
 void measure(const request& r, dax::sink& out, const image::recipe_book* recipes, const std::function<bool()>& cancelled,
              const std::function<void(std::size_t, std::size_t)>& progress) {
-    std::unique_ptr<votable::table_writer> w;
-    if (r.format == "votable" || r.format == "votable/b2" || r.format == "application/x-votable+xml") w = votable::make_votable_writer(out, votable::serialization::binary2);
-    else if (r.format == "votable/td") w = votable::make_votable_writer(out, votable::serialization::tabledata);
-    else if (r.format == "csv" || r.format == "text/csv") w = votable::make_csv_writer(out, ',');
-    else if (r.format == "tsv" || r.format == "text/tab-separated-values") w = votable::make_csv_writer(out, '\t');
-    else throw usage(fmt::format("RESPONSEFORMAT '{}': votable, votable/td, csv or tsv", r.format));
+    auto w = tap::make_table_writer(*r.format, out);  // any TAP output format
     w->begin(output_fields());
     for (std::size_t k = 0; k < r.images.size(); ++k) {
         if (cancelled && cancelled()) throw error("the job was aborted");
@@ -195,22 +238,23 @@ void measure(const request& r, dax::sink& out, const image::recipe_book* recipes
     w->finish();
 }
 
-const char* mime_of(const std::string& format) {
-    if (format == "csv" || format == "text/csv") return "text/csv; charset=utf-8";
-    if (format == "tsv" || format == "text/tab-separated-values") return "text/tab-separated-values; charset=utf-8";
-    return "application/x-votable+xml";
-}
-
 }  // namespace
 
-std::optional<error> check_phot_parameters(const dali::parameters& p, bool sync) {
+std::optional<error> check_phot_parameters(const dali::parameters& p) {
+    dali::parameters filters;
     for (const auto& [name, value] : p) {
-        const bool known = dali::iequals(name, "POS") || dali::iequals(name, "ID") || dali::iequals(name, "RADIUS") ||
-                           dali::iequals(name, "RESPONSEFORMAT") || dali::iequals(name, "RUNID") || dali::iequals(name, "UPLOAD") ||
-                           dali::iequals(name, "PHASE") || dali::iequals(name, "EXECUTIONDURATION") || dali::iequals(name, "DESTRUCTION");
-        if (!known) return usage(fmt::format("unknown parameter {} (POS, UPLOAD, ID, RADIUS, RESPONSEFORMAT)", name));
-        if (dali::iequals(name, "UPLOAD") && !sync) return usage("UPLOAD is taken by /phot/sync; give async jobs POS values");
+        bool known = false;
+        for (const char* n : {"POS", "ID", "RADIUS", "RESPONSEFORMAT", "RUNID", "UPLOAD", "COLLECTION", "BAND", "TIME", "PHASE",
+                              "EXECUTIONDURATION", "DESTRUCTION"})
+            known = known || dali::iequals(name, n);
+        if (!known) return usage(fmt::format("unknown parameter {} (POS, UPLOAD, ID, COLLECTION, BAND, TIME, RADIUS, RESPONSEFORMAT)", name));
+        for (const char* n : obscore_filters)
+            if (dali::iequals(name, n)) filters.push_back({n, value});
     }
+    // Bad COLLECTION, BAND or TIME values are refused when posted, as sia-server refuses them.
+    if (!filters.empty())
+        if (auto q = sia::build_query(filters); !q) return q.err();
+    if (auto f = dali::response_format(p, tap::output_formats()); !f) return f.err();
     return std::nullopt;
 }
 
@@ -223,13 +267,13 @@ void add_phot_routes(http::server& server, const phot_binding& b) {
             return it->second.content;
         };
         try {
-            const request r = parse(p, *b.store, part);
+            const request r = parse(p, *b.store, *b.svc, part, true);
             if (b.virtual_files)  // a virtual image: 503 + Retry-After while its file is made
                 for (const auto& f : r.images)
                     if (auto e = b.virtual_files->available(f)) return http::reply_error(res, *e);
             dax::string_sink out;
             measure(r, out, nullptr, {}, {});
-            res.set_content(out.out, mime_of(r.format));
+            res.set_content(out.out, r.format->mime);
         } catch (const error& e) {
             http::reply_error(res, e);
         }
@@ -239,17 +283,18 @@ void add_phot_routes(http::server& server, const phot_binding& b) {
     server.refuse_methods(b.base + "/sync", "GET, POST");
 }
 
-uws::task_definition phot_task(const image::image_store& store, const image::recipe_book* recipes) {
+uws::task_definition phot_task(const image::image_store& store, const tap::service& svc, const image::recipe_book* recipes) {
     uws::task_definition t;
     t.restartable = true;  // it only reads
-    t.run = [&store, recipes](uws::task_context& ctx) {
+    t.run = [&store, &svc, recipes](uws::task_context& ctx) {
         dali::parameters p(ctx.current().parameters.begin(), ctx.current().parameters.end());
-        const request r = parse(p, store, {});
+        // An uploaded table is the job's input file (kept by the engine beside the results).
+        const request r = parse(p, store, svc, [&ctx](std::string_view name) { return ctx.input(name); }, false);
         auto out = ctx.create_result("result");
         measure(r, *out, recipes, [&ctx] { return ctx.cancelled(); },
                 [&ctx](std::size_t k, std::size_t n) { ctx.progress("images", fmt::format("{} of {}", k, n)); });
         const auto size = out->commit();
-        ctx.add_result({"result", "results/result", mime_of(r.format), size});
+        ctx.add_result({"result", "results/result", r.format->mime, size});
     };
     return t;
 }

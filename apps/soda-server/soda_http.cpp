@@ -3,6 +3,8 @@
 // parameters, a text/plain "UsageError: ..." result where a combination selects nothing).
 #include "soda_http.hpp"
 
+#include "obscore_select.hpp"
+
 #include "../common/replies.hpp"
 #include "../common/stream_reply.hpp"
 
@@ -87,41 +89,7 @@ std::vector<image::strip_epoch> strip_epochs(const tap::service& svc, const dali
     dali::parameters q{{"POS", image::region_text(region)}};
     for (const char* name : {"COLLECTION", "BAND", "TIME"})
         for (const auto& v : dali::values(p, name)) q.push_back({name, v});
-    auto ast = sia::build_query(q, "ivoa.ObsCore");
-    if (!ast) throw ast.err();
-    tap::query_request r;
-    r.adql = adql::print_adql(**ast);
-    r.format = tap::find_output_format("csv");
-    r.maxrec = static_cast<std::int64_t>(max_combinations) + 1;  // one more: too many is an error, not a cut
-    auto prepared = svc.prepare_query(r);
-    if (!prepared) throw prepared.err();
-    string_sink csv;
-    svc.run(*prepared, csv, {});
-    std::vector<votable::field> fields = prepared->fields;
-    std::size_t did = fields.size(), t_min = fields.size();
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-        if (fields[i].name == "obs_publisher_did") did = i;
-        if (fields[i].name == "t_min") t_min = i;
-        fields[i].type = votable::datatype::char_, fields[i].arraysize = "*", fields[i].xtype.clear();
-    }
-    if (did == fields.size()) throw error("ivoa.ObsCore has no obs_publisher_did");
-    std::vector<image::strip_epoch> out;
-    auto reader = votable::open_csv_reader(csv.out, fields);
-    if (!reader) throw reader.err();
-    while ((*reader)->next()) {
-        const auto& row = (*reader)->row();
-        image::strip_epoch e{std::string(row[did].s), std::nullopt};
-        if (t_min < fields.size() && !row[t_min].null) e.mjd = std::strtod(std::string(row[t_min].s).c_str(), nullptr);
-        if (e.mjd && !std::isfinite(*e.mjd)) e.mjd.reset();
-        out.push_back(std::move(e));
-    }
-    if (out.size() > max_combinations)
-        throw error(error_kind::usage, fmt::format("UsageFault: more than {} datasets meet the region: narrow the film strip with "
-                                                   "COLLECTION, BAND or TIME", max_combinations));
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });  // one frame per dataset
-    out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id == b.id; }), out.end());
-    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.mjd.value_or(1e300) < b.mjd.value_or(1e300); });
-    return out;
+    return obscore_datasets(svc, q, max_combinations, "meet the region: narrow the film strip with COLLECTION, BAND or TIME");
 }
 
 void add_text_result(uws::task_context& ctx, const std::string& id, std::string text) {

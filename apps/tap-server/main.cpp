@@ -3,6 +3,7 @@
 //   tap-server [--host H] [--port P] [--data-dir D] [--config FILE]
 #include "../common/bootstrap.hpp"
 #include "../common/catalog_setup.hpp"
+#include "../common/job_monitor.hpp"
 #include "../common/replies.hpp"
 #include "../common/tap_config.hpp"
 #include "tap_http.hpp"
@@ -35,7 +36,7 @@ std::optional<tapserver::server_config> configure(int argc, char** argv, int& ex
 // Serves until SIGINT/SIGTERM. The server is destroyed (requests in progress finish) before
 // the engine its routes use is stopped.
 bool serve_tap(const tapserver::server_config& cfg, const http::access& access, tap::service& svc, uws::engine& engine,
-               uws::result_store& results) {
+               uws::result_store& results, uws::job_store& jobs) {
     const auto& self = cfg.common.of("tap");
     http::server server(cfg.common.http);
     server.set_default_headers({{"Server", "libdax-tap-server/" DAX_VERSION}});
@@ -46,9 +47,16 @@ bool serve_tap(const tapserver::server_config& cfg, const http::access& access, 
     tapserver::add_tap_routes(server, svc, {"/tap", self.public_url, identity, services});
     http::uws_binding ub{"/tap/async", "tap-query", self.public_url, identity, cfg.common.max_waiting};
     http::add_uws_routes(server, engine, results, ub);
+    // The job monitor: the user's jobs of every service of the site (one job store).
+    const auto service_url = [&cfg](const std::string& service, const std::string& path) { return cfg.common.of(service).url() + path; };
+    http::add_job_monitor(server, jobs, {"/tap/monitor", identity,
+                                         {{"tap-query", {"TAP", service_url("tap", "/tap/async")}},
+                                          {"soda-cutout", {"SODA", service_url("soda", "/soda/async")}},
+                                          {"phot-forced", {"Photometry", service_url("soda", "/phot/async")}},
+                                          {"make-virtual", {"Virtual file", ""}}}});
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/tap/"); });
     // Queries and jobs need scope read:tap; discovery (VOSI, examples, landing page) stays open.
-    access.protect(server, {{"/tap/sync", "read:tap"}, {"/tap/async", "read:tap"}});
+    access.protect(server, {{"/tap/sync", "read:tap"}, {"/tap/async", "read:tap"}, {"/tap/monitor", "read:tap"}});
     // Anything no handler answered becomes a DALI error document.
     server.set_error_reply([](httplib::Response& res, int status, const std::string& m) { http::reply_error(res, status, m); });
 
@@ -69,7 +77,13 @@ int main(int argc, char** argv) {
     auto& svc = cat->service;
     const auto& access = cat->access_control;
 
-    auto store = uws::open_sqlite_job_store(cfg->service.data_dir + "/tap-jobs.db");
+    std::unique_ptr<uws::job_store> store;
+    try {
+        store = http::open_job_store(*cfg);  // the site's one job store (the job monitor reads it)
+    } catch (const std::exception& e) {
+        std::cerr << "tap-server: " << e.what() << "\n";
+        return 1;
+    }
     auto results = uws::open_directory_result_store(cfg->results_dir);
     auto uploads = uws::open_directory_result_store(cfg->service.data_dir + "/uploads");
     uws::task_registry tasks;
@@ -79,7 +93,7 @@ int main(int argc, char** argv) {
     engine.start();
 
     const auto& self = cfg->common.of("tap");
-    if (!serve_tap(*cfg, access, *svc, engine, *results)) {
+    if (!serve_tap(*cfg, access, *svc, engine, *results, *store)) {
         std::cerr << "tap-server: cannot listen on " << self.host << ":" << self.port << "\n";
         return 1;
     }

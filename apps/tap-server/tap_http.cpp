@@ -1,6 +1,7 @@
 #include "tap_http.hpp"
 #include <dax/ascii.hpp>
 #include "landing_page.hpp"
+#include "../common/job_monitor.hpp"
 #include "../common/replies.hpp"
 #include "../common/query_reply.hpp"
 #include <dax/tap/cone_search.hpp>
@@ -43,23 +44,10 @@ void sync_fits(const tap::service& svc, const tap::prepared_query& q, httplib::R
     http::serve_file(res, path, q.format->mime);
 }
 
-// {"name": "url", ...} safe inside a <script> element: quotes, backslashes, '<' and control
-// characters escaped (URLs come from the config).
+// {"name": "url", ...} safe inside a <script> element (URLs come from the config).
 std::string services_json(const std::map<std::string, std::string>& services) {
     std::string out = "{";
-    for (const auto& [name, url] : services) {
-        if (out.size() > 1) out += ",";
-        for (const auto* s : {&name, &url}) {
-            out += '"';
-            for (const unsigned char c : *s) {
-                if (c == '"' || c == '\\') out += {'\\', static_cast<char>(c)};
-                else if (c < 0x20 || c == '<' || c == '>' || c == '&') out += fmt::format("\\u{:04x}", c);
-                else out += static_cast<char>(c);
-            }
-            out += '"';
-            if (s == &name) out += ':';
-        }
-    }
+    for (const auto& [name, url] : services) out += (out.size() > 1 ? "," : "") + http::json_string(name) + ":" + http::json_string(url);
     return out + "}";
 }
 

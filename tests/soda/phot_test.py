@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Forced photometry on soda-server (issue 14 section 2): /phot/sync with POS values and with an
-uploaded table (VOTable and CSV), and /phot/async, give the rows the library gives
-(dax.phot.forced on the same file); the VOTable output passes votlint; bad requests are DALI
-errors naming the parameter; async jobs are listed under /phot/async only.
+uploaded table (VOTable and CSV), and /phot/async (POS or an uploaded table), give the rows the
+library gives (dax.phot.forced on the same file), in VOTable, CSV or FITS; images are chosen by ID
+or by ObsCore filters (COLLECTION, BAND, TIME); the VOTable output passes votlint; bad requests are
+DALI errors naming the parameter; async jobs are listed under /phot/async only.
     phot_test.py BIN_DIR PYTHON_MODULE_DIR"""
 import io, os, subprocess, sys, tempfile, time, urllib.error, urllib.parse, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
@@ -109,8 +110,68 @@ try:
                                   ([("ID", DID)], 400, "positions")]:
         st, body = get(URL + "/phot/sync?" + urllib.parse.urlencode(params))
         check(st == status and words.encode() in body and b'value="ERROR"' in body, "%s: %d naming %s" % (params, st, words))
-    st, body = get(URL + "/phot/async", urllib.parse.urlencode([("ID", DID), ("UPLOAD", "a,param:b")]).encode())
-    check(st == 400 and b"UPLOAD" in body, "an async job with UPLOAD is refused at once: %d" % st)
+    st, body = get(URL + "/phot/async", urllib.parse.urlencode([("ID", DID), ("POS", "45 20"), ("BAND", "red")]).encode())
+    check(st == 400 and b"BAND" in body, "an async job with a bad BAND is refused when posted: %d" % st)
+
+    def run_job(files):
+        st, body = get(URL + "/phot/async", files=files)
+        jobs = get(URL + "/phot/async?LAST=1")[1].decode()
+        job = jobs.split('uws:jobref id="')[1].split('"')[0] if 'uws:jobref id="' in jobs else ""
+        for _ in range(200):
+            doc = get(URL + "/phot/async/" + job)[1].decode()
+            if "<uws:phase>COMPLETED" in doc or "<uws:phase>ERROR" in doc:
+                break
+            time.sleep(0.1)
+        return doc, get(URL + "/phot/async/%s/results/result" % job)
+
+    # {async} with an uploaded table (kept as the job's input file, not in the job database).
+    buf = io.BytesIO()
+    dax.votable.write({"id": np.array([str(k + 1) for k in range(40)]), "ra": ra, "dec": dec}, buf)
+    doc, (st, body) = run_job({"ID": (None, DID.encode()), "RADIUS": (None, b"50"), "UPLOAD": (None, b"pos,param:table"),
+                               "table": ("pos.xml", buf.getvalue()), "PHASE": (None, b"RUN")})
+    check("<uws:phase>COMPLETED" in doc and st == 200, "an async job with an uploaded VOTable completes (%d)" % st)
+    if st == 200:
+        same(parse_single_table(io.BytesIO(body)).to_table(), "async with UPLOAD")
+
+    # Any TAP output format: FITS gives the same rows.
+    from astropy.io import fits as _fits
+    st, body = get(URL + "/phot/sync", urllib.parse.urlencode(q[:2] + [("RESPONSEFORMAT", "application/fits")] + q[3:]).encode())
+    if st == 200 and body[:6] == b"SIMPLE":
+        ft = _fits.open(io.BytesIO(body))[1].data
+        same({c: (list(ft[c]) if c != "id" else [x.strip() for x in ft[c]]) for c in ("id", "flux", "flux_err", "background", "flags")}, "FITS out")
+    else:
+        check(False, "RESPONSEFORMAT=application/fits: %d %s" % (st, body[:200]))
+    st, body = get(URL + "/phot/sync?" + urllib.parse.urlencode([("ID", DID), ("POS", "45 20"), ("RESPONSEFORMAT", "votable/b")]))
+    check(st == 200 and b'<BINARY>' in body and len(parse_single_table(io.BytesIO(body)).to_table()) == 1, "RESPONSEFORMAT=votable/b: BINARY")
+    st, body = get(URL + "/phot/sync?" + urllib.parse.urlencode([("ID", DID), ("POS", "45 20"), ("RESPONSEFORMAT", "pdf")]))
+    check(st == 400 and b"RESPONSEFORMAT" in body and b"fits" in body, "RESPONSEFORMAT=pdf: 400 listing the formats")
+
+    # Images chosen by ObsCore filters (SIA 2.0 COLLECTION, BAND, TIME) instead of IDs: three
+    # positions on three demo images; rows in time order; images without a file (the ObsCore-only
+    # DEMO-SYNTH rows) and images no position falls on are left out.
+    three = [("45 20", "demo-img-03"), ("0.3 1.0", "demo-img-01"), ("135 60", "demo-img-05")]
+    for filters, want in [([("COLLECTION", "DEMO-IMAGES")], ["demo-img-01", "demo-img-03", "demo-img-05"]),
+                          ([("COLLECTION", "DEMO-IMAGES"), ("BAND", "6e-7")], ["demo-img-03"]),
+                          ([("COLLECTION", "DEMO-IMAGES"), ("TIME", "60300 60340")], ["demo-img-01", "demo-img-03"]),
+                          ([("COLLECTION", "DEMO-IMAGES"), ("COLLECTION", "DEMO-SYNTH")], ["demo-img-01", "demo-img-03", "demo-img-05"]),
+                          ([("COLLECTION", "NO-SUCH")], []),
+                          ([("TIME", "60300 60340"), ("ID", DID)], ["demo-img-03"])]:
+        st, body = get(URL + "/phot/sync?" + urllib.parse.urlencode(filters + [("POS", p) for p, _ in three] + [("RADIUS", "20")]))
+        t = parse_single_table(io.BytesIO(body)).to_table() if st == 200 else None
+        got = list(t["obs_id"]) if t is not None else body[:200]
+        check(got == want and (t is None or list(t["t_mid"]) == sorted(t["t_mid"])), "%s: rows of %s" % (filters, got))
+    lib5 = dax.phot.forced(os.path.join(tmp, "data", "demo-images", "demo-img-05.fits"), {"id": ["3"], "ra": [135.0], "dec": [60.0]}, radius=20)
+    st, body = get(URL + "/phot/sync?" + urllib.parse.urlencode([("COLLECTION", "DEMO-IMAGES")] + [("POS", p) for p, _ in three] + [("RADIUS", "20")]))
+    t = parse_single_table(io.BytesIO(body)).to_table()
+    check(abs(float(t["flux"][2]) - float(lib5["flux"][0])) <= 1e-9 * abs(float(lib5["flux"][0])) and t["id"][2] == "3",
+          "the filtered request's rows are the library's (demo-img-05: %.3f)" % float(lib5["flux"][0]))
+    # Many positions: the images meeting a circle around them all (the virtual images elsewhere
+    # on the sky are not made, so no 503).
+    st, body = get(URL + "/phot/sync", urllib.parse.urlencode([("COLLECTION", "DEMO-IMAGES")] + [("POS", "%r %r" % (a + k * 1e-6, d)) for k in range(4) for a, d in zip(ra, dec)]).encode())
+    t = parse_single_table(io.BytesIO(body)).to_table() if st == 200 else None
+    check(t is not None and set(t["obs_id"]) == {"demo-img-03"} and len(t) == 4 * len(lib), "160 positions by COLLECTION: %d rows of demo-img-03" % (len(t) if t is not None else st))
+    st, body = get(URL + "/phot/sync?" + urllib.parse.urlencode([("COLLECTION", "DEMO-IMAGES"), ("TIME", "60400 60300"), ("POS", "45 20")]))
+    check(st == 400 and b"TIME" in body, "an empty TIME interval: 400 naming TIME (%d)" % st)
 
     # An attack review's findings: work bounded before it starts, uploads checked as POS is.
     body = "&".join(["ID=ivo://libdax.test/demo/images%3Fdemo-img-03", "ID=ivo://libdax.test/demo/images%3fdemo-img-03",

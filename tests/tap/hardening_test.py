@@ -445,7 +445,7 @@ try:
 
     with probe("9"):
         # 9. Inline uploads of async jobs are files beside the results, not rows of the job database.
-        db = os.path.join(tmp, "data", "tap-jobs.db")
+        db = os.path.join(tmp, "data", "jobs.db")
         size = lambda: sum(os.path.getsize(db + x) for x in ("", "-wal") if os.path.exists(db + x))
         before = size()
         table = "n\n" + "\n".join(str(i) for i in range(400000)) + "\n"  # 2.7 MB

@@ -119,6 +119,32 @@ void store_contract(job_store& s) {
     CHECK(s.orphaned(now - 1000ms).size() == 2);
     s.set_info(queued[1], {{"rows", "42"}});
     CHECK(s.get(queued[1])->info.front().second == "42");
+    // Task scopes (services sharing one store): lists, claims, destruction and orphans only
+    // see the scope's tasks.
+    job other;
+    other.id = new_job_id();
+    other.owner = "bob";
+    other.task = "cutout";
+    other.ph = phase::queued;
+    other.creation = now;
+    other.queued = now;
+    other.destruction = now - 1ms;
+    s.insert(other);
+    job_filter only_noop, only_cutout;
+    only_noop.tasks = {"noop"};
+    only_cutout.tasks = {"cutout", "other-task"};
+    CHECK(s.list("bob", only_noop).size() == 3);
+    CHECK(s.list("bob", only_cutout).size() == 1);
+    CHECK(s.list("bob", {}).size() == 4);
+    CHECK_FALSE(s.claim("w1", now, {"noop"}));
+    CHECK(s.due_for_destruction(now, 10).size() == 2);
+    CHECK(s.due_for_destruction(now, 10, {"cutout"}).size() == 1);
+    CHECK(s.due_for_destruction(now, 10, {"cutout"})[0].id == other.id);
+    CHECK(s.orphaned(now - 1000ms, {"cutout"}).empty());
+    CHECK(s.orphaned(now - 1000ms, {"noop"}).size() == 2);
+    CHECK(s.claim("w1", now, {"cutout"})->id == other.id);
+    CHECK_THROWS(s.list("bob", [] { job_filter f; f.tasks = {"x' OR '1'='1"}; return f; }()));
+    CHECK(s.remove(other.id));
     CHECK(s.remove(a.id));
     CHECK_FALSE(s.get(a.id));
 }
@@ -177,6 +203,37 @@ TEST_CASE("uws: jobs complete with results, fail with messages, and stay with th
     CHECK(e.remove("alice", done.id));
     CHECK(results->path(done.id, "result").empty());
     CHECK(e.get("alice", done.id).err().kind() == error_kind::not_found);
+}
+
+TEST_CASE("uws: engines of several services share one store, each seeing and running its own jobs") {
+    temp_dir d;
+    auto store = open_sqlite_job_store((d.path / "jobs.db").string());
+    auto r1 = open_directory_result_store((d.path / "r1").string());
+    auto r2 = open_directory_result_store((d.path / "r2").string());
+    task_registry queries, cutouts;
+    std::atomic<int> ran_q{0}, ran_c{0};
+    queries.add("query", {[&](task_context&) { ++ran_q; }, false});
+    cutouts.add("cutout", {[&](task_context&) { ++ran_c; }, false});
+    engine eq(*store, *r1, queries, fast()), ec(*store, *r2, cutouts, fast());
+    eq.start();
+    ec.start();
+    auto q = eq.create("alice", "query", {}, "", true);
+    auto c = ec.create("alice", "cutout", {}, "", true);
+    REQUIRE(q);
+    REQUIRE(c);
+    CHECK(wait_for(eq, "alice", q->id, phase::completed).ph == phase::completed);
+    CHECK(wait_for(ec, "alice", c->id, phase::completed).ph == phase::completed);
+    CHECK(ran_q == 1);
+    CHECK(ran_c == 1);
+    CHECK(eq.list("alice", {}).size() == 1);
+    CHECK(ec.list("alice", {}).size() == 1);
+    CHECK(store->list("alice", {}).size() == 2);  // the monitor's view
+    CHECK(eq.get("alice", c->id).err().kind() == error_kind::not_found);
+    CHECK_FALSE(eq.remove("alice", c->id));
+    CHECK(ec.get("alice", c->id));
+    CHECK(eq.create("alice", "cutout", {}, "", false).err().kind() == error_kind::usage);
+    ec.stop();
+    eq.stop();
 }
 
 TEST_CASE("uws: ABORT and the execution duration stop running work") {

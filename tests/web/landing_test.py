@@ -4,7 +4,8 @@ sia-server, soda-server and links-server on one demo data directory. The page li
 service of the config; a query's positions and footprints are drawn on the sky plot (orthographic
 for a small field, Hammer-Aitoff for the whole sky); an ObsCore row's DataLink panel shows its
 links, its preview (loaded) and a cutout form built from the per-dataset SODA descriptor, whose
-prefilled request gives a FITS cutout. A screenshot shows the plot's marks and the preview.
+prefilled request gives a FITS cutout. The job table lists the user's jobs of every service (the
+job monitor). A screenshot shows the plot's marks and the preview.
     landing_test.py BIN_DIR"""
 import html, io, os, re, subprocess, sys, tempfile, urllib.parse, urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
@@ -61,9 +62,17 @@ try:
                                                               "Access-Control-Request-Headers": "authorization"}))
     check(r.status == 204 and "Authorization" in r.headers.get("Access-Control-Allow-Headers", ""), "a CORS preflight gets 204 with the allowed headers")
 
+    # The job monitor's table: a TAP query and a photometry job (soda-server) of this user.
+    for url, form in ((TAP + "/async", {"LANG": "ADQL", "QUERY": "SELECT TOP 3 id FROM demo.stars", "PHASE": "RUN"}),
+                      ("http://127.0.0.1:%d/phot/async" % ports["soda"], {"ID": "ivo://libdax.test/demo/images?demo-img-03", "POS": "45 20", "PHASE": "RUN"})):
+        urllib.request.urlopen(urllib.request.Request(url, data=urllib.parse.urlencode(form).encode()))
+
     # 1. Every demo image with its DataLink panel open on the third row.
     q = "SELECT TOP 20 * FROM ivoa.ObsCore WHERE obs_collection = 'DEMO-IMAGES' ORDER BY obs_id"
     dom = chromium(page_url(q, 3), "--dump-dom")
+    jobrows = re.findall(r'<tr class="job" data-service="([^"]+)" data-phase="([^"]+)">', dom)
+    check(sorted(s for s, _ in jobrows) == ["Photometry", "TAP"] and 'href="http://127.0.0.1:%d/phot/async/' % ports["soda"] in dom,
+          "the page's job table lists the user's jobs of both services, linked to each: %s" % jobrows)
     for k, p in ports.items():
         want = 'href="http://127.0.0.1:%d/%s' % (p, k)
         check(want in dom, "the page links to the %s service at port %d" % (k, p))

@@ -251,6 +251,16 @@ const std::vector<output_format>& output_formats() {
 
 const output_format* find_output_format(std::string_view value) { return dali::find_format(output_formats(), value); }
 
+std::unique_ptr<votable::table_writer> make_table_writer(const output_format& format, sink& out, const votable::result_info& info) {
+    const std::string& f = format.name;
+    if (f == "csv") return votable::make_csv_writer(out, ',');
+    if (f == "tsv") return votable::make_csv_writer(out, '\t');
+    if (f == "fits") return fits::make_fits_writer(out);
+    if (f == "votable/td") return votable::make_votable_writer(out, votable::serialization::tabledata, info);
+    if (f == "votable/b") return votable::make_votable_writer(out, votable::serialization::binary, info);
+    return votable::make_votable_writer(out, votable::serialization::binary2, info);
+}
+
 result<std::unique_ptr<service>> service::open(service_config config) {
     std::unique_ptr<service> s(new service(std::move(config)));
     auto& cfg = s->config_;
@@ -451,12 +461,7 @@ std::uint64_t service::run(const prepared_query& q, votable::sink& out, const ru
             out.write(buf.data(), static_cast<std::size_t>(in.gcount()));
         return n;
     }
-    std::unique_ptr<votable::table_writer> w;
-    if (f == "csv") w = votable::make_csv_writer(out, ',');
-    else if (f == "tsv") w = votable::make_csv_writer(out, '\t');
-    else if (f == "votable/td") w = votable::make_votable_writer(out, votable::serialization::tabledata, info);
-    else if (f == "votable/b") w = votable::make_votable_writer(out, votable::serialization::binary, info);
-    else w = votable::make_votable_writer(out, votable::serialization::binary2, info);
+    auto w = make_table_writer(*q.format, out, info);
     return q.target->run(q.sql, q.fields, *w, l, q.uploads);
 }
 

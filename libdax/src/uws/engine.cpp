@@ -15,6 +15,12 @@ const task_definition* task_registry::find(std::string_view name) const {
     return it == tasks_.end() ? nullptr : &it->second;
 }
 
+task_scope task_registry::names() const {
+    task_scope out;
+    for (const auto& [name, t] : tasks_) out.push_back(name);
+    return out;
+}
+
 namespace detail {
 
 // A job executing in this instance: its cancellation state and what the task reported.
@@ -168,7 +174,7 @@ result<job> engine::create(std::string_view owner, std::string_view task,
 
 std::vector<std::pair<std::string, std::string>> engine::inputs(std::string_view owner, std::string_view id) {
     std::vector<std::pair<std::string, std::string>> out;
-    auto j = store_.get(id);
+    auto j = find(id);
     if (!inputs_ || !j || j->owner != owner) return out;
     for (const auto& name : inputs_->list(id)) out.push_back({name, file_text(inputs_->path(id, name))});
     return out;
@@ -199,6 +205,7 @@ std::optional<result<job>> engine::over_quota(std::string_view owner) {
         job_filter active;
         active.phases = {phase::pending, phase::queued, phase::executing, phase::held, phase::suspended};
         active.visibility = {"normal", "user-hidden", "system-hidden"};
+        active.tasks = tasks_.names();  // this service's quota, in a store shared with others
         const auto n = store_.list(owner, active).size();
         if (n >= config_.max_active_jobs)
             return refuse(fmt::format("you have {} unfinished jobs, the most this service allows: wait for them, "
@@ -207,6 +214,7 @@ std::optional<result<job>> engine::over_quota(std::string_view owner) {
     if (config_.max_result_bytes) {
         job_filter kept;  // every phase but ARCHIVED (whose results are gone)
         kept.visibility = {"normal", "user-hidden", "system-hidden"};
+        kept.tasks = tasks_.names();
         std::uint64_t bytes = 0;
         for (const auto& j : store_.list(owner, kept))
             for (const auto& r : j.results) bytes += r.size;
@@ -218,16 +226,26 @@ std::optional<result<job>> engine::over_quota(std::string_view owner) {
 }
 
 result<job> engine::get(std::string_view owner, std::string_view id) {
-    auto j = store_.get(id);
+    auto j = find(id);
     if (!j || j->owner != owner) return error(error_kind::not_found, fmt::format("no job '{}'", id));
     return std::move(*j);
 }
 
-std::vector<job> engine::list(std::string_view owner, const job_filter& f) { return store_.list(owner, f); }
+std::optional<job> engine::find(std::string_view id) {
+    auto j = store_.get(id);
+    if (j && !tasks_.find(j->task)) return std::nullopt;
+    return j;
+}
+
+std::vector<job> engine::list(std::string_view owner, const job_filter& f) {
+    job_filter scoped = f;
+    scoped.tasks = tasks_.names();
+    return store_.list(owner, scoped);
+}
 
 result<job> engine::change(std::string_view owner, std::string_view id, const std::function<std::string(job&)>& edit) {
     for (int attempt = 0; attempt < 50; ++attempt) {
-        auto j = store_.get(id);
+        auto j = find(id);
         if (!j || j->owner != owner) return error(error_kind::not_found, fmt::format("no job '{}'", id));
         const std::string why = edit(*j);
         if (!why.empty()) {
@@ -319,7 +337,7 @@ result<job> engine::add_parameters(std::string_view owner, std::string_view id,
 }
 
 result<bool> engine::remove(std::string_view owner, std::string_view id) {
-    auto j = store_.get(id);
+    auto j = find(id);
     if (!j || j->owner != owner) return error(error_kind::not_found, fmt::format("no job '{}'", id));
     if (j->ph == phase::executing || j->ph == phase::suspended) abort(owner, id);
     cancel_local(std::string(id), "deleted");
@@ -379,7 +397,7 @@ void engine::worker_loop() {
         }
         std::optional<job> j;
         try {
-            j = store_.claim(config_.instance, now());
+            j = store_.claim(config_.instance, now(), tasks_.names());
         } catch (const std::exception&) {
             j.reset();  // a busy or unreachable store: try again shortly
         }
@@ -503,7 +521,7 @@ void engine::supervisor_loop() {
 std::size_t engine::reap() {
     std::size_t changed = 0;
     const time_point at = now();
-    for (auto& j : store_.due_for_destruction(at, 200)) {
+    for (auto& j : store_.due_for_destruction(at, 200, tasks_.names())) {
         if (j.ph == phase::executing || j.ph == phase::suspended) {
             j.ph = phase::aborted;
             j.end = at;
@@ -519,7 +537,7 @@ std::size_t engine::reap() {
         if (store_.update(j)) ++changed;
     }
     const auto keep = std::chrono::duration_cast<std::chrono::milliseconds>(config_.history_retention);
-    for (const auto& id : store_.expired_history(at - keep, 200)) {
+    for (const auto& id : store_.expired_history(at - keep, 200, tasks_.names())) {
         if (store_.remove(id)) ++changed;
         remove_files(id);
     }
@@ -530,7 +548,7 @@ std::size_t engine::reap() {
 std::size_t engine::recover() {
     std::size_t changed = 0;
     const auto stale = now() - std::chrono::duration_cast<std::chrono::milliseconds>(config_.heartbeat_interval * 5);
-    for (auto& j : store_.orphaned(stale)) {
+    for (auto& j : store_.orphaned(stale, tasks_.names())) {
         {
             std::lock_guard<std::mutex> g(mutex_);
             if (running_.count(j.id)) continue;  // ours, alive

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
 
 namespace dax::uws {
@@ -220,6 +222,7 @@ public:
             sql += " AND phase <> 'ARCHIVED'";
         }
         if (f.after) sql += fmt::format(" AND created > {}", ms(*f.after));
+        sql += task_clause(f.tasks);
         if (f.visibility.empty()) sql += " AND visibility = 'normal'";
         else {
             sql += " AND visibility IN (";
@@ -259,15 +262,15 @@ public:
         return true;
     }
 
-    std::optional<job> claim(std::string_view worker, time_point now) override {
+    std::optional<job> claim(std::string_view worker, time_point now, const task_scope& tasks) override {
         soci::session s(pool_);
         std::string w(worker);
         long long t = ms(now);
         std::string id;
         soci::indicator ind = soci::i_null;
         const std::string pick = flavour_ == flavour::postgres
-                                     ? "SELECT id FROM uws_job WHERE phase = 'QUEUED' ORDER BY queued, created LIMIT 1 FOR UPDATE SKIP LOCKED"
-                                     : "SELECT id FROM uws_job WHERE phase = 'QUEUED' ORDER BY queued, created LIMIT 1";
+                                     ? "SELECT id FROM uws_job WHERE phase = 'QUEUED'" + task_clause(tasks) + " ORDER BY queued, created LIMIT 1 FOR UPDATE SKIP LOCKED"
+                                     : "SELECT id FROM uws_job WHERE phase = 'QUEUED'" + task_clause(tasks) + " ORDER BY queued, created LIMIT 1";
         s << "UPDATE uws_job SET phase = 'EXECUTING', worker = :w, started = :t, version = version + 1 "
              "WHERE id = (" + pick + ") AND phase = 'QUEUED' RETURNING id",
             soci::use(w), soci::use(t), soci::into(id, ind);
@@ -289,23 +292,24 @@ public:
         return st.get_affected_rows() == 1;
     }
 
-    std::vector<job> due_for_destruction(time_point now, std::size_t limit) override {
+    std::vector<job> due_for_destruction(time_point now, std::size_t limit, const task_scope& tasks) override {
         soci::session s(pool_);
         long long t = ms(now);
         soci::rowset<soci::row> rs =
             (s.prepare << std::string("SELECT ") + columns +
-                              fmt::format(" FROM uws_job WHERE destruction <= :t AND phase <> 'ARCHIVED' ORDER BY destruction LIMIT {}", limit),
+                              fmt::format(" FROM uws_job WHERE destruction <= :t AND phase <> 'ARCHIVED'{} ORDER BY destruction LIMIT {}",
+                                          task_clause(tasks), limit),
              soci::use(t));
         std::vector<job> out;
         for (const auto& r : rs) out.push_back(from_row(r));
         return out;
     }
 
-    std::vector<std::string> expired_history(time_point cutoff, std::size_t limit) override {
+    std::vector<std::string> expired_history(time_point cutoff, std::size_t limit, const task_scope& tasks) override {
         soci::session s(pool_);
         long long t = ms(cutoff);
         soci::rowset<std::string> rs =
-            (s.prepare << fmt::format("SELECT id FROM uws_job WHERE phase = 'ARCHIVED' AND destruction < :t LIMIT {}", limit), soci::use(t));
+            (s.prepare << fmt::format("SELECT id FROM uws_job WHERE phase = 'ARCHIVED' AND destruction < :t{} LIMIT {}", task_clause(tasks), limit), soci::use(t));
         return {rs.begin(), rs.end()};
     }
 
@@ -317,13 +321,13 @@ public:
             soci::use(w), soci::use(t), soci::use(t);
     }
 
-    std::vector<job> orphaned(time_point stale_before) override {
+    std::vector<job> orphaned(time_point stale_before, const task_scope& tasks) override {
         soci::session s(pool_);
         long long t = ms(stale_before);
         soci::rowset<soci::row> rs =
             (s.prepare << std::string("SELECT ") + columns +
                               " FROM uws_job WHERE phase = 'EXECUTING' AND (worker IS NULL OR worker NOT IN "
-                              "(SELECT id FROM uws_worker WHERE heartbeat >= :t))",
+                              "(SELECT id FROM uws_worker WHERE heartbeat >= :t))" + task_clause(tasks),
              soci::use(t));
         std::vector<job> out;
         for (const auto& r : rs) out.push_back(from_row(r));
@@ -331,6 +335,20 @@ public:
     }
 
 private:
+    // " AND task IN ('a', 'b')" for a non-empty scope; names are checked, not escaped.
+    static std::string task_clause(const task_scope& tasks) {
+        if (tasks.empty()) return "";
+        std::string sql = " AND task IN (";
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+            const auto& t = tasks[i];
+            if (t.empty() || t.size() > 64 ||
+                !std::all_of(t.begin(), t.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }))
+                throw error(fmt::format("bad task name '{}' in a job store scope", t));
+            sql += fmt::format("{}'{}'", i ? ", " : "", t);
+        }
+        return sql + ")";
+    }
+
     std::optional<job> get_in(soci::session& s, const std::string& id) {
         soci::rowset<soci::row> rs = (s.prepare << std::string("SELECT ") + columns + " FROM uws_job WHERE id = :id", soci::use(id));
         for (const auto& r : rs) return from_row(r);

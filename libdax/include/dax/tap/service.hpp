@@ -55,6 +55,9 @@ const std::vector<output_format>& output_formats();
 /// The format named by a RESPONSEFORMAT/FORMAT value (case-insensitive, MIME parameters
 /// allowed in any order); nullptr if unknown.
 const output_format* find_output_format(std::string_view value);
+/// The writer of one of output_formats() (by its name) on `out`; a FITS table is built in a
+/// temporary file and written to `out` when finished. `info` goes into VOTable output.
+std::unique_ptr<votable::table_writer> make_table_writer(const output_format& f, sink& out, const votable::result_info& info = {});
 
 /// Request parameters (DALI 1.1 section 3.1), as dax/dali/params.hpp defines them.
 using parameters = dali::parameters;

@@ -59,6 +59,8 @@ class task_registry {
 public:
     void add(std::string name, task_definition t);
     const task_definition* find(std::string_view name) const;
+    /// Every task's name: an engine's scope in a job store it shares with other services.
+    task_scope names() const;
 
 private:
     std::map<std::string, task_definition, std::less<>> tasks_;
@@ -108,8 +110,10 @@ public:
                         std::vector<std::pair<std::string, std::string>> inputs = {});
     /// The input files of a job of `owner` (name, content), while its results are kept.
     std::vector<std::pair<std::string, std::string>> inputs(std::string_view owner, std::string_view id);
-    /// A job of `owner`; other owners' jobs do not exist for them.
+    /// A job of `owner`; other owners' jobs do not exist for them, nor do jobs of tasks this
+    /// engine does not run (another service's, in a shared store).
     result<job> get(std::string_view owner, std::string_view id);
+    /// An owner's jobs of this engine's tasks (`f.tasks` is ignored).
     std::vector<job> list(std::string_view owner, const job_filter& f);
     result<job> run(std::string_view owner, std::string_view id);
     result<job> abort(std::string_view owner, std::string_view id);
@@ -137,6 +141,8 @@ public:
 
 private:
     time_point now() const { return config_.clock ? config_.clock() : now_ms(); }
+    /// The stored job `id` if one of this engine's tasks made it.
+    std::optional<job> find(std::string_view id);
     void worker_loop();
     void supervisor_loop();
     void execute(job j);

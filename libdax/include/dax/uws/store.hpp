@@ -10,6 +10,11 @@
 
 namespace dax::uws {
 
+/// The tasks a call is limited to: an engine's own, so that the services sharing one store (a
+/// site's TAP queries, cutouts, photometry) each see and run only their jobs. Empty: every task.
+/// Names are letters, digits, '-' and '_'.
+using task_scope = std::vector<std::string>;
+
 /// The UWS job-list filters (UWS 1.1 section 2.2.2.1) plus the history visibility flag.
 struct job_filter {
     std::vector<phase> phases;              ///< any of these (empty: all but ARCHIVED)
@@ -17,6 +22,7 @@ struct job_filter {
     std::optional<std::size_t> last;        ///< the most recent N
     bool include_archived = false;
     std::vector<std::string> visibility;    ///< empty: "normal" only
+    task_scope tasks;                       ///< empty: jobs of every task
 };
 
 class job_store {
@@ -31,18 +37,18 @@ public:
     virtual bool update(job& j) = 0;
     /// Takes the oldest QUEUED job (FIFO by RUN time) for `worker`: QUEUED -> EXECUTING.
     /// Concurrent claimers never get the same job.
-    virtual std::optional<job> claim(std::string_view worker, time_point now) = 0;
+    virtual std::optional<job> claim(std::string_view worker, time_point now, const task_scope& tasks = {}) = 0;
     /// Progress of a running job (jobInfo); no version change.
     virtual void set_info(std::string_view id, const std::vector<std::pair<std::string, std::string>>& info) = 0;
     virtual bool remove(std::string_view id) = 0;
     /// Jobs whose destruction time has passed and are not yet ARCHIVED.
-    virtual std::vector<job> due_for_destruction(time_point now, std::size_t limit) = 0;
+    virtual std::vector<job> due_for_destruction(time_point now, std::size_t limit, const task_scope& tasks = {}) = 0;
     /// ARCHIVED jobs destroyed before `cutoff`: their history has expired.
-    virtual std::vector<std::string> expired_history(time_point cutoff, std::size_t limit) = 0;
+    virtual std::vector<std::string> expired_history(time_point cutoff, std::size_t limit, const task_scope& tasks = {}) = 0;
     /// Marks an engine instance alive.
     virtual void heartbeat(std::string_view worker, time_point now) = 0;
     /// EXECUTING jobs whose engine instance has not been alive since `stale_before`.
-    virtual std::vector<job> orphaned(time_point stale_before) = 0;
+    virtual std::vector<job> orphaned(time_point stale_before, const task_scope& tasks = {}) = 0;
 };
 
 /// SQLite file (created if missing) in WAL mode; several processes may share it.
