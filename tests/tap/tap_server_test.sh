@@ -99,9 +99,9 @@ last=$(curl -s -o /dev/null -w '%{redirect_url}' -d LANG=ADQL -d 'QUERY=SELECT T
 curl -s -o /dev/null "$last?WAIT=30&PHASE=EXECUTING"; curl -s -o /dev/null "$last?WAIT=30&PHASE=QUEUED"; curl -s -o /dev/null "$last?WAIT=30&PHASE=EXECUTING"
 page=$(timeout 120 chromium --headless --no-sandbox --disable-gpu --virtual-time-budget=8000 --dump-dom \
   "$URL/?QUERY=SELECT%20TOP%203%20id%2C%20mag_r%20FROM%20demo.stars%20ORDER%20BY%20id" 2>/dev/null || true)
-# ... and the async jobs with their progress (the job just run: 7 rows).
+# ... and the jobs of the job monitor with their progress (the job just run: 7 rows).
 for want in '<td>22.106</td>' '<td>19.825</td>' '<td>22.289</td>' '3 rows' 'TAP_SCHEMA.columns' 'Cone search' \
-            '<td class="rows">7</td>' '<td>SELECT TOP 7 * FROM ivoa.ObsCore</td>'; do
+            '<td>rows: 7</td>' '<td>SELECT TOP 7 * FROM ivoa.ObsCore</td>' '<td>TAP</td>'; do
   if grep -qF "$want" <<< "$page"; then echo "page shows $want"; else echo "FAIL: page lacks $want"; fail=1; fi
 done
 
