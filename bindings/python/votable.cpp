@@ -30,33 +30,56 @@ using dax::votable::datatype;
 namespace dax::python {
 namespace {
 
+// Asks for transparent huge pages on the 2 MiB-aligned part of [p, p + n): reading a large table
+// touches every page of its buffers once, and 4 KiB pages made page faults a quarter of the time.
+void advise_huge_pages(const void* p, std::size_t n) {
+    constexpr std::uintptr_t huge = std::uintptr_t(2) << 20;
+    const auto a = (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
+    const auto e = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(huge - 1);
+    if (e > a) ::madvise(reinterpret_cast<void*>(a), e - a, MADV_HUGEPAGE);
+}
+
 // A file read into memory for the reader (which takes the document as one string_view). Not a
-// mapping: a file truncated by another process meanwhile would end the interpreter with SIGBUS.
+// mapping of the file: one truncated by another process meanwhile would end the interpreter
+// with SIGBUS. Read straight into anonymous memory (huge pages where the kernel gives them).
 struct mapped_file {
-    std::string data;
+    char* data = nullptr;
+    std::size_t size = 0, capacity = 0;
     explicit mapped_file(const std::string& path) {
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) throw py::value_error("cannot open " + path + ": " + std::strerror(errno));
+        struct closer {
+            int fd;
+            ~closer() { ::close(fd); }
+        } c{fd};
         struct stat st{};
-        if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-            ::close(fd);
-            throw py::value_error(path + " is a directory");
-        }
-        if (st.st_size > 0) data.reserve(static_cast<std::size_t>(st.st_size));
-        char buf[1 << 16];
+        if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) throw py::value_error(path + " is a directory");
+        grow(std::max<std::size_t>(st.st_size > 0 ? static_cast<std::size_t>(st.st_size) + 1 : 0, 1 << 16));
         for (;;) {
-            const ssize_t n = ::read(fd, buf, sizeof buf);
+            if (size == capacity) grow(capacity * 2);  // the file grew meanwhile
+            const ssize_t n = ::read(fd, data + size, std::min<std::size_t>(capacity - size, std::size_t(1) << 30));
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                ::close(fd);
-                throw py::value_error("cannot read " + path + ": " + std::strerror(errno));
-            }
+            if (n < 0) throw py::value_error("cannot read " + path + ": " + std::strerror(errno));
             if (n == 0) break;
-            data.append(buf, static_cast<std::size_t>(n));
+            size += static_cast<std::size_t>(n);
         }
-        ::close(fd);
     }
-    std::string_view view() const { return data; }
+    ~mapped_file() {
+        if (data) ::munmap(data, capacity);
+    }
+    mapped_file(const mapped_file&) = delete;
+    mapped_file& operator=(const mapped_file&) = delete;
+    void grow(std::size_t n) {
+        void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) throw std::bad_alloc();
+        advise_huge_pages(p, n);
+        if (data) {
+            std::memcpy(p, data, size);
+            ::munmap(data, capacity);
+        }
+        data = static_cast<char*>(p), capacity = n;
+    }
+    std::string_view view() const { return {data, size}; }
 };
 
 // One column being read: values of its numpy type, or strings, or per-row arrays; nulls.
@@ -250,9 +273,18 @@ py::tuple read_columns(const py::object& source) {
             const std::size_t rows_hint = std::min<std::size_t>(doc.size() / (4 * std::max<std::size_t>(1, cols.size())) + 16,
                                                                 std::size_t(1) << 31);
             for (auto& c : cols) {
-                if (!c.text && !c.array) c.bytes.reserve(rows_hint * static_cast<std::size_t>(c.size));
+                if (!c.text && !c.array) {
+                    c.bytes.reserve(rows_hint * static_cast<std::size_t>(c.size));
+                    advise_huge_pages(c.bytes.data(), c.bytes.capacity());
+                }
                 c.null.reserve(rows_hint);
-                if (c.text) c.ends.reserve(rows_hint);
+                advise_huge_pages(c.null.data(), c.null.capacity());
+                if (c.text) {  // text is at most the document's size (address space again)
+                    c.ends.reserve(rows_hint);
+                    c.chars.reserve(std::min<std::size_t>(doc.size(), std::size_t(1) << 30));
+                    advise_huge_pages(c.chars.data(), c.chars.capacity());
+                    advise_huge_pages(c.ends.data(), c.ends.capacity() * sizeof(std::size_t));
+                }
             }
             try {
                 while (rd.next()) {
