@@ -37,6 +37,18 @@ for attempt in 1 2 3 4 5; do
   [ $attempt -eq 5 ] && { cat "$tmp/pg.log"; exit 1; }
 done
 
+# pgSphere must be creatable: PostgreSQL 15.20 breaks pgSphere 1.1.1 (scripts/deps.sh holds 15.18).
+PSQL=$PGBIN/psql
+if ! out=$("$PSQL" -X -q -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -v ON_ERROR_STOP=1 \
+      -c "CREATE DATABASE dax_pgsphere_check" -c "\\c dax_pgsphere_check" -c "CREATE EXTENSION pg_sphere" 2>&1); then
+  echo "FAIL: pgSphere cannot be created on PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'): $out"
+  echo "  pgSphere 1.1.1 works on 15.18, not on 15.20 (Debian security update). Fix:"
+  echo "  apt-get install --allow-downgrades postgresql-15=15.18-0+deb12u1 postgresql-client-15=15.18-0+deb12u1 libpq5=15.18-0+deb12u1 libpq-dev=15.18-0+deb12u1"
+  echo "  then scripts/deps.sh test (it writes the apt preference that keeps it)"
+  exit 1
+fi
+"$PSQL" -X -q -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -c "DROP DATABASE dax_pgsphere_check" >/dev/null
+
 myport=$(free_port)
 mkdir -p "$tmp/my" "$tmp/mytmp"
 myuser=$(id -un)

@@ -254,7 +254,7 @@ public:
             PGconn* c = conn.get();
             const std::string &schema = db_schema(t), &name = db_table(t);
             const std::string table = quote(schema) + "." + quote(name);
-            exec(c, "CREATE EXTENSION IF NOT EXISTS pg_sphere");
+            create_pgsphere(c);
             exec(c, "BEGIN");
             exec(c, "CREATE SCHEMA IF NOT EXISTS " + quote(schema));
             exec(c, "DROP TABLE IF EXISTS " + table);
@@ -337,6 +337,19 @@ private:
         const auto st = PQresultStatus(r.r);
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
             throw error(fmt::format("PostgreSQL: {}", PQresultErrorMessage(r.r)));
+    }
+    // pgSphere 1.1.1 cannot be created on PostgreSQL 15.20 (Debian's security update): say so,
+    // and how to fix it, instead of PostgreSQL's "commutator operator ... " message alone.
+    static void create_pgsphere(PGconn* c) {
+        try {
+            exec(c, "CREATE EXTENSION IF NOT EXISTS pg_sphere");
+        } catch (const error& e) {
+            const std::string m = e.what();
+            if (m.find("commutator") == std::string::npos) throw;
+            throw error(fmt::format("{} -- pgSphere cannot be created on this PostgreSQL ({}): pgSphere 1.1.1 works on "
+                                    "15.18, not 15.20. Install postgresql-15=15.18-0+deb12u1 (scripts/deps.sh test holds it "
+                                    "with an apt preference)", m, PQparameterStatus(c, "server_version") ? PQparameterStatus(c, "server_version") : "?"));
+        }
     }
     static void cancel(PGconn* c) {
         if (PGcancel* k = PQgetCancel(c)) {
