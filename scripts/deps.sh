@@ -7,7 +7,7 @@ want=(cmake g++ make antlr4 libantlr4-runtime-dev libsqlite3-dev sqlite3 libyaml
       libsoci-dev libboost-dev libcfitsio-dev wcslib-dev libxml2-dev pkg-config libcpp-httplib-dev libpq-dev libmariadb-dev libssl-dev liburing-dev libpng-dev liberfa-dev
       pybind11-dev python3-dev python3-numpy)
 if [ "${1:-build}" = test ]; then
-  want+=(postgresql postgresql-15-pgsphere mariadb-server libpq-dev libmariadb-dev stilts python3-astropy python3-numpy python3-pyvo python3-requests python3-pil python3-pytest chromium wrk fitsverify
+  want+=(postgresql postgresql-15-pgsphere mariadb-server libpq-dev libmariadb-dev stilts python3-astropy python3-numpy python3-pyvo python3-requests python3-pil python3-pytest chromium wrk fitsverify nginx-light
         clang-14 libclang-rt-14-dev llvm-14)
 fi
 SUDO=""

@@ -11,6 +11,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
+#include <future>
+#include <memory>
+#include <stdexcept>
 #include <iostream>
 #include <thread>
 
@@ -25,7 +29,7 @@ std::optional<command_line> parse_command_line(int argc, char** argv, const std:
             exit_code = 0;
             return std::nullopt;
         }
-        const bool known = a == "--host" || a == "--port" || a == "--data-dir" || a == "--config";
+        const bool known = a == "--host" || a == "--port" || a == "--data-dir" || a == "--config" || a == "--role";
         if (!known || i + 1 >= argc) {
             std::cerr << usage;
             exit_code = 2;
@@ -35,6 +39,7 @@ std::optional<command_line> parse_command_line(int argc, char** argv, const std:
         if (a == "--host") c.host = v;
         else if (a == "--port") c.port = std::atoi(v.c_str());
         else if (a == "--data-dir") c.data_dir = v;
+        else if (a == "--role") c.role = v;
         else c.config_file = v;
     }
     return c;
@@ -48,7 +53,6 @@ void prepare_process() {
 
 namespace {
 
-constexpr auto drain_grace = std::chrono::seconds(20);
 int stop_pipe[2] = {-1, -1};
 std::atomic<int> signals_seen{0};
 
@@ -61,7 +65,30 @@ extern "C" void on_stop_signal(int sig) {
 
 }  // namespace
 
-bool serve(server& s, const std::string& host, int port) {
+// From now on the first SIGINT/SIGTERM runs `on_stop` on a thread of its own; the process ends
+// `grace` later if it has not by then.
+void handle_stop_signals(std::function<void()> on_stop, std::chrono::seconds grace) {
+    if (::pipe(stop_pipe) != 0) throw std::runtime_error("cannot create the stop pipe");
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    std::thread([on_stop = std::move(on_stop), grace] {
+        unsigned char sig = 0;
+        while (::read(stop_pipe[0], &sig, 1) != 1) {
+        }
+        std::cerr << "stopping: no new connections or jobs; requests and jobs in progress have " << grace.count()
+                  << " s to finish (a second signal ends now)" << std::endl;
+        on_stop();
+        // Requests finish, then jobs drain, each within the grace period.
+        std::this_thread::sleep_for(2 * grace + std::chrono::seconds(5));
+        std::cerr << "stopping: still busy after " << (2 * grace + std::chrono::seconds(5)).count() << " s; ending now" << std::endl;
+        _exit(128 + sig);
+    }).detach();
+}
+
+bool serve(server& s, const std::string& host, int port, std::chrono::seconds grace) {
     // Small responses leave at once (Nagle + delayed ACK would add 40 ms to each); accepted
     // sockets inherit TCP_NODELAY from the listening socket on Linux.
     s.set_socket_options([](socket_t sock) {
@@ -72,26 +99,20 @@ bool serve(server& s, const std::string& host, int port) {
     if (!s.bind_to_port(host.c_str(), port)) return false;
     // Until here SIGINT/SIGTERM end the process as usual (start-up can be interrupted). From
     // now on the first one stops the server: no new connections; requests in progress finish
-    // while the server is destroyed, within drain_grace, after which the process ends anyway.
-    if (::pipe(stop_pipe) != 0) return false;
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    std::thread([&s] {
-        unsigned char sig = 0;
-        while (::read(stop_pipe[0], &sig, 1) != 1) {
-        }
-        std::cerr << "stopping: no new connections; requests in progress finish (a second signal ends now)" << std::endl;
+    // while the server is destroyed (and the jobs of a worker drain), within the grace period.
+    handle_stop_signals([&s] {
         // stop() does nothing before listening has begun: repeat until the server is down.
         for (int i = 0; i < 500 && !s.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         s.stop();
-        std::this_thread::sleep_for(drain_grace);
-        std::cerr << "stopping: requests still in progress after " << drain_grace.count() << " s; ending now" << std::endl;
-        _exit(128 + sig);
-    }).detach();
+    }, grace);
     return s.listen_after_bind();
+}
+
+void wait_for_stop(std::chrono::seconds grace) {
+    auto stopped = std::make_shared<std::promise<void>>();
+    auto done = stopped->get_future();
+    handle_stop_signals([stopped] { stopped->set_value(); }, grace);
+    done.wait();
 }
 
 }  // namespace dax::http

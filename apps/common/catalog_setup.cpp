@@ -7,6 +7,11 @@
 #include <dax/image/store.hpp>
 #include <dax/tap/demo_data.hpp>
 
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <atomic>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -34,6 +39,14 @@ std::optional<tapserver::server_config> configure(int argc, char** argv, const c
     if (!cl.host.empty()) self.host = cl.host;
     if (cl.port) self.port = cl.port;
     if (!cl.data_dir.empty()) cfg.common.data_dir = cfg.service.data_dir = cl.data_dir;
+    if (!cl.role.empty()) {
+        if (cl.role != "all" && cl.role != "api" && cl.role != "worker") {
+            std::cerr << program << ": --role is all, api or worker\n";
+            exit_code = 2;
+            return std::nullopt;
+        }
+        cfg.common.role = cl.role;
+    }
     add_demo_schemas(cfg);
     tapserver::add_demo_descriptors(cfg);
     default_access_url(cfg);
@@ -90,12 +103,19 @@ void add_demo_schemas(tapserver::server_config& cfg) {
 uws::engine_config engine_settings(const tapserver::server_config& cfg) {
     uws::engine_config ec;
     ec.workers = cfg.service.lim.async_workers;
+    ec.run_jobs = cfg.common.role != "api";  // an api process serves jobs, workers execute them
     ec.default_execution_duration = cfg.service.lim.async_execution_duration;
     ec.max_execution_duration = cfg.service.lim.max_execution_duration;
     ec.default_destruction = cfg.service.lim.result_retention;
     ec.max_active_jobs = cfg.quotas.max_active_jobs;
     ec.max_jobs_per_minute = cfg.quotas.max_jobs_per_minute;
     ec.max_result_bytes = cfg.quotas.max_result_bytes;
+    // Engine instances named HOST-PID-N in the job store (which process runs a job, for
+    // operators and the scale-out test).
+    static std::atomic<int> engines{0};
+    char host[256] = "host";
+    ::gethostname(host, sizeof host - 1);
+    ec.instance = fmt::format("{}-{}-{}", std::string(host).substr(0, 40), ::getpid(), ++engines);  // at most 64 bytes
     return ec;
 }
 

@@ -3,6 +3,7 @@
 #include "replies.hpp"
 
 #include <dax/ascii.hpp>
+#include <dax/utf8.hpp>
 
 #include <fmt/format.h>
 
@@ -11,16 +12,42 @@
 namespace dax::http {
 
 std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (const unsigned char c : s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {  // a valid UTF-8 sequence is copied; anything else becomes U+FFFD
+            const std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (c >= 0xC2 && c <= 0xF4 && i + n <= s.size() && valid_utf8(s.substr(i, n))) {
+                out.append(s.substr(i, n));
+                i += n;
+            } else {
+                out += "\\ufffd";
+                ++i;
+            }
+            continue;
+        }
         if (c == '"' || c == '\\') out += {'\\', static_cast<char>(c)};
-        else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') out += fmt::format("\\u{:04x}", c);
+        else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') out += {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         else out += static_cast<char>(c);
+        ++i;
     }
-    return out + "\"";
+    return out + '"';
 }
 
 namespace {
+
+// Long texts (a RUNID, an error message, progress) are cut to this many bytes, at a character.
+constexpr std::size_t max_text = 1024;
+
+std::string cut(std::string s, std::size_t max = max_text) {
+    if (s.size() <= max) return s;
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+    return s.substr(0, n) + "…";
+}
 
 std::string time_or_null(const std::optional<uws::time_point>& t) { return t ? json_string(uws::iso8601(*t)) : "null"; }
 
@@ -35,12 +62,8 @@ std::string job_json(const uws::job& j, const job_monitor_binding& b) {
     for (const char* name : {"QUERY", "ID"})
         if (summary.empty())
             for (const auto& [k, v] : j.parameters)
-                if (ascii_iequals(k, name)) summary += (summary.empty() ? "" : " ") + v;
-    if (summary.size() > 200) {
-        std::size_t n = 200;
-        while (n > 0 && (static_cast<unsigned char>(summary[n]) & 0xC0) == 0x80) --n;
-        summary = summary.substr(0, n) + "…";
-    }
+                if (ascii_iequals(k, name) && summary.size() <= 200) summary += (summary.empty() ? "" : " ") + v;
+    summary = cut(std::move(summary), 200);
     std::string results = "[";
     for (const auto& r : j.results) {
         // Result hrefs are relative to the job ("" = "results/ID") unless absolute.
@@ -54,9 +77,9 @@ std::string job_json(const uws::job& j, const job_monitor_binding& b) {
     return fmt::format(
         "{{\"service\":{},\"task\":{},\"id\":{},\"url\":{},\"run_id\":{},\"phase\":{},\"created\":{},\"started\":{},"
         "\"ended\":{},\"destruction\":{},\"progress\":{},\"summary\":{},\"error\":{},\"results\":{}}}",
-        json_string(service), json_string(j.task), json_string(j.id), json_string(url), json_string(j.run_id),
+        json_string(service), json_string(j.task), json_string(j.id), json_string(url), json_string(cut(j.run_id)),
         json_string(uws::phase_name(j.ph)), json_string(uws::iso8601(j.creation)), time_or_null(j.start), time_or_null(j.end),
-        json_string(uws::iso8601(j.destruction)), json_string(progress), json_string(summary), j.error ? json_string(j.error->message) : "null", results);
+        json_string(uws::iso8601(j.destruction)), json_string(cut(progress)), json_string(summary), j.error ? json_string(cut(j.error->message)) : "null", results);
 }
 
 }  // namespace
@@ -64,9 +87,12 @@ std::string job_json(const uws::job& j, const job_monitor_binding& b) {
 void add_job_monitor(server& server, uws::job_store& store, job_monitor_binding binding) {
     const std::string path = binding.path;
     auto answer = [&store, b = std::move(binding)](const httplib::Request& req, httplib::Response& res) {
-        const std::string user = b.identity ? b.identity(req).value_or("") : "";
+        // Without an identity where the site has them: 401, as the UWS job lists answer.
+        const auto who = b.identity ? b.identity(req) : std::optional<std::string>("");
+        if (!who) return reply_error(res, error(error_kind::unauthenticated, "this needs a user: log in (the job monitor lists your jobs)"));
+        const std::string& user = *who;
         uws::job_filter mine;
-        mine.last = b.max_jobs;
+        mine.last = b.max_jobs;  // the site's running jobs below come on top (few: files being made)
         for (const auto& [task, ref] : b.tasks) mine.tasks.push_back(task);
         std::vector<uws::job> jobs;
         try {

@@ -11,6 +11,14 @@ result<bool> read_settings(const YAML::Node& root, const std::string& path, cons
         read(root, "data_dir", s.data_dir);
         read(root, "signing_key", s.signing_key);
         read(root, "job_store", s.job_store);
+        read(root, "role", s.role);
+        if (s.role != "all" && s.role != "api" && s.role != "worker")
+            return error(fmt::format("{}: role must be all, api or worker", path));
+        if (const auto g = root["shutdown_grace"]) {
+            const long long secs = g.as<long long>();
+            if (secs < 0 || secs > 86400) return error(fmt::format("{}: shutdown_grace is seconds in [0, 86400]", path));
+            s.shutdown_grace = std::chrono::seconds(secs);
+        }
         if (!s.job_store.empty() && s.job_store.rfind("sqlite:", 0) != 0 && s.job_store.rfind("postgres:", 0) != 0)
             return error(fmt::format("{}: job_store must be sqlite:PATH or postgres:CONNINFO", path));
         // The top-level endpoint keys are the reading server's, unless its section says otherwise.

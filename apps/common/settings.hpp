@@ -9,6 +9,7 @@
 
 #include <dax/error.hpp>
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -35,6 +36,12 @@ struct settings {
     /// The site's one job store, shared by every service's jobs (each engine sees its own tasks):
     /// "sqlite:PATH" or "postgres:CONNINFO"; "" = sqlite:DATA_DIR/jobs.db.
     std::string job_store;
+    /// What a server that runs jobs does (issue 15): "all" (serve and execute), "api" (serve
+    /// HTTP, never execute async jobs) or "worker" (execute, no HTTP). --role overrides it.
+    std::string role = "all";
+    /// SIGTERM: how long in-flight requests and running jobs get to finish (then restartable
+    /// jobs go back to the queue, others fail) before the process ends.
+    std::chrono::seconds shutdown_grace{20};
     /// Every service's endpoint by section name; defaults: tap 8080, sia 8081, soda 8082, links 8083.
     std::map<std::string, endpoint> services = {
         {"tap", {"127.0.0.1", 8080, ""}}, {"sia", {"127.0.0.1", 8081, ""}},

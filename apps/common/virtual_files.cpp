@@ -45,7 +45,7 @@ virtual_files::virtual_files(const tapserver::server_config& cfg, const image::i
     engine_->start();
 }
 
-virtual_files::~virtual_files() { engine_->stop(); }
+virtual_files::~virtual_files() { engine_->drain(std::chrono::seconds(5)); }  // made files are restartable
 
 std::optional<error> virtual_files::available(const image::stored_file& f) {
     if (f.recipe.empty()) return std::nullopt;

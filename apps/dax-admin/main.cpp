@@ -1,5 +1,5 @@
 // dax-admin: administration commands that do not need a running server.
-//   dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--history-days N]
+//   dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--task NAME]... [--history-days N]
 //     destroys due jobs (results deleted, jobs ARCHIVED) and forgets expired history, as the
 //     servers' own reaper does.
 //   dax-admin load [--config FILE] [--data-dir D] --schema FELIS.yaml [--backend NAME] --table SCHEMA.TABLE --csv FILE
@@ -34,7 +34,8 @@
 
 namespace {
 int usage(int code) {
-    std::cerr << "usage: dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--history-days N]\n"
+    std::cerr << "usage: dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--task NAME]... [--history-days N]\n"
+                 "  (the jobs of the tasks whose results are in DIR; default --task tap-query: tap-server's)\n"
                  "       dax-admin load [--config FILE] [--data-dir D] --schema FELIS.yaml [--backend NAME] --table S.T --csv FILE\n"
                  "       dax-admin ingest-images [--config FILE] [--data-dir D] [--collection NAME] [--did-template T]\n"
                  "                               [--authority A] [--access-url T] [--store FILE] DIR_OR_FILE...\n"
@@ -160,9 +161,11 @@ int main(int argc, char** argv) {
     }
     std::string jobs, results;
     long history_days = 365;
+    std::vector<std::string> task_names;
     for (int i = 2; i + 1 < argc; i += 2) {
         const std::string a = argv[i];
         if (a == "--jobs") jobs = argv[i + 1];
+        else if (a == "--task") task_names.push_back(argv[i + 1]);
         else if (a == "--results") results = argv[i + 1];
         else if (a == "--history-days") history_days = std::stol(argv[i + 1]);
         else return usage(2);
@@ -177,10 +180,14 @@ int main(int argc, char** argv) {
             return 2;
         }
         auto rs = dax::uws::open_directory_result_store(results);
-        dax::uws::task_registry none;
+        // One service's jobs (the site's store holds every service's; their results are in
+        // different directories): the reaper is scoped to the tasks given.
+        if (task_names.empty()) task_names = {"tap-query"};
+        dax::uws::task_registry scope;
+        for (const auto& t : task_names) scope.add(t, {[](dax::uws::task_context&) {}, false});
         dax::uws::engine_config cfg;
         cfg.history_retention = std::chrono::hours(24 * history_days);
-        dax::uws::engine e(*store, *rs, none, cfg);  // not started: no workers
+        dax::uws::engine e(*store, *rs, scope, cfg);  // not started: no workers
         std::size_t total = 0, n;
         while ((n = e.reap()) > 0) total += n;
         std::cout << total << " jobs destroyed or forgotten\n";

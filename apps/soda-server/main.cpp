@@ -13,14 +13,16 @@
 #include <dax/uws/engine.hpp>
 
 #include <iostream>
+#include <thread>
 
 using namespace dax;
 
 namespace {
 
 const char* const usage =
-    "usage: soda-server [--host H] [--port P] [--data-dir D] [--config FILE]\n"
-    "Serves http://H:P/soda/sync and /soda/async (default 127.0.0.1:8082); the config file is tap-server's (section soda: for the port).\n";
+    "usage: soda-server [--host H] [--port P] [--data-dir D] [--config FILE] [--role all|api|worker]\n"
+    "Serves http://H:P/soda/sync and /soda/async (default 127.0.0.1:8082); the config file is tap-server's (section soda: for the port).\n"
+    "--role api serves and never executes async jobs; worker executes them and serves nothing.\n";
 
 // Serves until SIGINT/SIGTERM. The server is destroyed (requests in progress finish) before
 // the engine its routes use is stopped.
@@ -65,7 +67,7 @@ bool serve_soda(const tapserver::server_config& cfg, const http::access& access,
               << "Forced photometry: http://" << self.host << ":" << self.port << "/phot/sync and /phot/async\n"
               << "Try: curl -o cutout.fits '" << url << "/sync?ID=ivo://libdax.test/demo/images%3Fdemo-img-03&CIRCLE=45+20+0.2'"
               << std::endl;
-    return http::serve(server, self.host, self.port);
+    return http::serve(server, self.host, self.port, cfg.common.shutdown_grace);
 }
 
 }  // namespace
@@ -109,9 +111,17 @@ int main(int argc, char** argv) {
     phot_engine.set_input_store(*phot_inputs);
     phot_engine.start();
 
-    const bool served = serve_soda(*cfg, access, *store, engine, *results, virtuals, phot_engine, *phot_results, *cat->service);
-    phot_engine.stop();
-    engine.stop();
+    const auto grace = cfg->common.shutdown_grace;
+    bool served = true;
+    if (cfg->common.role == "worker") {  // executes cutout and photometry jobs; serves nothing
+        std::cout << "soda-server: worker on the job store" << std::endl;
+        http::wait_for_stop(grace);
+    } else {
+        served = serve_soda(*cfg, access, *store, engine, *results, virtuals, phot_engine, *phot_results, *cat->service);
+    }
+    std::thread other([&] { phot_engine.drain(grace); });  // both within the one grace period
+    engine.drain(grace);
+    other.join();
     if (!served) {
         const auto& self = cfg->common.of("soda");
         std::cerr << "soda-server: cannot listen on " << self.host << ":" << self.port << "\n";

@@ -25,6 +25,9 @@ namespace dax::sodaserver {
 namespace {
 
 constexpr std::size_t max_positions = 100'000, max_images = 1000, max_id_bytes = 256;
+// ObsCore selection: filter values at most, and positions up to which each one's annulus is a
+// POS term of the query (more: one circle around them all).
+constexpr std::size_t max_filter_values = 50, max_pos_terms = 50;
 // Rows (positions x images) one request may ask for: {sync} answers from memory, an {async}
 // result is a file.
 constexpr std::size_t max_sync_rows = 1'000'000, max_async_rows = 20'000'000;
@@ -81,9 +84,12 @@ void read_upload(const std::string& text, std::vector<phot::position>& out) {
         }
         return;
     }
-    // CSV: the header names the columns (id is optional).
+    // CSV: the header names the columns (id is optional); a header of a thousand names is
+    // already not a position table (and splitting a huge one costs memory).
+    const std::string head = text.substr(0, std::min(text.find('\n'), text.size()));
+    if (head.size() > 65536 || std::count(head.begin(), head.end(), ',') >= 1000)
+        throw usage("UPLOAD: the CSV header has more than 1000 columns or 64 KiB");
     const bool has_id = [&] {
-        const std::string head = text.substr(0, text.find('\n'));
         for (std::size_t b = 0; b <= head.size();) {
             std::size_t e = head.find(',', b);
             if (e == std::string::npos) e = head.size();
@@ -166,7 +172,7 @@ request parse(const dali::parameters& p, const image::image_store& store, const 
         for (const char* name : {"COLLECTION", "BAND", "TIME", "ID"})
             for (const auto& v : dali::values(p, name)) q.push_back({name, v});
         const double annulus = 3 * r.settings.radius_arcsec / 3600;
-        if (r.positions.size() <= 100)
+        if (r.positions.size() <= max_pos_terms)
             for (const auto& pos : r.positions) q.push_back({"POS", fmt::format("CIRCLE {} {} {}", pos.ra, pos.dec, annulus)});
         else if (auto c = enclosing_circle(r.positions); c[2] + annulus < 90)  // else: any image may be needed
             q.push_back({"POS", fmt::format("CIRCLE {} {} {}", c[0], c[1], c[2] + annulus)});
@@ -251,6 +257,9 @@ std::optional<error> check_phot_parameters(const dali::parameters& p) {
         for (const char* n : obscore_filters)
             if (dali::iequals(name, n)) filters.push_back({n, value});
     }
+    // A bounded ObsCore query (each value is a term of it).
+    if (filters.size() > max_filter_values)
+        return usage(fmt::format("at most {} COLLECTION, BAND and TIME values together", max_filter_values));
     // Bad COLLECTION, BAND or TIME values are refused when posted, as sia-server refuses them.
     if (!filters.empty())
         if (auto q = sia::build_query(filters); !q) return q.err();

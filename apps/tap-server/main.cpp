@@ -19,8 +19,9 @@ using namespace dax;
 namespace {
 
 const char* const usage =
-    "usage: tap-server [--host H] [--port P] [--data-dir D] [--config FILE]\n"
-    "Serves http://H:P/tap (default 127.0.0.1:8080); see the README for the config file.\n";
+    "usage: tap-server [--host H] [--port P] [--data-dir D] [--config FILE] [--role all|api|worker]\n"
+    "Serves http://H:P/tap (default 127.0.0.1:8080); see the README for the config file.\n"
+    "--role api serves and never executes async jobs; worker executes them and serves nothing.\n";
 
 // The configuration: the file, then the command line over it, then what only TAP needs.
 std::optional<tapserver::server_config> configure(int argc, char** argv, int& exit_code) {
@@ -63,7 +64,7 @@ bool serve_tap(const tapserver::server_config& cfg, const http::access& access, 
     const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/tap";
     std::cout << "TAP service at " << url << "  (landing page: " << url << "/)\n"
               << "Try: curl '" << url << "/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+TOP+5+*+FROM+demo.stars'" << std::endl;
-    return http::serve(server, self.host, self.port);
+    return http::serve(server, self.host, self.port, cfg.common.shutdown_grace);
 }
 
 }  // namespace
@@ -90,13 +91,20 @@ int main(int argc, char** argv) {
     tasks.add("tap-query", tap::query_task(*svc));
     uws::engine engine(*store, *results, tasks, http::engine_settings(*cfg));
     engine.set_input_store(*uploads);
-    engine.start();
+    engine.start();  // role api: no workers (the supervisor only)
 
+    const auto grace = cfg->common.shutdown_grace;
+    if (cfg->common.role == "worker") {  // executes the queue's TAP jobs; serves nothing
+        std::cout << "tap-server: worker (" << cfg->service.lim.async_workers << " jobs at once) on the job store" << std::endl;
+        http::wait_for_stop(grace);
+        engine.drain(grace);
+        return 0;
+    }
     const auto& self = cfg->common.of("tap");
     if (!serve_tap(*cfg, access, *svc, engine, *results, *store)) {
         std::cerr << "tap-server: cannot listen on " << self.host << ":" << self.port << "\n";
         return 1;
     }
-    engine.stop();
+    engine.drain(grace);
     return 0;
 }

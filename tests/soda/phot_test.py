@@ -178,6 +178,15 @@ try:
                      "ID=ivo%3A//libdax.test/demo/images%3Fdemo-img-03", "POS=45+20", "RADIUS=50", "RESPONSEFORMAT=csv"])
     st, out = get(URL + "/phot/sync", body.encode())
     check(st == 200 and out.decode().count("demo-img-03") == 1, "one image spelled three ways is measured once")
+    t1 = time.time()
+    st, out = get(URL + "/phot/sync", files={"UPLOAD": (None, b"p,param:t"), "t": ("p.csv", b"ra" + b"," * (8 << 20) + b"\n45,20\n"),
+                                              "ID": (None, DID.encode())})
+    check(st == 400 and b"1000 columns" in out and time.time() - t1 < 10, "a CSV header of 8 million commas: 400 at once (%.1f s)" % (time.time() - t1))
+    st, out = get(URL + "/phot/sync?" + urllib.parse.urlencode([("COLLECTION", "C%d" % k) for k in range(51)] + [("POS", "45 20")]))
+    check(st == 400 and b"at most 50" in out, "51 COLLECTION values: 400 (%d)" % st)
+    st, out = get(URL + "/phot/sync?" + urllib.parse.urlencode([("COLLECTION", "C%d" % k) for k in range(25)] + [("BAND", "%de-7 %de-7" % (k, k + 1)) for k in range(25)]
+                                                               + [("POS", "%d 20" % k) for k in range(50)]))
+    check(st == 200, "50 filter values and 50 positions: a query that runs (%d %s)" % (st, out[:150]))
     many = "ra,dec\n" + "45,20\n" * 100000
     t0 = time.time()
     st, out = get(URL + "/phot/sync", files={"UPLOAD": (None, b"p,param:t"), "t": ("p.csv", many.encode()),

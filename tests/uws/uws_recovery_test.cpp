@@ -2,6 +2,8 @@
 // cancellation of real SQLite and PostgreSQL queries, and two engines sharing one queue.
 #include "uws_fixtures.hpp"
 
+#include <algorithm>
+
 TEST_CASE("uws: jobs of a dead instance go to ERROR, or back to the queue if restartable") {
     temp_dir d;
     auto store = open_sqlite_job_store((d.path / "jobs.db").string());
@@ -69,6 +71,39 @@ TEST_CASE("uws: a restartable job whose instance died twice while running it is 
         CHECK(j->ph == phase::error);
         CHECK(j->error->message.find("for the second time") != std::string::npos);
     }
+}
+
+TEST_CASE("uws: the restart count survives a restarted job's own progress (the poison-job rule holds)") {
+    temp_dir d;
+    auto store = open_sqlite_job_store((d.path / "jobs.db").string());
+    auto results = open_directory_result_store((d.path / "results").string());
+    auto reg = tasks();
+    reg.add("progress", {[](task_context& c) {
+                             c.progress("rows", "5");
+                             while (!c.cancelled()) std::this_thread::sleep_for(2ms);
+                         },
+                         true});
+    std::string id;
+    {
+        engine e(*store, *results, reg, fast());
+        id = e.create("u", "progress", {}, "", true).value().id;
+    }
+    auto j = store->get(id).value();
+    j.ph = phase::executing;
+    j.worker = "engine-that-died";
+    REQUIRE(store->update(j));
+    engine e(*store, *results, reg, fast());
+    CHECK(e.recover() == 1);  // first death: queued again, restarts=1
+    e.start();
+    std::vector<std::pair<std::string, std::string>> info;
+    for (int i = 0; i < 500; ++i) {
+        info = store->get(id)->info;
+        if (std::any_of(info.begin(), info.end(), [](const auto& kv) { return kv.first == "rows"; })) break;
+        std::this_thread::sleep_for(5ms);
+    }
+    CHECK(std::any_of(info.begin(), info.end(), [](const auto& kv) { return kv.first == "rows"; }));
+    CHECK(std::any_of(info.begin(), info.end(), [](const auto& kv) { return kv.first == "restarts" && kv.second == "1"; }));
+    e.stop();
 }
 
 TEST_CASE("uws: a process killed with SIGKILL mid-job loses no job and leaves no partial result") {

@@ -236,6 +236,46 @@ TEST_CASE("uws: engines of several services share one store, each seeing and run
     eq.stop();
 }
 
+TEST_CASE("uws: drain lets running jobs finish, then hands restartable ones back and fails the others") {
+    temp_dir d;
+    auto store = open_sqlite_job_store((d.path / "jobs.db").string());
+    auto results = open_directory_result_store((d.path / "results").string());
+    auto reg = tasks();
+    std::atomic<int> finished{0};
+    reg.add("short", {[&](task_context&) {
+                          std::this_thread::sleep_for(100ms);
+                          ++finished;
+                      },
+                      false});
+    auto cfg = fast();
+    cfg.workers = 3;
+    engine a(*store, *results, reg, cfg);
+    a.start();
+    auto shortjob = a.create("u", "short", {}, "", true);
+    auto forever = a.create("u", "sleep", {}, "", true);
+    auto again = a.create("u", "sleep_restartable", {}, "", true);
+    REQUIRE(shortjob);
+    CHECK(wait_for(a, "u", forever->id, phase::executing).ph == phase::executing);
+    CHECK(wait_for(a, "u", again->id, phase::executing).ph == phase::executing);
+    a.drain(1500ms);
+    CHECK(finished == 1);                                       // finished within the grace
+    CHECK(a.get("u", shortjob->id)->ph == phase::completed);
+    auto failed = a.get("u", forever->id);
+    CHECK(failed->ph == phase::error);                          // not restartable: failed, saying why
+    CHECK(failed->error->message.find("shut down") != std::string::npos);
+    auto back = a.get("u", again->id);
+    CHECK(back->ph == phase::queued);                           // restartable: for another instance
+    CHECK(back->worker.empty());
+    // Queued jobs stay queued while draining: another instance takes them.
+    auto later = a.create("u", "sleep_restartable", {{"fast", "1"}}, "", true);
+    CHECK(a.get("u", later->id)->ph == phase::queued);
+    engine b(*store, *results, reg, cfg);
+    b.start();
+    CHECK(wait_for(b, "u", later->id, phase::completed).ph == phase::completed);
+    CHECK(wait_for(b, "u", again->id, phase::executing).ph == phase::executing);
+    b.stop();
+}
+
 TEST_CASE("uws: ABORT and the execution duration stop running work") {
     temp_dir d;
     auto store = open_sqlite_job_store((d.path / "jobs.db").string());

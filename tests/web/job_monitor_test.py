@@ -5,7 +5,7 @@ jobs of every service with working links to each job and its results; users see 
 jobs; a UWS client of /tap/async, /soda/async or /phot/async sees only that list's jobs, and a job
 of another service is 404 there.
     job_monitor_test.py BIN_DIR"""
-import os, subprocess, sys, tempfile, time, xml.etree.ElementTree as ET
+import json, os, sqlite3, subprocess, sys, tempfile, time, xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from daxtest import check, finish, free_port, stop, wait_up  # noqa: E402
 import requests
@@ -24,8 +24,8 @@ UWS = "{http://www.ivoa.net/xml/UWS/v1.0}"
 ALICE, BOB = {"X-Auth-Request-User": "alice"}, {"X-Auth-Request-User": "bob"}
 
 
-def create(url, data, who):
-    r = requests.post(url, data=data, headers=who, allow_redirects=False, timeout=30)
+def create(url, data, who, files=None):
+    r = requests.post(url, data=data, headers=who, allow_redirects=False, timeout=30, files=files)
     check(r.status_code == 303, "POST %s as %s: 303 (%d %s)" % (url, who["X-Auth-Request-User"], r.status_code, r.text[:200]))
     return r.headers["Location"]
 
@@ -95,7 +95,23 @@ try:
     # like /tap/async (scope read:tap), here a request without the header is anonymous.
     b = monitor(BOB)
     check([j["id"] for j in b.get("jobs", [])] == [last(bob_job)], "bob's monitor lists his job only")
-    check(monitor({}).get("jobs") == [], "a request without identity lists nobody's jobs")
+    r = requests.get(TAP + "/monitor", timeout=30)
+    check(r.status_code == 401, "a request without identity: 401, as the UWS lists answer (%d)" % r.status_code)
+    # Review findings: RUNIDs are bounded; the JSON stays valid whatever bytes reach it.
+    r = requests.post(TAP + "/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 id FROM demo.stars", "RUNID": "<" * 2000},
+                      headers=ALICE, allow_redirects=False, timeout=30)
+    check(r.status_code == 400 and b"RUNID" in r.content, "a 2,000-byte RUNID: 400 (%d)" % r.status_code)
+    r = requests.get(TAP + "/monitor", headers={"X-Auth-Request-User": "\xff\xfe\x01ev"}, timeout=30)
+    check(r.status_code == 200 and json.loads(r.content)["user"] == "\ufffd\ufffd\x01ev", "a user name that is not UTF-8: valid JSON (%r)" % r.content[:60])
+    bad = create(SODA + "/phot/async", {"ID": DID, "UPLOAD": "t,param:t", "PHASE": "RUN"}, ALICE, files={"t": ("t.csv", b"ra,dec\n\xff\xfe,20\n")})
+    for _ in range(100):
+        r = requests.get(TAP + "/monitor", headers=ALICE, timeout=30)
+        j = [x for x in json.loads(r.content)["jobs"] if x["url"] == bad]
+        if j and j[0]["phase"] == "ERROR":
+            break
+        time.sleep(0.1)
+    check(j and j[0]["phase"] == "ERROR" and "\ufffd" in j[0]["error"], "an error message holding uploaded bytes: valid JSON (%r)" % (j[0]["error"] if j else None))
+    requests.delete(bad, headers=ALICE, timeout=30)
     r = requests.post(TAP + "/monitor", headers=ALICE, timeout=30)
     check(r.status_code == 405 and r.headers.get("Allow") == "GET", "POST /tap/monitor: 405 with Allow: GET (%d)" % r.status_code)
 
@@ -103,11 +119,33 @@ try:
     requests.delete(phot_job, headers=ALICE, timeout=30)
     check(sorted(j["service"] for j in monitor(ALICE)["jobs"]) == ["SODA", "TAP"], "a deleted photometry job leaves the monitor")
 
-    # A restart keeps the jobs: the store is the site's, not a process's.
-    stop(procs[:1])
-    procs[0] = subprocess.Popen([BIN + "/tap-server", "--config", tmp + "/site.yaml"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    # dax-admin reap on the site's store reaps one service's jobs (default TAP's), whose result
+    # files are in the directory it is given: the others' jobs and files stay.
+    db = sqlite3.connect(tmp + "/data/jobs.db", timeout=30)
+    db.execute("UPDATE uws_job SET destruction = ? WHERE owner = 'alice'", (int(time.time() * 1000) - 60000,))
+    db.commit()
+    db.close()
+    stop(procs)  # no engine reaps meanwhile
+    out = subprocess.run([BIN + "/dax-admin", "reap", "--jobs", "sqlite:" + tmp + "/data/jobs.db", "--results", tmp + "/data/results"],
+                         capture_output=True, text=True)
+    db = sqlite3.connect(tmp + "/data/jobs.db", timeout=30)
+    phases = dict(db.execute("SELECT task, phase FROM uws_job WHERE owner = 'alice'").fetchall())
+    db.close()
+    cut = last(cut_job)
+    check(out.returncode == 0 and phases == {"tap-query": "ARCHIVED", "soda-cutout": "COMPLETED"}
+          and os.path.isdir(tmp + "/data/soda-results/" + cut), "dax-admin reap: the TAP job archived, the cutout job and its files kept (%s)" % phases)
+    procs = [subprocess.Popen([BIN + "/soda-server", "--config", tmp + "/site.yaml"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)]
+    check(wait_up(SODA + "/soda/availability"), "soda-server restarted")
+
+    # After restarts the store is the same: the site's, not a process's.
+    procs.append(subprocess.Popen([BIN + "/tap-server", "--config", tmp + "/site.yaml"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
     check(wait_up(TAP + "/availability"), "tap-server restarted")
-    check(sorted(j["service"] for j in monitor(ALICE)["jobs"]) == ["SODA", "TAP"], "after a restart the monitor lists the same jobs")
+    for _ in range(100):  # soda-server's own reaper takes its due job, with its files
+        if not os.path.isdir(tmp + "/data/soda-results/" + cut):
+            break
+        time.sleep(0.1)
+    check(monitor(ALICE)["jobs"] == [] and not os.path.isdir(tmp + "/data/soda-results/" + cut),
+          "restarted, soda-server reaps its own due job and files; the monitor lists no active jobs")
 finally:
     stop(procs)
 finish()

@@ -47,7 +47,7 @@ uws::task_definition query_task(const service& svc) {
                 c.progress("rows", std::to_string(rows));
                 c.add_result({"result", "", q->format->mime, out->commit()});
             },
-            false};
+            true};  // read-only: a job whose instance died (or was drained) runs again elsewhere
 }
 
 }  // namespace dax::tap

@@ -27,6 +27,7 @@ namespace detail {
 struct running_job {
     std::string id;
     std::atomic<bool> cancelled{false};
+    std::atomic<bool> shutdown{false};  ///< cancelled by drain(): handed back, not failed
     std::mutex m;
     std::vector<std::function<void()>> hooks;
     std::optional<time_point> deadline;
@@ -110,9 +111,11 @@ engine::~engine() { stop(); }
 void engine::start() {
     if (!threads_.empty()) return;
     stopping_ = false;
+    draining_ = false;
     store_.heartbeat(config_.instance, now());
     threads_.emplace_back([this] { supervisor_loop(); });
-    for (std::size_t i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+    if (config_.run_jobs)
+        for (std::size_t i = 0; i < config_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
 }
 
 void engine::stop() {
@@ -127,6 +130,21 @@ void engine::stop() {
     threads_.clear();
 }
 
+void engine::drain(std::chrono::milliseconds grace) {
+    if (threads_.empty()) return;
+    draining_ = true;
+    notify();
+    {
+        std::unique_lock<std::mutex> lk(mutex_);
+        changed_.wait_for(lk, grace, [&] { return running_.empty(); });
+        for (auto& [id, r] : running_) {
+            r->shutdown = true;
+            r->cancel();
+        }
+    }
+    stop();
+}
+
 void engine::notify() {
     {
         std::lock_guard<std::mutex> g(mutex_);
@@ -139,6 +157,7 @@ result<job> engine::create(std::string_view owner, std::string_view task,
                             std::vector<std::pair<std::string, std::string>> parameters, std::string_view run_id, bool run,
                             std::vector<std::pair<std::string, std::string>> inputs) {
     if (!tasks_.find(task)) return error(error_kind::usage, fmt::format("unknown task '{}'", task));
+    if (run_id.size() > max_run_id_bytes) return error(error_kind::usage, fmt::format("RUNID is at most {} bytes", max_run_id_bytes));
     if (auto refused = over_quota(owner)) return *refused;
     job j;
     j.id = new_job_id();
@@ -312,6 +331,7 @@ result<job> engine::set_destruction(std::string_view owner, std::string_view id,
 }
 
 result<job> engine::set_run_id(std::string_view owner, std::string_view id, std::string run_id) {
+    if (run_id.size() > max_run_id_bytes) return error(error_kind::usage, fmt::format("RUNID is at most {} bytes", max_run_id_bytes));
     return change(owner, id, [&](job& j) -> std::string {
         j.run_id = run_id;
         return "";
@@ -389,7 +409,7 @@ void engine::cancel_local(const std::string& id, const std::string&) {
 }
 
 void engine::worker_loop() {
-    while (!stopping_) {
+    while (!stopping_ && !draining_) {
         std::uint64_t gen;
         {
             std::lock_guard<std::mutex> g(mutex_);
@@ -414,6 +434,9 @@ void engine::execute(job j) {
     const task_definition* t = tasks_.find(j.task);
     auto r = std::make_shared<detail::running_job>();
     r->id = j.id;
+    // The restart count of recover() survives the task's own progress (the poison-job rule).
+    for (const auto& kv : j.info)
+        if (kv.first == "restarts") r->info.push_back(kv);
     if (j.execution_duration > 0) r->deadline = now() + std::chrono::seconds(j.execution_duration);
     {
         std::lock_guard<std::mutex> g(mutex_);
@@ -447,9 +470,23 @@ void engine::execute(job j) {
             results_.remove_job(j.id);  // an aborted job shows no results
             break;
         }
+        if (r->shutdown && t && t->restartable) {  // drained: another instance runs it again
+            cur->ph = *transition(cur->ph, action::requeue);
+            cur->worker.clear();
+            cur->start.reset();
+            cur->info.clear();
+            cur->results.clear();
+            if (store_.update(*cur)) {
+                results_.remove_job(j.id);
+                break;
+            }
+            continue;
+        }
         {
             std::lock_guard<std::mutex> g(r->m);
             cur->info = r->info;
+            if (r->shutdown)  // whatever the interrupted task said
+                failure = error_summary{true, "the service was shut down while the job ran; run it again (a new job)", ""};
             if (!failure && r->cancelled) failure = error_summary{true, "the job was cancelled", ""};
             if (!failure) cur->results = r->results;
         }

@@ -66,8 +66,14 @@ private:
     std::map<std::string, task_definition, std::less<>> tasks_;
 };
 
+/// A RUNID is a client's label (UWS 1.1 section 2.2.3.4): at most this long.
+constexpr std::size_t max_run_id_bytes = 1024;
+
 struct engine_config {
     std::size_t workers = 4;                      ///< jobs executing at once in this instance
+    /// False: an API front-end (scale-out) that creates, serves and reaps jobs but never
+    /// executes one; instances with workers share its store.
+    bool run_jobs = true;
     std::int64_t default_execution_duration = 3600;  ///< seconds
     std::int64_t max_execution_duration = 86400;
     std::chrono::seconds default_destruction{7 * 86400};
@@ -101,6 +107,11 @@ public:
     void start();
     /// Stops taking jobs, cancels the running ones and waits for them.
     void stop();
+    /// A graceful stop (SIGTERM of a scaled-out worker): takes no more jobs and lets the running
+    /// ones finish for up to `grace`; then stops the rest, restartable jobs back to QUEUED (for
+    /// another instance to run from the start), the others to ERROR saying the service was
+    /// shut down. Nothing is lost, and no job is left EXECUTING or run twice at once. Then stop().
+    void drain(std::chrono::milliseconds grace);
 
     /// Creates a PENDING job (QUEUED at once if `run`). Unknown tasks are refused.
     /// `inputs` (name, content), e.g. uploaded tables, go to the input store when there is one
@@ -157,6 +168,7 @@ private:
     const task_registry& tasks_;
     engine_config config_;
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> draining_{false};  ///< no more claims; jobs stopped now are handed back
     std::vector<std::thread> threads_;
     std::mutex mutex_;
     std::condition_variable changed_;
