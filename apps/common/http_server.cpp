@@ -1,4 +1,6 @@
 #include "http_server.hpp"
+
+#include "observability.hpp"
 #include <dax/ascii.hpp>
 #include "thread_pool.hpp"
 
@@ -214,11 +216,15 @@ private:
 
 // ---- the worker pool and the gate -----------------------------------------------------------
 
+// The request a worker thread is handling, as the logger saw it.
+thread_local request_record current_request;
+
 struct server::impl {
     server& owner;
     server_limits lim;
     error_reply reply;
     HandlerWithResponse user_pre_routing;
+    std::shared_ptr<observer> obs;
 
     std::mutex m;  // guards stopping
     bool stopping = false;
@@ -246,15 +252,20 @@ struct server::impl {
         workers = std::make_unique<thread_pool>(lim.workers);
         gate = std::thread([this] { watch(); });
     }
-    ~impl() {
+    // Stops the gate and lets the requests in progress end (their connections close). Called by
+    // ~server while impl_ is still set: handlers of those requests reach the server's state.
+    void shut_down() {
         {
             std::lock_guard g(m);
             stopping = true;
         }
         std::uint64_t one = 1;
         (void)!::write(wake, &one, sizeof one);
-        gate.join();
-        workers.reset();  // requests in progress end (their connections close), then the threads
+        if (gate.joinable()) gate.join();
+        workers->join();  // the pool object stays: a request ending now may still queue its connection
+    }
+    ~impl() {
+        shut_down();
         for (auto& [fd, w] : conns) ::close(fd);
         ::close(ep);
         ::close(wake);
@@ -387,7 +398,14 @@ struct server::impl {
             const bool last = served >= lim.max_requests_per_connection || stopping_now || !owner.is_running() || h.chunked_or_other;
             bool closed = false;
             s.set_deadline(steady::now() + lim.header_timeout + lim.body_timeout);
+            const auto started = steady::now();
+            current_request = request_record{};
             const bool ok = owner.process_request(s, last, closed, nullptr);
+            if (obs && current_request.status) {  // the logger saw a request: count it, log it
+                current_request.bytes = s.sent();
+                current_request.seconds = std::chrono::duration<double>(steady::now() - started).count();
+                obs->done(current_request);
+            }
             const bool exact = s.consumed() == h.end + h.content_length;
 #ifdef __GLIBC__
             // A large request or response leaves freed pages in this thread's malloc arena: they
@@ -459,6 +477,7 @@ server::server(server_limits limits) : impl_(std::make_unique<impl>(*this, limit
 
 server::~server() {
     stop();
+    impl_->shut_down();  // before impl_ is reset: unique_ptr::reset clears it before deleting
     impl_.reset();
 }
 
@@ -474,6 +493,22 @@ bool server::process_and_close_socket(socket_t sock) {
 }
 
 void server::before_routing(HandlerWithResponse handler) { impl_->user_pre_routing = std::move(handler); }
+
+void server::set_observer(std::shared_ptr<observer> o) {
+    impl_->obs = std::move(o);
+    // httplib's logger runs once the response is known: what the request was and its status
+    // (bytes and time are added when it has been sent).
+    // The logger holds the observer itself: requests finishing while the server is destroyed
+    // (impl_ already gone) still log.
+    set_logger([o = impl_->obs](const httplib::Request& req, const httplib::Response& res) {
+        auto& r = current_request;
+        r.method = req.method;
+        r.path = req.path;
+        r.status = res.status;
+        const auto& who = o->identity();
+        r.user = who ? who(req).value_or("-") : "-";
+    });
+}
 
 void server::set_error_reply(error_reply reply) {
     impl_->reply = reply;

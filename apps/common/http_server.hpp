@@ -15,6 +15,8 @@
 
 namespace dax::http {
 
+class observer;
+
 struct server_limits {
     std::size_t workers = 64;                          ///< requests handled at once
     std::chrono::milliseconds header_timeout{10'000};  ///< from a request's first byte to the end of its headers
@@ -49,6 +51,8 @@ public:
     void set_error_reply(error_reply reply);
     /// Runs before routing, after the server's own checks (e.g. authentication).
     void before_routing(HandlerWithResponse handler);
+    /// Every answered request is reported to `o` (metrics, access log; observability.hpp).
+    void set_observer(std::shared_ptr<observer> o);
 
     /// Handles one request given as bytes, without sockets (fuzzing and tests); returns the
     /// response bytes as they would be sent.

@@ -16,19 +16,31 @@ class thread_pool {
 public:
     explicit thread_pool(std::size_t max_threads) : max_(max_threads ? max_threads : 1) {}
     thread_pool(const thread_pool&) = delete;
-    /// Runs the tasks already queued, then joins the threads.
-    ~thread_pool() {
+    ~thread_pool() { join(); }
+    /// Runs the tasks queued (also those the tasks queue meanwhile), then joins the threads.
+    /// The pool stays usable as an object: a task still running may call run().
+    void join() {
         {
             std::lock_guard g(m_);
+            if (stopping_) return;
             stopping_ = true;
         }
         cv_.notify_all();
-        for (auto& t : threads_) t.join();
+        for (std::size_t i = 0;; ++i) {  // no thread is added once stopping_ is set
+            std::thread* t = nullptr;
+            {
+                std::lock_guard g(m_);
+                if (i >= threads_.size()) break;
+                t = &threads_[i];
+            }
+            t->join();
+        }
     }
     void run(std::function<void()> task) {
         std::lock_guard g(m_);
         tasks_.push_back(std::move(task));
-        if (tasks_.size() > idle_ && threads_.size() < max_) threads_.emplace_back([this] { loop(); });
+        // Stopping: the running threads take it (they leave only with nothing queued).
+        if (!stopping_ && tasks_.size() > idle_ && threads_.size() < max_) threads_.emplace_back([this] { loop(); });
         else cv_.notify_one();
     }
 

@@ -4,6 +4,7 @@
 //   links-server [--host H] [--port P] [--data-dir D] [--config FILE]
 #include "../common/bootstrap.hpp"
 #include "../common/catalog_setup.hpp"
+#include "../common/observability.hpp"
 #include "../common/replies.hpp"
 #include "../common/signed_url.hpp"
 #include "../common/tap_config.hpp"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     const auto& access = cat->access_control;
     http::server server(cfg->common.http);
     server.set_default_headers({{"Server", "libdax-links-server/" DAX_VERSION}});
+    http::observe(server, cfg->common.access_log, access.identity("read:image"));
     linksserver::links_binding b;
     b.public_url = self.public_url;
     b.store = store.get();

@@ -3,6 +3,7 @@
 //   sia-server [--host H] [--port P] [--data-dir D] [--config FILE]
 #include "../common/bootstrap.hpp"
 #include "../common/catalog_setup.hpp"
+#include "../common/observability.hpp"
 #include "../common/replies.hpp"
 #include "../common/tap_config.hpp"
 #include "sia_http.hpp"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     http::server server(cfg->common.http);
     server.set_default_headers({{"Server", "libdax-sia-server/" DAX_VERSION}});
     const auto identity = access.identity("read:image");
+    http::observe(server, cfg->common.access_log, identity);
     siaserver::add_sia_routes(server, *svc, {"/sia", self.public_url, "ivoa.ObsCore", identity});
     server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/sia/capabilities"); });
     access.protect(server, {{"/sia/query", "read:image"}});

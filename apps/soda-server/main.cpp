@@ -3,6 +3,7 @@
 //   soda-server [--host H] [--port P] [--data-dir D] [--config FILE]
 #include "../common/bootstrap.hpp"
 #include "../common/catalog_setup.hpp"
+#include "../common/observability.hpp"
 #include "../common/replies.hpp"
 #include "../common/tap_config.hpp"
 #include "phot_http.hpp"
@@ -33,6 +34,7 @@ bool serve_soda(const tapserver::server_config& cfg, const http::access& access,
     const auto identity = access.identity("read:image");
     http::server server(cfg.common.http);
     server.set_default_headers({{"Server", "libdax-soda-server/" DAX_VERSION}});
+    http::observe(server, cfg.common.access_log, identity);
     sodaserver::soda_binding b;
     b.public_url = self.public_url;
     b.store = &store;

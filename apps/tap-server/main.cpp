@@ -3,6 +3,7 @@
 //   tap-server [--host H] [--port P] [--data-dir D] [--config FILE]
 #include "../common/bootstrap.hpp"
 #include "../common/catalog_setup.hpp"
+#include "../common/observability.hpp"
 #include "../common/job_monitor.hpp"
 #include "../common/replies.hpp"
 #include "../common/tap_config.hpp"
@@ -10,6 +11,8 @@
 
 #include <dax/tap/query_task.hpp>
 #include <dax/uws/engine.hpp>
+
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -42,10 +45,25 @@ bool serve_tap(const tapserver::server_config& cfg, const http::access& access, 
     http::server server(cfg.common.http);
     server.set_default_headers({{"Server", "libdax-tap-server/" DAX_VERSION}});
     const auto identity = access.identity("read:tap");
+    http::observe(server, cfg.common.access_log, identity, &jobs);  // /metrics (the site's jobs), access log
     std::map<std::string, std::string> services;
     for (const auto& [name, base] : std::map<std::string, std::string>{{"tap", "/tap"}, {"sia", "/sia"}, {"soda", "/soda"}, {"links", "/links"}})
         services[name] = cfg.common.of(name).url() + base;
-    tapserver::add_tap_routes(server, svc, {"/tap", self.public_url, identity, services});
+    // VOSI availability reflects what the service stands on: the job store, the result
+    // directory and the TAP_SCHEMA backend.
+    auto health = [&jobs, &svc, dir = cfg.results_dir]() -> std::optional<std::string> {
+        try {
+            jobs.count_by_phase();
+        } catch (const std::exception& e) {
+            return std::string("the job store does not answer: ") + e.what();
+        }
+        std::error_code ec;
+        if (!std::filesystem::is_directory(dir, ec) || ::access(dir.c_str(), W_OK) != 0)
+            return "the result directory " + dir + " is not a writable directory";
+        if (!svc.has_data("TAP_SCHEMA.tables")) return std::string("the TAP_SCHEMA backend does not answer");
+        return std::nullopt;
+    };
+    tapserver::add_tap_routes(server, svc, {"/tap", self.public_url, identity, services, health});
     http::uws_binding ub{"/tap/async", "tap-query", self.public_url, identity, cfg.common.max_waiting};
     http::add_uws_routes(server, engine, results, ub);
     // The job monitor: the user's jobs of every service of the site (one job store).

@@ -7,6 +7,7 @@
 #include <dax/tap/cone_search.hpp>
 #include <dax/tap/query_task.hpp>
 #include <dax/dali/errors.hpp>
+#include <dax/dali/vosi.hpp>
 
 #include <fmt/format.h>
 
@@ -117,7 +118,9 @@ void add_tap_routes(http::server& server, const tap::service& svc, const tap_bin
     server.Get(base + "/capabilities", [&svc, xml, base_url](const httplib::Request& req, httplib::Response& res) {
         xml(res, svc.capabilities_xml(base_url(req)));
     });
-    server.Get(base + "/availability", [&svc, xml](const httplib::Request&, httplib::Response& res) {
+    server.Get(base + "/availability", [&svc, xml, health = b.health](const httplib::Request&, httplib::Response& res) {
+        if (auto problem = health ? health() : std::nullopt)
+            return xml(res, dali::availability_document(false, "libdax tap-server: " + *problem));
         xml(res, svc.availability_xml());
     });
     server.Get(base + "/examples", [&svc, base_url](const httplib::Request& req, httplib::Response& res) {

@@ -8,7 +8,9 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace dax::tapserver {
@@ -19,6 +21,9 @@ struct tap_binding {
     http::identity_function identity;
     /// The site's services by name (tap, sia, soda, links) -> base URL, linked from the landing page.
     std::map<std::string, std::string> services;
+    /// What is wrong with what the service stands on (job store, result store, backends), or
+    /// nullopt: VOSI availability says so (and available=false).
+    std::function<std::optional<std::string>()> health;
 };
 
 void add_tap_routes(http::server& server, const tap::service& svc, const tap_binding& b);

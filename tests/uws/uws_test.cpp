@@ -3,6 +3,8 @@
 // uws_recovery_test.cpp.
 #include "uws_fixtures.hpp"
 
+#include <algorithm>
+
 
 TEST_CASE("uws: the transition table is exactly UWS 1.1's") {
     const std::map<std::pair<phase, action>, phase> allowed = {
@@ -96,6 +98,8 @@ void store_contract(job_store& s) {
     CHECK(s.claim("w2", now)->id == queued[1]);
     CHECK(s.claim("w1", now)->id == queued[0]);
     CHECK_FALSE(s.claim("w1", now));
+    const auto counts = s.count_by_phase();  // metrics: jobs by task and phase
+    CHECK(std::find(counts.begin(), counts.end(), std::make_tuple(std::string("noop"), std::string("EXECUTING"), std::size_t(3))) != counts.end());
     // Owners only see their own jobs; filters.
     CHECK(s.list("alice", {}).size() == 1);
     CHECK(s.list("bob", {}).size() == 3);

@@ -313,6 +313,25 @@ public:
         return {rs.begin(), rs.end()};
     }
 
+    std::vector<std::tuple<std::string, std::string, std::size_t>> count_by_phase() override {
+        soci::session s(pool_);
+        soci::rowset<soci::row> rs = (s.prepare << "SELECT task, phase, COUNT(*) FROM uws_job WHERE phase <> 'ARCHIVED' GROUP BY task, phase");
+        std::vector<std::tuple<std::string, std::string, std::size_t>> out;
+        for (const auto& r : rs) {
+            // COUNT(*) comes as whatever the backend says (SQLite: text without a declared type).
+            long long n = 0;
+            switch (r.get_properties(2).get_data_type()) {
+            case soci::dt_long_long: n = r.get<long long>(2); break;
+            case soci::dt_unsigned_long_long: n = static_cast<long long>(r.get<unsigned long long>(2)); break;
+            case soci::dt_integer: n = r.get<int>(2); break;
+            case soci::dt_double: n = static_cast<long long>(r.get<double>(2)); break;
+            default: n = std::stoll(r.get<std::string>(2));
+            }
+            out.emplace_back(r.get<std::string>(0), r.get<std::string>(1), static_cast<std::size_t>(n));
+        }
+        return out;
+    }
+
     void heartbeat(std::string_view worker, time_point now) override {
         soci::session s(pool_);
         std::string w(worker);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 namespace dax::uws {
@@ -45,6 +46,9 @@ public:
     virtual std::vector<job> due_for_destruction(time_point now, std::size_t limit, const task_scope& tasks = {}) = 0;
     /// ARCHIVED jobs destroyed before `cutoff`: their history has expired.
     virtual std::vector<std::string> expired_history(time_point cutoff, std::size_t limit, const task_scope& tasks = {}) = 0;
+    /// How many jobs of each task are in each phase (ARCHIVED left out): metrics and health.
+    /// Throws when the store cannot be read.
+    virtual std::vector<std::tuple<std::string, std::string, std::size_t>> count_by_phase() = 0;
     /// Marks an engine instance alive.
     virtual void heartbeat(std::string_view worker, time_point now) = 0;
     /// EXECUTING jobs whose engine instance has not been alive since `stale_before`.

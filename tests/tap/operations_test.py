@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Operations (issue 15 section 3) on tap-server: GET /metrics in the Prometheus text format
+(requests by route and status, a latency histogram whose counts add up, bytes sent, the site's
+jobs by task and phase and the queue depth), one JSON access-log line per request (time, user,
+route, status, bytes, ms; level error for 5xx) with job ids folded out of the route label, and
+VOSI availability that reflects the result directory.
+    operations_test.py BIN_DIR"""
+import json, os, re, shutil, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from daxtest import check, finish, free_port, stop, wait_up  # noqa: E402
+import requests
+
+BIN = sys.argv[1]
+tmp = tempfile.mkdtemp()
+port = free_port()
+ROOT = "http://127.0.0.1:%d" % port
+TAP = ROOT + "/tap"
+with open(tmp + "/site.yaml", "w") as f:
+    f.write("data_dir: %s/data\naccess_log: true\nauth: {mode: header}\ntap: {port: %d}\n" % (tmp, port))
+log = open(tmp + "/out.log", "w")
+procs = [subprocess.Popen([BIN + "/tap-server", "--config", tmp + "/site.yaml"], stdout=log, stderr=subprocess.STDOUT)]
+
+
+def metrics():
+    text = requests.get(ROOT + "/metrics", timeout=30).text
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        m = re.match(r'^([a-z_]+)(\{.*\})? ([0-9.e+-]+)$', line)
+        if not m:
+            out.setdefault("_bad", []).append(line)
+            continue
+        out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return text, out
+
+
+try:
+    check(wait_up(TAP + "/availability"), "tap-server up")
+    U = {"X-Auth-Request-User": "carol"}
+    for _ in range(5):
+        requests.get(TAP + "/sync", params={"LANG": "ADQL", "QUERY": "SELECT TOP 3 id FROM demo.stars"}, headers=U, timeout=30)
+    requests.get(TAP + "/sync", params={"LANG": "ADQL", "QUERY": "SELEKT"}, headers=U, timeout=30)
+    r = requests.post(TAP + "/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 2 id FROM demo.stars", "PHASE": "RUN"}, headers=U,
+                      allow_redirects=False, timeout=30)
+    job = r.headers["Location"]
+    requests.get(job + "?WAIT=10&PHASE=EXECUTING", headers=U, timeout=30)
+    requests.get(job + "?WAIT=10&PHASE=QUEUED", headers=U, timeout=30)
+    requests.get(job + "/results/result", headers=U, timeout=30)
+    for k in range(30):  # a scanner: every path its own, one label
+        requests.get(ROOT + "/nothing-%d/x" % k, timeout=30)
+
+    text, m = metrics()
+    check("_bad" not in m, "every metrics line parses (%s)" % m.get("_bad", [])[:2])
+    check(m.get('dax_http_requests_total{route="/tap/sync",status="200"}') == 5 and m.get('dax_http_requests_total{route="/tap/sync",status="400"}') == 1,
+          "requests by route and status: 5 x 200 and 1 x 400 on /tap/sync")
+    check(m.get('dax_http_requests_total{route="/tap/async/{id}/results",status="200"}') == 1,
+          "job ids are folded out of the route label, at most 4 segments (/tap/async/{id}/results)")
+    check(m.get('dax_http_requests_total{route="(unmatched)",status="404"}') == 30 and "nothing-" not in text,
+          "30 unknown paths are one label, not 30")
+    n = m.get('dax_http_request_duration_seconds_count{route="/tap/sync"}')
+    inf = m.get('dax_http_request_duration_seconds_bucket{route="/tap/sync",le="+Inf"}')
+    b = [v for k, v in m.items() if k.startswith('dax_http_request_duration_seconds_bucket{route="/tap/sync"')]
+    check(n == 6 and inf == 6 and b == sorted(b), "the latency histogram: 6 requests, cumulative buckets")
+    check(m.get('dax_http_response_bytes_total{route="/tap/sync"}', 0) > 6 * 300, "bytes sent by route")
+    check(m.get('dax_uws_jobs{task="tap-query",phase="COMPLETED"}') == 1 and m.get("dax_uws_queue_depth") == 0 and m.get("dax_up_job_store") == 1,
+          "the site's jobs by task and phase, the queue depth, the job store up: %s" % [(k, v) for k, v in m.items() if "uws" in k or "up_" in k])
+
+    time.sleep(0.2)
+    lines = [json.loads(l) for l in open(tmp + "/out.log") if l.startswith("{")]
+    sync = [l for l in lines if l["route"] == "/tap/sync"]
+    check(len(sync) == 6 and all(l["user"] == "carol" and l["bytes"] > 0 and l["ms"] >= 0 and l["time"].endswith("Z") for l in sync),
+          "one JSON access-log line per request: time, user, method, route, status, bytes, ms (%d lines)" % len(lines))
+    check(sorted(l["status"] for l in sync) == [200] * 5 + [400] and all(l["level"] == "info" for l in sync), "statuses logged, level info below 500")
+    check(any(l["route"] == "/tap/async/{id}" and l["method"] == "POST" or l["route"] == "/tap/async" and l["method"] == "POST" for l in lines),
+          "the job creation is logged")
+
+    ok = requests.get(TAP + "/availability", timeout=30).text
+    check(">true<" in ok, "available while all is well")
+    os.rename(tmp + "/data/results", tmp + "/data/results.away")
+    open(tmp + "/data/results", "w").close()  # not a directory any more
+    bad = requests.get(TAP + "/availability", timeout=30).text
+    check(">false<" in bad and "result directory" in bad, "availability false naming the result directory")
+    os.remove(tmp + "/data/results")
+    os.rename(tmp + "/data/results.away", tmp + "/data/results")
+    check(">true<" in requests.get(TAP + "/availability", timeout=30).text, "available again once it is back")
+finally:
+    stop(procs)
+    shutil.rmtree(tmp, ignore_errors=True)
+finish()
