@@ -15,11 +15,12 @@ SUDO=""
 # pgSphere 1.1.1 cannot be created on PostgreSQL 15.20 (bookworm-security: "commutator operator
 # @> is already the commutator of operator <@"). 15.18 works; installing it once is not enough:
 # any later apt-get install that pulls PostgreSQL would upgrade it. An apt preference holds it
-# (written when 15.18 is what is installed; remove the file to follow security updates, once
-# pgSphere is fixed for them).
+# (written in test mode when 15.18 is what is installed; it holds back PostgreSQL's security
+# updates: remove the file to follow them once pgSphere works with them).
 PG_GOOD=15.18-0+deb12u1
 PG_PREF=/etc/apt/preferences.d/libdax-postgresql
 hold_postgresql() {
+  [ "${1:-build}" = test ] || return 0  # only where the tests need pgSphere: it holds back security updates
   [ "$(dpkg-query -W -f='${Version}' postgresql-15 2>/dev/null || true)" = "$PG_GOOD" ] || return 0
   [ -f "$PG_PREF" ] && return 0
   printf 'Package: postgresql-15 postgresql-client-15 libpq5 libpq-dev\nPin: version %s\nPin-Priority: 1001\n' "$PG_GOOD" \
@@ -30,7 +31,8 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then hold_postgresql; exit 0; fi
+MODE=${1:-build}
+if [ ${#missing[@]} -eq 0 ]; then hold_postgresql "$MODE"; exit 0; fi
 echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq || true
@@ -44,8 +46,8 @@ fi
 rest=()
 for p in "${missing[@]}"; do case " ${pin[*]} " in *" $p="*) ;; *) rest+=("$p") ;; esac; done
 if [ ${#pin[@]} -gt 0 ] && $SUDO apt-get install -y -qq --no-install-recommends --allow-downgrades "${pin[@]}" "${rest[@]}"; then
-  hold_postgresql
+  hold_postgresql "$MODE"
   exit 0
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-hold_postgresql
+hold_postgresql "$MODE"

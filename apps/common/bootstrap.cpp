@@ -88,7 +88,7 @@ void handle_stop_signals(std::function<void()> on_stop, std::chrono::seconds gra
     }).detach();
 }
 
-bool serve(server& s, const std::string& host, int port, std::chrono::seconds grace) {
+bool serve(server& s, const std::string& host, int port, std::chrono::seconds grace, std::function<void()> stopping) {
     // Small responses leave at once (Nagle + delayed ACK would add 40 ms to each); accepted
     // sockets inherit TCP_NODELAY from the listening socket on Linux.
     s.set_socket_options([](socket_t sock) {
@@ -100,7 +100,8 @@ bool serve(server& s, const std::string& host, int port, std::chrono::seconds gr
     // Until here SIGINT/SIGTERM end the process as usual (start-up can be interrupted). From
     // now on the first one stops the server: no new connections; requests in progress finish
     // while the server is destroyed (and the jobs of a worker drain), within the grace period.
-    handle_stop_signals([&s] {
+    handle_stop_signals([&s, stopping = std::move(stopping)] {
+        if (stopping) stopping();
         // stop() does nothing before listening has begun: repeat until the server is down.
         for (int i = 0; i < 500 && !s.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
         s.stop();

@@ -4,6 +4,7 @@
 #include "http_server.hpp"
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -27,7 +28,10 @@ void prepare_process();
 /// the caller drains its jobs (uws::engine::drain), each within `grace`; the process ends
 /// 2 x grace + 5 s after the signal at the latest (status 128 + signal). A second signal ends it
 /// at once. False if it cannot listen.
-bool serve(server& s, const std::string& host, int port, std::chrono::seconds grace = std::chrono::seconds(20));
+/// `stopping` runs as soon as the signal arrives (e.g. uws::engine::begin_drain: no more claims,
+/// WAITs return, so the requests in progress end soon).
+bool serve(server& s, const std::string& host, int port, std::chrono::seconds grace = std::chrono::seconds(20),
+           std::function<void()> stopping = {});
 /// For a process that serves no HTTP (a worker): blocks until SIGINT or SIGTERM, after which the
 /// process has `grace` to finish (then it ends with status 128 + signal; a second signal ends
 /// it at once).

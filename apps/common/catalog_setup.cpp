@@ -110,12 +110,14 @@ uws::engine_config engine_settings(const tapserver::server_config& cfg) {
     ec.max_active_jobs = cfg.quotas.max_active_jobs;
     ec.max_jobs_per_minute = cfg.quotas.max_jobs_per_minute;
     ec.max_result_bytes = cfg.quotas.max_result_bytes;
-    // Engine instances named HOST-PID-N in the job store (which process runs a job, for
-    // operators and the scale-out test).
+    // Engine instances named HOST-PID-N-RANDOM in the job store (which process runs a job, for
+    // operators and the scale-out test; random because a restarted container has the same
+    // host name and PID 1, and must not take over the dead one's heartbeat).
     static std::atomic<int> engines{0};
     char host[256] = "host";
     ::gethostname(host, sizeof host - 1);
-    ec.instance = fmt::format("{}-{}-{}", std::string(host).substr(0, 40), ::getpid(), ++engines);  // at most 64 bytes
+    ec.instance = fmt::format("{}-{}-{}-{}", std::string(host).substr(0, 32), ::getpid(), ++engines,
+                              uws::new_job_id().substr(0, 8));  // at most 64 bytes
     return ec;
 }
 

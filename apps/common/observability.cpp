@@ -8,12 +8,14 @@
 #include <chrono>
 #include <ctime>
 #include <iostream>
+#include <stdexcept>
 
 namespace dax::http {
 
 namespace {
 
 constexpr double bounds[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5, 10};  // seconds
+constexpr std::size_t max_routes = 200;  // labels; whatever paths clients make up
 
 // A label value as Prometheus text wants it (routes are folded, so this is for safety).
 std::string label(std::string_view s) {
@@ -40,6 +42,7 @@ std::string json_text(std::string_view s) {
 
 std::string observer::route_of(std::string_view path, int status) {
     if (status == 404 || path.empty() || path[0] != '/') return "(unmatched)";
+    if (status == 204) return "(preflight)";
     std::string out;
     int segments = 0;
     for (std::size_t b = 1; b <= path.size() && segments < 4;) {
@@ -59,9 +62,10 @@ std::string observer::route_of(std::string_view path, int status) {
 }
 
 void observer::done(const request_record& r) {
-    const std::string route = route_of(r.path, r.status);
+    std::string route = r.method == "OPTIONS" ? "(preflight)" : route_of(r.path, r.status);
     {
         std::lock_guard g(m_);
+        if (routes_.size() >= max_routes && !routes_.count(route)) route = "(other)";
         auto& st = routes_[route];
         ++st.by_status[r.status];
         ++st.count;
@@ -81,7 +85,7 @@ void observer::done(const request_record& r) {
         "\"status\":{},\"bytes\":{},\"ms\":{:.3f}}}\n",
         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms, r.status >= 500 ? "error" : "info",
         json_text(r.user), json_text(r.method), json_text(route), json_text(r.path.substr(0, 512)), r.status, r.bytes, r.seconds * 1000);
-    std::lock_guard g(m_);
+    std::lock_guard g(log_m_);
     *log_ << line << std::flush;
 }
 
@@ -118,18 +122,34 @@ void add_metrics_route(server& s, const std::string& path, std::shared_ptr<obser
     s.refuse_methods(path, "GET");
 }
 
+std::vector<std::tuple<std::string, std::string, std::size_t>> job_counts::get() {
+    std::lock_guard g(m_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - at_ >= std::chrono::seconds(2)) {
+        at_ = now;
+        try {
+            last_ = store_.count_by_phase();
+            error_.clear();
+        } catch (const std::exception& e) {
+            error_ = e.what();
+        }
+    }
+    if (!error_.empty()) throw std::runtime_error(error_);
+    return last_;
+}
+
 void observe(server& s, bool access_log, identity_function identity, uws::job_store* jobs) {
     auto o = std::make_shared<observer>(access_log ? &std::cout : nullptr, std::move(identity));
     s.set_observer(o);
     std::function<std::string()> extra;
     if (jobs)
-        extra = [jobs] {
+        extra = [counts = std::make_shared<job_counts>(*jobs)] {
             std::string out =
                 "# HELP dax_uws_jobs Jobs in the site's job store by task and phase (ARCHIVED left out).\n"
                 "# TYPE dax_uws_jobs gauge\n";
             std::size_t queued = 0;
             try {
-                for (const auto& [task, phase, n] : jobs->count_by_phase()) {
+                for (const auto& [task, phase, n] : counts->get()) {
                     out += fmt::format("dax_uws_jobs{{task=\"{}\",phase=\"{}\"}} {}\n", label(task), label(phase), n);
                     if (phase == "QUEUED") queued += n;
                 }

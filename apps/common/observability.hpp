@@ -8,6 +8,7 @@
 
 #include <dax/uws/store.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -16,6 +17,8 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 namespace dax::http {
 
@@ -37,7 +40,7 @@ public:
     /// The Prometheus text exposition (version 0.0.4) of the counters.
     std::string metrics() const;
     /// The route label of a path: ids ([a-z2-7] job ids, long or odd segments) folded to {id},
-    /// at most four segments; unmatched paths (404) are one label.
+    /// at most four segments; unmatched paths (404) and CORS preflights are one label each.
     static std::string route_of(std::string_view path, int status);
 
 private:
@@ -50,7 +53,8 @@ private:
     std::ostream* log_;
     identity_function identity_;
     mutable std::mutex m_;
-    std::map<std::string, route_stats> routes_;
+    std::mutex log_m_;  ///< a slow log reader holds up logging, not the counters
+    std::map<std::string, route_stats> routes_;  ///< at most max_routes; the rest are "(other)"
 };
 
 /// GET `path`: the observer's metrics, then `extra()` (more metrics, e.g. jobs by phase).
@@ -59,5 +63,20 @@ void add_metrics_route(server& s, const std::string& path, std::shared_ptr<obser
 /// What every server does: requests observed, GET /metrics (with jobs by task and phase and the
 /// queue depth when `jobs` is given), access-log lines on stdout when `access_log`.
 void observe(server& s, bool access_log, identity_function identity, uws::job_store* jobs = nullptr);
+
+/// The job store's counts by task and phase, asked at most every 2 s (metrics and health are
+/// open endpoints; the count is a GROUP BY over the store). Throws when the store does not answer.
+class job_counts {
+public:
+    explicit job_counts(uws::job_store& store) : store_(store) {}
+    std::vector<std::tuple<std::string, std::string, std::size_t>> get();
+
+private:
+    uws::job_store& store_;
+    std::mutex m_;
+    std::chrono::steady_clock::time_point at_{};
+    std::vector<std::tuple<std::string, std::string, std::size_t>> last_;
+    std::string error_;
+};
 
 }  // namespace dax::http

@@ -69,7 +69,10 @@ bool serve_soda(const tapserver::server_config& cfg, const http::access& access,
               << "Forced photometry: http://" << self.host << ":" << self.port << "/phot/sync and /phot/async\n"
               << "Try: curl -o cutout.fits '" << url << "/sync?ID=ivo://libdax.test/demo/images%3Fdemo-img-03&CIRCLE=45+20+0.2'"
               << std::endl;
-    return http::serve(server, self.host, self.port, cfg.common.shutdown_grace);
+    return http::serve(server, self.host, self.port, cfg.common.shutdown_grace, [&engine, &phot_engine] {
+        engine.begin_drain();
+        phot_engine.begin_drain();
+    });
 }
 
 }  // namespace

@@ -51,9 +51,9 @@ bool serve_tap(const tapserver::server_config& cfg, const http::access& access, 
         services[name] = cfg.common.of(name).url() + base;
     // VOSI availability reflects what the service stands on: the job store, the result
     // directory and the TAP_SCHEMA backend.
-    auto health = [&jobs, &svc, dir = cfg.results_dir]() -> std::optional<std::string> {
+    auto health = [counts = std::make_shared<http::job_counts>(jobs), &svc, dir = cfg.results_dir]() -> std::optional<std::string> {
         try {
-            jobs.count_by_phase();
+            counts->get();
         } catch (const std::exception& e) {
             return std::string("the job store does not answer: ") + e.what();
         }
@@ -82,7 +82,7 @@ bool serve_tap(const tapserver::server_config& cfg, const http::access& access, 
     const std::string url = "http://" + self.host + ":" + std::to_string(self.port) + "/tap";
     std::cout << "TAP service at " << url << "  (landing page: " << url << "/)\n"
               << "Try: curl '" << url << "/sync?LANG=ADQL&FORMAT=csv&QUERY=SELECT+TOP+5+*+FROM+demo.stars'" << std::endl;
-    return http::serve(server, self.host, self.port, cfg.common.shutdown_grace);
+    return http::serve(server, self.host, self.port, cfg.common.shutdown_grace, [&engine] { engine.begin_drain(); });
 }
 
 }  // namespace

@@ -50,7 +50,17 @@ try:
     for k in range(30):  # a scanner: every path its own, one label
         requests.get(ROOT + "/nothing-%d/x" % k, timeout=30)
 
+    import random
+    rnd = random.Random(7)
+    for k in range(260):  # made-up paths answered by the server's own checks (401 here), and preflights
+        path = "/tap/async/" + "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(10))
+        requests.get(ROOT + path, timeout=30)
+        requests.options(ROOT + path + "x", headers={"Origin": "http://x", "Access-Control-Request-Method": "GET"}, timeout=30)
+
     text, m = metrics()
+    routes = {re.search(r'route="([^"]*)"', k).group(1) for k in m if k.startswith("dax_http_requests_total")}
+    check(len(routes) <= 201 and "(other)" in routes and "(preflight)" in routes,
+          "made-up paths cannot grow the label set: %d routes, the rest (other); preflights one label" % len(routes))
     check("_bad" not in m, "every metrics line parses (%s)" % m.get("_bad", [])[:2])
     check(m.get('dax_http_requests_total{route="/tap/sync",status="200"}') == 5 and m.get('dax_http_requests_total{route="/tap/sync",status="400"}') == 1,
           "requests by route and status: 5 x 200 and 1 x 400 on /tap/sync")

@@ -277,7 +277,14 @@ TEST_CASE("uws: drain lets running jobs finish, then hands restartable ones back
     b.start();
     CHECK(wait_for(b, "u", later->id, phase::completed).ph == phase::completed);
     CHECK(wait_for(b, "u", again->id, phase::executing).ph == phase::executing);
-    b.stop();
+    // Once a drain has begun, a blocking WAIT returns at once (the HTTP requests in progress
+    // must end within the grace period), and the running job is handed back with its restarts.
+    b.begin_drain();
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(b.wait("u", again->id, 5000ms)->ph == phase::executing);
+    CHECK(std::chrono::steady_clock::now() - t0 < 1000ms);
+    b.drain(0ms);
+    CHECK(b.get("u", again->id)->ph == phase::queued);
 }
 
 TEST_CASE("uws: ABORT and the execution duration stop running work") {

@@ -130,10 +130,14 @@ void engine::stop() {
     threads_.clear();
 }
 
-void engine::drain(std::chrono::milliseconds grace) {
-    if (threads_.empty()) return;
+void engine::begin_drain() {
     draining_ = true;
     notify();
+}
+
+void engine::drain(std::chrono::milliseconds grace) {
+    if (threads_.empty()) return;
+    begin_drain();
     {
         std::unique_lock<std::mutex> lk(mutex_);
         changed_.wait_for(lk, grace, [&] { return running_.empty(); });
@@ -141,6 +145,9 @@ void engine::drain(std::chrono::milliseconds grace) {
             r->shutdown = true;
             r->cancel();
         }
+        // The stopped jobs are handed back while the supervisor still sends heartbeats: until
+        // then no other instance takes them for orphans and runs them a second time at once.
+        changed_.wait_for(lk, std::chrono::seconds(30), [&] { return running_.empty(); });
     }
     stop();
 }
@@ -383,12 +390,12 @@ result<job> engine::wait(std::string_view owner, std::string_view id, std::chron
     auto waitable = [](phase p) {
         return p == phase::pending || p == phase::queued || p == phase::executing || p == phase::held || p == phase::suspended;
     };
-    while (waitable(j->ph) && j->ph == start_phase && std::chrono::steady_clock::now() < deadline) {
+    while (waitable(j->ph) && j->ph == start_phase && !draining_ && std::chrono::steady_clock::now() < deadline) {
         {
             std::unique_lock<std::mutex> lk(mutex_);
             // Changes made by other instances are only seen by polling the store.
             changed_.wait_until(lk, std::min(deadline, std::chrono::steady_clock::now() + config_.poll_interval * 5),
-                                [&] { return generation_ != gen || stopping_; });
+                                [&] { return generation_ != gen || stopping_ || draining_; });
             gen = generation_;
         }
         j = get(owner, id);
@@ -441,6 +448,10 @@ void engine::execute(job j) {
     {
         std::lock_guard<std::mutex> g(mutex_);
         running_[j.id] = r;
+        if (draining_) {  // claimed while a drain began: handed back at once, not run
+            r->shutdown = true;
+            r->cancelled = true;
+        }
     }
     std::optional<error_summary> failure;
     if (!t) {
@@ -448,13 +459,16 @@ void engine::execute(job j) {
     } else {
         running_context ctx(j, r, results_, store_, inputs_);
         try {
-            t->run(ctx);
+            if (!r->cancelled) t->run(ctx);
         } catch (const std::exception& e) {
             failure = error_summary{true, e.what(), ""};
         } catch (...) {
             failure = error_summary{true, "the task failed", ""};
         }
     }
+    // A task that returned on its own, not cancelled, has finished: a drain beginning just now
+    // does not take its result away.
+    const bool handed_back = r->shutdown && (r->cancelled || failure);
     {
         std::lock_guard<std::mutex> g(mutex_);
         running_.erase(j.id);
@@ -466,26 +480,25 @@ void engine::execute(job j) {
             results_.remove_job(j.id);
             break;
         }
-        if (cur->ph != phase::executing || cur->worker != config_.instance) {
+        if (cur->ph == phase::executing && cur->worker != config_.instance) break;  // another run's now: its files
+        if (cur->ph != phase::executing) {
             results_.remove_job(j.id);  // an aborted job shows no results
             break;
         }
-        if (r->shutdown && t && t->restartable) {  // drained: another instance runs it again
+        if (handed_back && t && t->restartable) {  // drained: another instance runs it again
+            results_.remove_job(j.id);  // before it is queued: the next run writes afresh
             cur->ph = *transition(cur->ph, action::requeue);
             cur->worker.clear();
             cur->start.reset();
-            cur->info.clear();
+            std::erase_if(cur->info, [](const auto& kv) { return kv.first != "restarts"; });  // the poison-job count stays
             cur->results.clear();
-            if (store_.update(*cur)) {
-                results_.remove_job(j.id);
-                break;
-            }
+            if (store_.update(*cur)) break;
             continue;
         }
         {
             std::lock_guard<std::mutex> g(r->m);
             cur->info = r->info;
-            if (r->shutdown)  // whatever the interrupted task said
+            if (handed_back)  // whatever the interrupted task said
                 failure = error_summary{true, "the service was shut down while the job ran; run it again (a new job)", ""};
             if (!failure && r->cancelled) failure = error_summary{true, "the job was cancelled", ""};
             if (!failure) cur->results = r->results;

@@ -112,6 +112,9 @@ public:
     /// another instance to run from the start), the others to ERROR saying the service was
     /// shut down. Nothing is lost, and no job is left EXECUTING or run twice at once. Then stop().
     void drain(std::chrono::milliseconds grace);
+    /// The first step of drain(), for the moment a stop is asked for (before the HTTP requests
+    /// in progress have finished): no more claims, and blocking WAITs return.
+    void begin_drain();
 
     /// Creates a PENDING job (QUEUED at once if `run`). Unknown tasks are refused.
     /// `inputs` (name, content), e.g. uploaded tables, go to the input store when there is one
