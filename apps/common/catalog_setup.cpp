@@ -47,6 +47,7 @@ std::optional<tapserver::server_config> configure(int argc, char** argv, const c
         }
         cfg.common.role = cl.role;
     }
+    trust_forwarded_headers(cfg.common.trust_forwarded);
     add_demo_schemas(cfg);
     tapserver::add_demo_descriptors(cfg);
     default_access_url(cfg);

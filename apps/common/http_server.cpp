@@ -613,14 +613,33 @@ std::string server::serve_bytes(std::string_view request) {
     return std::move(s.out);
 }
 
-std::string origin(const httplib::Request& req, const std::string& public_url) {
-    if (!public_url.empty()) return public_url;
-    std::string host = req.get_header_value("Host");
-    // Only a plausible host[:port] goes into the URLs of our documents.
-    const bool plain = !host.empty() && host.size() < 256 && std::all_of(host.begin(), host.end(), [](char c) {
+namespace {
+std::atomic<bool> forwarded_trusted{false};
+
+// Only a plausible host[:port] goes into the URLs of our documents.
+bool plain_host(const std::string& host) {
+    return !host.empty() && host.size() < 256 && std::all_of(host.begin(), host.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
     });
-    return "http://" + (plain ? host : std::string("localhost"));
+}
+
+// One header's value when it came exactly once, else "".
+std::string single(const httplib::Request& req, const char* name) {
+    return req.get_header_value_count(name) == 1 ? req.get_header_value(name) : std::string();
+}
+}  // namespace
+
+void trust_forwarded_headers(bool trusted) { forwarded_trusted = trusted; }
+
+std::string origin(const httplib::Request& req, const std::string& public_url) {
+    if (!public_url.empty()) return public_url;
+    std::string scheme = "http", host = req.get_header_value("Host");
+    if (forwarded_trusted) {  // set by the site's proxy: the scheme and host its clients used
+        const std::string proto = single(req, "X-Forwarded-Proto"), fhost = single(req, "X-Forwarded-Host");
+        if (proto == "https" || proto == "http") scheme = proto;
+        if (plain_host(fhost)) host = fhost;
+    }
+    return scheme + "://" + (plain_host(host) ? host : std::string("localhost"));
 }
 
 std::optional<std::string> non_utf8_parameter(const httplib::Request& req) {

@@ -64,8 +64,12 @@ private:
     std::unique_ptr<impl> impl_;
 };
 
-/// "http://host:port" of a request (or the configured public URL).
+/// "http://host:port" of a request (or the configured public URL). Behind a trusted proxy
+/// (trust_forwarded_headers), X-Forwarded-Proto (http or https) and X-Forwarded-Host, each given
+/// once and well formed, name the scheme and host instead.
 std::string origin(const httplib::Request& req, const std::string& public_url);
+/// Process-wide (config `trust_forwarded`): off by default, since any client can send them.
+void trust_forwarded_headers(bool trusted);
 
 /// The name of the first request parameter (query string, form or multipart field) whose name
 /// or value is not UTF-8, or nullopt.

@@ -13,6 +13,7 @@ result<bool> read_settings(const YAML::Node& root, const std::string& path, cons
         read(root, "job_store", s.job_store);
         read(root, "role", s.role);
         read(root, "access_log", s.access_log);
+        read(root, "trust_forwarded", s.trust_forwarded);
         if (s.role != "all" && s.role != "api" && s.role != "worker")
             return error(fmt::format("{}: role must be all, api or worker", path));
         if (const auto g = root["shutdown_grace"]) {

@@ -43,6 +43,7 @@ struct settings {
     /// jobs go back to the queue, others fail) before the process ends.
     std::chrono::seconds shutdown_grace{20};
     bool access_log = false;  ///< one JSON line per request on stdout (observability.hpp)
+    bool trust_forwarded = false;  ///< X-Forwarded-Proto/-Host name our URLs (behind a proxy that sets them)
     /// Every service's endpoint by section name; defaults: tap 8080, sia 8081, soda 8082, links 8083.
     std::map<std::string, endpoint> services = {
         {"tap", {"127.0.0.1", 8080, ""}}, {"sia", {"127.0.0.1", 8081, ""}},

@@ -3,7 +3,7 @@
 (requests by route and status, a latency histogram whose counts add up, bytes sent, the site's
 jobs by task and phase and the queue depth), one JSON access-log line per request (time, user,
 route, status, bytes, ms; level error for 5xx) with job ids folded out of the route label, and
-VOSI availability that reflects the result directory.
+VOSI availability that reflects the result directory; forwarded headers behind a trusted proxy.
     operations_test.py BIN_DIR"""
 import json, os, re, shutil, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
@@ -16,7 +16,7 @@ port = free_port()
 ROOT = "http://127.0.0.1:%d" % port
 TAP = ROOT + "/tap"
 with open(tmp + "/site.yaml", "w") as f:
-    f.write("data_dir: %s/data\naccess_log: true\nauth: {mode: header}\ntap: {port: %d}\n" % (tmp, port))
+    f.write("data_dir: %s/data\naccess_log: true\ntrust_forwarded: true\nauth: {mode: header}\ntap: {port: %d}\n" % (tmp, port))
 log = open(tmp + "/out.log", "w")
 procs = [subprocess.Popen([BIN + "/tap-server", "--config", tmp + "/site.yaml"], stdout=log, stderr=subprocess.STDOUT)]
 
@@ -84,6 +84,17 @@ try:
     check(sorted(l["status"] for l in sync) == [200] * 5 + [400] and all(l["level"] == "info" for l in sync), "statuses logged, level info below 500")
     check(any(l["route"] == "/tap/async/{id}" and l["method"] == "POST" or l["route"] == "/tap/async" and l["method"] == "POST" for l in lines),
           "the job creation is logged")
+
+    # Behind a proxy that says so (trust_forwarded: true): job URLs with the client's scheme and
+    # host; malformed or repeated forwarded headers are ignored.
+    def location(headers):
+        r = requests.post(TAP + "/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 id FROM demo.stars"},
+                          headers=dict(U, **headers), allow_redirects=False, timeout=30)
+        return r.headers.get("Location", "")
+    check(location({"X-Forwarded-Proto": "https", "X-Forwarded-Host": "data.example.org"}).startswith("https://data.example.org/tap/async/"),
+          "X-Forwarded-Proto and -Host name the job URL behind a trusted proxy")
+    check(location({"X-Forwarded-Proto": "javascript", "X-Forwarded-Host": "evil host/x"}).startswith("http://127.0.0.1:%d/tap/async/" % port),
+          "malformed forwarded headers are ignored")
 
     ok = requests.get(TAP + "/availability", timeout=30).text
     check(">true<" in ok, "available while all is well")

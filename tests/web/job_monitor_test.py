@@ -101,6 +101,10 @@ try:
     r = requests.post(TAP + "/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 id FROM demo.stars", "RUNID": "<" * 2000},
                       headers=ALICE, allow_redirects=False, timeout=30)
     check(r.status_code == 400 and b"RUNID" in r.content, "a 2,000-byte RUNID: 400 (%d)" % r.status_code)
+    r = requests.post(TAP + "/async", data={"LANG": "ADQL", "QUERY": "SELECT TOP 1 id FROM demo.stars"}, allow_redirects=False, timeout=30,
+                      headers=dict(ALICE, **{"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}))
+    check(r.headers.get("Location", "").startswith(TAP + "/async/"), "forwarded headers are not trusted by default: %s" % r.headers.get("Location"))
+    requests.delete(r.headers.get("Location", TAP + "/async/x"), headers=ALICE, timeout=30)
     r = requests.get(TAP + "/monitor", headers={"X-Auth-Request-User": "\xff\xfe\x01ev"}, timeout=30)
     check(r.status_code == 200 and json.loads(r.content)["user"] == "\ufffd\ufffd\x01ev", "a user name that is not UTF-8: valid JSON (%r)" % r.content[:60])
     bad = create(SODA + "/phot/async", {"ID": DID, "UPLOAD": "t,param:t", "PHASE": "RUN"}, ALICE, files={"t": ("t.csv", b"ra,dec\n\xff\xfe,20\n")})
