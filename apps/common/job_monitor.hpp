@@ -31,8 +31,4 @@ struct job_monitor_binding {
 /// "size"}]}]}, newest first. The store must outlive the server.
 void add_job_monitor(server& server, uws::job_store& store, job_monitor_binding binding);
 
-/// `s` as a JSON string, safe inside an HTML <script> element too ('<', '>', '&' and control
-/// characters escaped).
-std::string json_string(std::string_view s);
-
 }  // namespace dax::http

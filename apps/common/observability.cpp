@@ -1,6 +1,7 @@
 #include "observability.hpp"
 
 #include "http_server.hpp"
+#include "replies.hpp"
 
 #include <fmt/format.h>
 
@@ -26,16 +27,6 @@ std::string label(std::string_view s) {
         else out += c;
     }
     return out;
-}
-
-std::string json_text(std::string_view s) {
-    std::string out = "\"";
-    for (const unsigned char c : s) {
-        if (c == '"' || c == '\\') out += {'\\', static_cast<char>(c)};
-        else if (c < 0x20 || c >= 0x7f) out += fmt::format("\\u{:04x}", c);  // a log line is ASCII
-        else out += static_cast<char>(c);
-    }
-    return out + "\"";
 }
 
 }  // namespace
@@ -84,7 +75,7 @@ void observer::done(const request_record& r) {
         "{{\"time\":\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z\",\"level\":\"{}\",\"user\":{},\"method\":{},\"route\":{},\"path\":{},"
         "\"status\":{},\"bytes\":{},\"ms\":{:.3f}}}\n",
         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms, r.status >= 500 ? "error" : "info",
-        json_text(r.user), json_text(r.method), json_text(route), json_text(r.path.substr(0, 512)), r.status, r.bytes, r.seconds * 1000);
+        json_string(r.user), json_string(r.method), json_string(route), json_string(r.path.substr(0, 512)), r.status, r.bytes, r.seconds * 1000);
     std::lock_guard g(log_m_);
     *log_ << line << std::flush;
 }

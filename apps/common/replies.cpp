@@ -1,5 +1,7 @@
 #include "replies.hpp"
 
+#include <dax/utf8.hpp>
+
 #include <dax/dali/errors.hpp>
 
 #include <fcntl.h>
@@ -49,6 +51,32 @@ void serve_file(httplib::Response& res, const std::string& path, const std::stri
                                  }
                                  return true;
                              });
+}
+
+std::string json_string(std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x80) {  // a valid UTF-8 sequence is copied; anything else becomes U+FFFD
+            const std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (c >= 0xC2 && c <= 0xF4 && i + n <= s.size() && valid_utf8(s.substr(i, n))) {
+                out.append(s.substr(i, n));
+                i += n;
+            } else {
+                out += "\\ufffd";
+                ++i;
+            }
+            continue;
+        }
+        if (c == '"' || c == '\\') out += {'\\', static_cast<char>(c)};
+        else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') out += {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        else out += static_cast<char>(c);
+        ++i;
+    }
+    return out + '"';
 }
 
 }  // namespace dax::http

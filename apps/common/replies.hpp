@@ -18,6 +18,11 @@ void reply_error(httplib::Response& res, const error& e);
 /// The same with an explicit status (replies of the server layer: 404, 405, 413, ...).
 void reply_error(httplib::Response& res, int status, const std::string& message);
 
+/// `s` as a JSON string, safe inside an HTML <script> element too ('<', '>', '&' and control
+/// characters escaped; bytes that are not UTF-8 become U+FFFD): the job monitor, the landing
+/// page's config, the access log.
+std::string json_string(std::string_view s);
+
 /// Request parameters: query string, form body and multipart fields (not uploaded files).
 dali::parameters request_parameters(const httplib::Request& req);
 
