@@ -6,6 +6,12 @@
 //     creates the table described in the Felis file on its backend (replacing it), loads the
 //     CSV (header = column names; empty = NULL) in one transaction with progress, and indexes
 //     the columns marked tap:indexed. Bad rows stop the load with their line number.
+//   dax-admin shard --coordinator CONNINFO --shard CONNINFO|local [--shard ...] [--edges D1,D2,...]
+//                   --schema FELIS.yaml --table SCHEMA.TABLE --csv FILE
+//     creates the table over PostgreSQL servers, one declination band per shard (postgres_fdw
+//     partitions on the coordinator; dax/tap/postgres_shards.hpp), and loads the CSV with each
+//     row sent to its band's server. Publish it with the same Felis file on a postgres backend
+//     whose conninfo is the coordinator's.
 //   dax-admin ingest-images [--config FILE] [--data-dir D] [--collection NAME] [--did-template T]
 //                           [--authority A] [--access-url T] [--store FILE] DIR_OR_FILE...
 //     describes FITS images (plain, multi-extension, tile-compressed) as ivoa.ObsCore rows,
@@ -18,7 +24,9 @@
 #include "../common/catalog_setup.hpp"
 #include "ingest_images.hpp"
 
+#include <dax/adql/felis.hpp>
 #include <dax/tap/demo_data.hpp>
+#include <dax/tap/postgres_shards.hpp>
 #include <dax/uws/engine.hpp>
 
 #include <fcntl.h>
@@ -37,6 +45,8 @@ int usage(int code) {
     std::cerr << "usage: dax-admin reap --jobs sqlite:FILE|postgres:CONNINFO --results DIR [--task NAME]... [--history-days N]\n"
                  "  (the jobs of the tasks whose results are in DIR; default --task tap-query: tap-server's)\n"
                  "       dax-admin load [--config FILE] [--data-dir D] --schema FELIS.yaml [--backend NAME] --table S.T --csv FILE\n"
+                 "       dax-admin shard --coordinator CONNINFO --shard CONNINFO|local [--shard ...] [--edges D1,D2,...]\n"
+                 "                       --schema FELIS.yaml --table S.T --csv FILE\n"
                  "       dax-admin ingest-images [--config FILE] [--data-dir D] [--collection NAME] [--did-template T]\n"
                  "                               [--authority A] [--access-url T] [--store FILE] DIR_OR_FILE...\n"
                  "       dax-admin demo-csv stars|obscore\n";
@@ -103,6 +113,49 @@ int load(int argc, char** argv) {
               << " under schemas: in the tap-server config\n";
     return 0;
 }
+int shard(int argc, char** argv) {
+    dax::tap::shard_layout layout;
+    std::string schema, table, csv;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const std::string a = argv[i], v = argv[i + 1];
+        if (a == "--coordinator") layout.coordinator = v;
+        else if (a == "--shard") layout.shards.push_back(v);
+        else if (a == "--schema") schema = v;
+        else if (a == "--table") table = v;
+        else if (a == "--csv") csv = v;
+        else if (a == "--edges") {
+            std::stringstream in(v);
+            for (std::string e; std::getline(in, e, ',');) {
+                char* end = nullptr;
+                layout.edges.push_back(std::strtod(e.c_str(), &end));
+                if (e.empty() || *end) { std::cerr << "dax-admin: --edges: '" << e << "' is not a number\n"; return 2; }
+            }
+        } else return usage(2);
+    }
+    if (layout.coordinator.empty() || layout.shards.empty() || schema.empty() || table.empty() || csv.empty()) return usage(2);
+    dax::adql::memory_catalog cat;
+    if (auto r = dax::adql::load_felis_file(schema, cat); !r) { std::cerr << "dax-admin: " << r.err().what() << "\n"; return 2; }
+    const dax::adql::table_info* t = nullptr;
+    for (const auto& x : cat.tables())
+        if (x->schema + "." + x->name == table) t = x.get();
+    if (!t) { std::cerr << "dax-admin: " << schema << " does not describe " << table << "\n"; return 2; }
+    mapped_file f(csv);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    auto r = dax::tap::load_sharded_csv(layout, *t, std::string_view(f.data ? f.data : "", f.size), [&](std::uint64_t rows) {
+        std::cerr << "\r" << table << ": " << rows << " rows (" << static_cast<long>(rows / std::max(seconds(), 1e-3)) << " rows/s)" << std::flush;
+    });
+    std::cerr << "\n";
+    if (!r) { std::cerr << "dax-admin: " << csv << ": " << r.err().what() << " (nothing loaded)\n"; return 1; }
+    std::cout << "loaded " << r->rows << " rows into " << table << " in " << layout.shards.size() << " bands (" << seconds() << " s):\n";
+    for (std::size_t k = 0; k < layout.shards.size(); ++k)
+        std::cout << "  band " << k + 1 << " dec [" << (k ? std::to_string(r->edges[k - 1]) : "-90") << ", "
+                  << (k + 1 < layout.shards.size() ? std::to_string(r->edges[k]) : "90") << "): " << r->per_band[k] << " rows on "
+                  << (layout.shards[k] == "local" ? "the coordinator" : "shard " + std::to_string(k + 1)) << "\n";
+    if (r->null_dec) std::cout << "  no declination: " << r->null_dec << " rows on the coordinator\n";
+    std::cout << "publish it by listing " << schema << " under schemas: with a postgres backend on the coordinator\n";
+    return 0;
+}
 int ingest(int argc, char** argv) {
     std::string config, data_dir, store;
     dax::tapserver::server_config cfg;
@@ -149,6 +202,7 @@ int main(int argc, char** argv) {
     if (cmd == "--help" || cmd == "-h") return usage(0);
     if (cmd == "load") return load(argc, argv);
     if (cmd == "ingest-images") return ingest(argc, argv);
+    if (cmd == "shard") return shard(argc, argv);
     if (cmd == "demo-csv") {
         const std::string what = argc > 2 ? argv[2] : "";
         if (what != "stars" && what != "obscore") return usage(2);

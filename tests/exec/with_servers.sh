@@ -20,21 +20,36 @@ free_port() {
   echo "no free port" >&2; exit 1
 }
 stop() {
-  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -m immediate stop >/dev/null 2>&1 || true
+  for d in "$tmp"/pg*/; do
+    [ -f "$d/PG_VERSION" ] && "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true
+  done
   if [ -n "${mypid:-}" ]; then kill "$mypid" 2>/dev/null || true; wait "$mypid" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap stop EXIT
 
-"${as_pg[@]}" "$PGBIN/initdb" -D "$tmp/pg" -U postgres -A trust >"$tmp/initdb.log" 2>&1 \
-  || { cat "$tmp/initdb.log"; exit 1; }
-# A port found free can be taken by a test running in parallel before the server binds it:
-# each server gets a few tries on fresh ports.
-for attempt in 1 2 3 4 5; do
-  pgport=$(free_port)
-  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -l "$tmp/pg.log" -w \
-    -o "-p $pgport -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null && break
-  [ $attempt -eq 5 ] && { cat "$tmp/pg.log"; exit 1; }
+# start_pg NAME: a PostgreSQL server in $tmp/NAME on a free loopback port (printed).
+start_pg() {
+  local dir=$tmp/$1 port
+  "${as_pg[@]}" "$PGBIN/initdb" -D "$dir" -U postgres -A trust >"$tmp/$1-initdb.log" 2>&1 \
+    || { cat "$tmp/$1-initdb.log" >&2; exit 1; }
+  # A port found free can be taken by a test running in parallel before the server binds it:
+  # each server gets a few tries on fresh ports.
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port)
+    "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$dir" -l "$tmp/$1.log" -w \
+      -o "-p $port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null && break
+    [ $attempt -eq 5 ] && { cat "$tmp/$1.log" >&2; exit 1; }
+  done
+  echo "$port"
+}
+pgport=$(start_pg pg)
+# DAX_TEST_PG_SHARDS=N: N more servers (a catalog sharded over them, with DAX_TEST_PG as the
+# coordinator); their conninfos are exported in DAX_TEST_PG_SHARDS, separated by '|'.
+shard_conninfos=
+for k in $(seq 1 "${DAX_TEST_PG_SHARDS:-0}"); do
+  p=$(start_pg "pg-shard$k")
+  shard_conninfos+="${shard_conninfos:+|}host=127.0.0.1 port=$p user=postgres dbname=postgres"
 done
 
 # pgSphere must be creatable: PostgreSQL 15.20 breaks pgSphere 1.1.1 (scripts/deps.sh holds 15.18).
@@ -77,4 +92,5 @@ done
 
 export DAX_TEST_PG="host=127.0.0.1 port=$pgport user=postgres dbname=postgres"
 export DAX_TEST_MYSQL="host=127.0.0.1 port=$myport user=root db=mysql"
+export DAX_TEST_PG_SHARDS=$shard_conninfos
 "$@"

@@ -54,8 +54,19 @@ class postgres_printer final : public printer {
     }
 
     void restriction(const expr& e, const spatial_restriction& r) override {
-        if (r.predicate) return relation(*r.predicate, r.truth);
-        distance(e, *r.distance);
+        // A top-level AND term (where false and NULL select the same rows) gets its declination
+        // band too: the planner then scans only the partitions of a table sharded by
+        // declination (dax/tap/postgres_shards.hpp) that the region meets. The GiST index serves
+        // the test itself, so no longitude window.
+        std::optional<lat_band> band;
+        if (r.band && conjuncts.count(&e)) {
+            band = r.band;
+            band->lon_column = nullptr;
+        }
+        banded(band, [&] {
+            if (r.predicate) relation(*r.predicate, r.truth);
+            else distance(e, *r.distance);
+        });
     }
 
     // DISTANCE(p1, p2) < r as a point-in-circle test a GiST index can serve.

@@ -5,6 +5,7 @@
 #include <dax/dali/shapes.hpp>
 
 #include "connection_pool.hpp"
+#include "postgres_util.hpp"
 #include "values.hpp"
 
 #include <fmt/format.h>
@@ -22,41 +23,9 @@
 namespace dax::tap {
 namespace {
 
-std::string quote(std::string_view id) { return sql_quoted(id, '"'); }
-
+using namespace pg;
 using kind = value_kind;
 
-std::string sql_type(const votable::field& f) {
-    if (f.xtype == "adql:REGION" || f.xtype == "polygon") return "spoly";
-    if (f.xtype == "point") return "spoint";
-    if (f.xtype == "circle") return "scircle";
-    return sql_type_of(f, {"boolean", "smallint", "integer", "bigint", "real", "double precision", "text"});
-}
-
-// DALI numbers -> pgSphere input in degrees.
-std::string pgsphere_of_dali(std::string_view xtype, std::string_view value) {
-    std::vector<double> n;
-    dali::scan_numbers(value, n);
-    if (xtype == "point" && n.size() == 2) return fmt::format("({}d,{}d)", n[0], n[1]);
-    if (xtype == "circle" && n.size() == 3) return fmt::format("<({}d,{}d),{}d>", n[0], n[1], n[2]);
-    if (n.size() < 6 || n.size() % 2) throw error(fmt::format("not a DALI polygon: '{}'", value.substr(0, 60)));
-    std::string s = "{";
-    for (std::size_t i = 0; i < n.size(); i += 2) s += fmt::format("{}({}d,{}d)", i ? "," : "", n[i], n[i + 1]);
-    return s + "}";
-}
-
-// COPY text format: backslash escapes (PostgreSQL docs, COPY, "Text Format").
-void copy_escape(std::string& out, std::string_view v) {
-    for (char c : v) {
-        switch (c) {
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        default: out += c;
-        }
-    }
-}
 std::uint16_t be16(const char* p) {
     std::uint16_t v;
     std::memcpy(&v, p, 2);
@@ -97,12 +66,6 @@ void wait_readable(PGconn* c, int ms) {
     pollfd p{PQsocket(c), POLLIN, 0};
     ::poll(&p, 1, ms);
 }
-
-struct pgresult {
-    PGresult* r;
-    explicit pgresult(PGresult* x) : r(x) {}
-    ~pgresult() { PQclear(r); }
-};
 
 class postgres_backend final : public backend {
 public:
@@ -231,21 +194,6 @@ public:
         return rs.finish();
     }
 
-    /// One value of a COPY ... FROM STDIN text row.
-    static void append_copy_value(std::string& buf, const votable::field& f, const votable::cell& v) {
-        if (v.null) {
-            buf += "\\N";
-            return;
-        }
-        switch (kind_of(f)) {
-        case kind::integer: buf += std::to_string(v.i); break;
-        case kind::real: fmt::format_to(std::back_inserter(buf), "{}", v.d); break;
-        case kind::region: buf += pgsphere_of_dali("polygon", strip_stcs(v.s)); break;
-        case kind::shape: case kind::real_array: buf += pgsphere_of_dali(f.xtype, v.data ? array_text(f, v) : std::string(v.s)); break;
-        default: copy_escape(buf, v.s);
-        }
-    }
-
     result<std::uint64_t> load_csv(const adql::table_info& t, std::string_view csv,
                                    const std::function<void(std::uint64_t)>& progress) override {
         return load_table(t, csv, [&](std::span<const votable::field> fields, votable::csv_reader& reader) {
@@ -260,29 +208,21 @@ public:
             exec(c, "DROP TABLE IF EXISTS " + table);
             const auto cols = column_lists_of(t, fields, quote, sql_type);
             exec(c, fmt::format("CREATE TABLE {} ({})", table, cols.definitions));
-            pgresult cr(PQexec(c, fmt::format("COPY {} ({}) FROM STDIN", table, cols.names).c_str()));
-            if (PQresultStatus(cr.r) != PGRES_COPY_IN) throw error(PQerrorMessage(c));
+            copy_begin(c, table, cols.names);
             std::string buf;
             std::uint64_t rows = 0;
             try {
                 rows = load_records(reader, progress, [&](std::span<const votable::cell> row) {
-                    for (std::size_t i = 0; i < fields.size(); ++i) {
-                        if (i) buf += '\t';
-                        append_copy_value(buf, fields[i], row[i]);
-                    }
-                    buf += '\n';
-                    if (buf.size() > (1 << 20)) flush_copy(c, buf);
+                    append_copy_row(buf, fields, row);
+                    if (buf.size() > (1 << 20)) copy_flush(c, buf);
                 });
             } catch (const std::exception&) {
                 PQputCopyEnd(c, "bad input");
                 throw;
             }
-            flush_copy(c, buf);
-            if (PQputCopyEnd(c, nullptr) != 1) throw error(PQerrorMessage(c));
-            pgresult done(PQgetResult(c));
-            if (PQresultStatus(done.r) != PGRES_COMMAND_OK) throw error(PQresultErrorMessage(done.r));
-            while (PGresult* x = PQgetResult(c)) PQclear(x);
-            index(c, t, fields, schema, name);
+            copy_flush(c, buf);
+            copy_end(c);
+            create_indexes(c, t, fields, schema, name);
             exec(c, "COMMIT");
             exec(c, "ANALYZE " + table);
             if (progress) progress(rows);
@@ -300,19 +240,7 @@ public:
     }
 
 private:
-    PGconn* connect() {
-        PGconn* c = PQconnectdb(conninfo_.c_str());
-        if (PQstatus(c) != CONNECTION_OK) {
-            std::string m = PQerrorMessage(c);
-            PQfinish(c);
-            throw error(fmt::format("PostgreSQL: cannot connect: {}", m));
-        }
-        exec(c, "SET client_min_messages = warning");
-        // The translator writes SQL-standard literals ('' doubles a quote, a backslash is just a
-        // backslash): a server or database configured otherwise must not change their meaning.
-        exec(c, "SET standard_conforming_strings = on");
-        return c;
-    }
+    PGconn* connect() { return pg::connect(conninfo_); }
     // pgSphere prints degrees on this connection (a session setting; pg_sphere may be created
     // after the connection was opened, so it is set on first use).
     void degrees(PGconn* c) {
@@ -332,25 +260,6 @@ private:
         }
         PQfinish(c);
     }
-    static void exec(PGconn* c, const std::string& sql) {
-        pgresult r(PQexec(c, sql.c_str()));
-        const auto st = PQresultStatus(r.r);
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-            throw error(fmt::format("PostgreSQL: {}", PQresultErrorMessage(r.r)));
-    }
-    // pgSphere 1.1.1 cannot be created on PostgreSQL 15.20 (Debian's security update): say so,
-    // and how to fix it, instead of PostgreSQL's "commutator operator ... " message alone.
-    static void create_pgsphere(PGconn* c) {
-        try {
-            exec(c, "CREATE EXTENSION IF NOT EXISTS pg_sphere");
-        } catch (const error& e) {
-            const std::string m = e.what();
-            if (m.find("commutator") == std::string::npos) throw;
-            throw error(fmt::format("{} -- pgSphere cannot be created on this PostgreSQL ({}): pgSphere 1.1.1 works on "
-                                    "15.18, not 15.20. Install postgresql-15=15.18-0+deb12u1 (scripts/deps.sh test holds it "
-                                    "with an apt preference)", m, PQparameterStatus(c, "server_version") ? PQparameterStatus(c, "server_version") : "?"));
-        }
-    }
     static void cancel(PGconn* c) {
         if (PGcancel* k = PQgetCancel(c)) {
             char buf[256];
@@ -366,39 +275,12 @@ private:
         while (!m.empty() && std::isspace(static_cast<unsigned char>(m.back()))) m.pop_back();
         return "query failed: " + m;
     }
-    static void flush_copy(PGconn* c, std::string& buf) {
-        if (!buf.empty() && PQputCopyData(c, buf.data(), static_cast<int>(buf.size())) != 1) throw error(PQerrorMessage(c));
-        buf.clear();
-    }
-    static std::string_view strip_stcs(std::string_view v) {  // "POLYGON ICRS 1 2 ..." -> "1 2 ..."
-        while (!v.empty() && (std::isalpha(static_cast<unsigned char>(v.front())) || v.front() == ' ')) v.remove_prefix(1);
-        return v;
-    }
-
-    void index(PGconn* c, const adql::table_info& t, std::span<const votable::field> fields, const std::string& schema,
-               const std::string& name) {
-        auto db = [](const adql::column_info& col) { return quote(db_column(col)); };
-        // The translator's cone test is spoint(radians(ra), radians(dec)) <@ shape: index that.
-        if (const auto pos = find_position(t); pos.ra)
-            exec(c, fmt::format("CREATE INDEX ON {}.{} USING gist (spoint(radians({}), radians({})))", quote(schema), quote(name),
-                                db(*pos.ra), db(*pos.dec)));
-        for (std::size_t i = 0; i < t.columns.size(); ++i) {
-            const auto& col = t.columns[i];
-            const std::string type = sql_type(fields[i]);
-            if (type == "spoly" || type == "spoint" || type == "scircle")
-                exec(c, fmt::format("CREATE INDEX ON {}.{} USING gist ({})", quote(schema), quote(name), db(col)));
-            else if (col.indexed)
-                exec(c, fmt::format("CREATE INDEX ON {}.{} ({})", quote(schema), quote(name), db(col)));
-        }
-    }
-
     void load_upload(PGconn* c, const upload_table& u) {
         const auto fields = table_fields(u.table);
         const std::string cols = column_lists_of(u.table, fields, quote, sql_type).definitions;
         const std::string table = "pg_temp." + quote(u.table.name);
         exec(c, fmt::format("CREATE TEMP TABLE {} ({}) ON COMMIT DROP", table, cols));
-        pgresult cr(PQexec(c, fmt::format("COPY {} FROM STDIN", table).c_str()));
-        if (PQresultStatus(cr.r) != PGRES_COPY_IN) throw error(PQerrorMessage(c));
+        copy_begin(c, table, column_lists_of(u.table, fields, quote, sql_type).names);
         std::string buf;
         for (const auto& r : u.rows) {
             for (std::size_t i = 0; i < r.size(); ++i) {
@@ -409,12 +291,14 @@ private:
                 else copy_escape(buf, r[i]);
             }
             buf += '\n';
-            if (buf.size() > (1 << 20)) flush_copy(c, buf);
+            if (buf.size() > (1 << 20)) copy_flush(c, buf);
         }
-        flush_copy(c, buf);
-        if (PQputCopyEnd(c, nullptr) != 1) throw error(PQerrorMessage(c));
-        pgresult done(PQgetResult(c));
-        if (PQresultStatus(done.r) != PGRES_COMMAND_OK) throw error(fmt::format("upload {}: {}", u.table.name, PQresultErrorMessage(done.r)));
+        copy_flush(c, buf);
+        try {
+            copy_end(c);
+        } catch (const error& e) {
+            throw error(fmt::format("upload {}: {}", u.table.name, e.what()));
+        }
     }
 
     // One tuple of binary COPY: int16 field count, then per field an int32 length (-1: NULL)

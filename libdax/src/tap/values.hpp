@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <functional>
+#include <type_traits>
 
 #include <span>
 #include <string>
@@ -119,7 +120,8 @@ column_lists column_lists_of(const adql::table_info& t, std::span<const votable:
 /// The frame of every backend's load_csv: the table's fields, a CSV reader over `csv` (a bad
 /// header is answered at once) and `body(fields, reader)`, any exception it throws an error.
 template <class Body>
-result<std::uint64_t> load_table(const adql::table_info& t, std::string_view csv, Body body) {
+auto load_table(const adql::table_info& t, std::string_view csv, Body body)
+    -> result<std::invoke_result_t<Body, std::span<const votable::field>, votable::csv_reader&>> {
     const auto fields = table_fields(t);
     auto reader = votable::open_csv_reader(csv, fields);
     if (!reader) return reader.err();
