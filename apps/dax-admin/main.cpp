@@ -18,8 +18,9 @@
 //     merged by obs_publisher_did (re-ingesting updates), and records each file in the image
 //     store (default DATA_DIR/images.sqlite). Unreadable files are named with the reason; the
 //     others are still ingested (exit status 1).
-//   dax-admin demo-csv stars|obscore
-//     writes the demo data (identical to shared/peers/data/gen_data.py) as CSV to stdout.
+//   dax-admin demo-csv stars|obscore [ROWS]
+//     writes the demo data (identical to shared/peers/data/gen_data.py) as CSV to stdout;
+//     ROWS (default 100,000 stars, 1,000 images) for benchmarks.
 #include "../common/tap_config.hpp"
 #include "../common/catalog_setup.hpp"
 #include "ingest_images.hpp"
@@ -49,7 +50,7 @@ int usage(int code) {
                  "                       --schema FELIS.yaml --table S.T --csv FILE\n"
                  "       dax-admin ingest-images [--config FILE] [--data-dir D] [--collection NAME] [--did-template T]\n"
                  "                               [--authority A] [--access-url T] [--store FILE] DIR_OR_FILE...\n"
-                 "       dax-admin demo-csv stars|obscore\n";
+                 "       dax-admin demo-csv stars|obscore [ROWS]\n";
     return code;
 }
 
@@ -206,7 +207,10 @@ int main(int argc, char** argv) {
     if (cmd == "demo-csv") {
         const std::string what = argc > 2 ? argv[2] : "";
         if (what != "stars" && what != "obscore") return usage(2);
-        std::cout << (what == "stars" ? dax::tap::demo_stars_csv() : dax::tap::demo_obscore_csv());
+        // An optional row count (benchmarks): the same generator, more or fewer rows.
+        const long n = argc > 3 ? std::strtol(argv[3], nullptr, 10) : (what == "stars" ? 100'000 : 1'000);
+        if (n < 1 || n > 100'000'000) return usage(2);
+        std::cout << (what == "stars" ? dax::tap::demo_stars_csv(static_cast<int>(n)) : dax::tap::demo_obscore_csv(static_cast<int>(n)));
         return 0;
     }
     if (cmd != "reap") {

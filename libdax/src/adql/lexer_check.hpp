@@ -13,5 +13,8 @@ std::vector<std::string> tokens_fast(std::string_view adql);
 
 /// How many parses so far needed the full-LL second pass (SLL prediction failed).
 std::uint64_t ll_fallbacks();
+/// DFA states cached by this thread's parser, and the count past which it starts afresh.
+std::size_t parser_dfa_states();
+std::size_t parser_dfa_state_limit();
 
 }  // namespace dax::adql::detail
