@@ -19,7 +19,7 @@ PG = os.environ["DAX_TEST_PG"]
 JOBS = int(os.environ.get("DAX_SCALE_JOBS", "1000"))
 UWS = "{http://www.ivoa.net/xml/UWS/v1.0}"
 tmp = tempfile.mkdtemp()
-proxy_port, api_ports = free_port(), [free_port(), free_port()]
+proxy_port, api_ports, soda_port = free_port(), [free_port(), free_port()], free_port()
 PROXY = "http://127.0.0.1:%d/tap" % proxy_port
 with open(tmp + "/site.yaml", "w") as f:
     f.write("data_dir: %s/data\njob_store: \"postgres:%s\"\nshutdown_grace: 2\n" % (tmp, PG))
@@ -37,6 +37,7 @@ http {
   upstream dax { server 127.0.0.1:%(a)d max_fails=0; server 127.0.0.1:%(b)d max_fails=0; keepalive 16; }
   server {
     listen 127.0.0.1:%(p)d;
+    location /soda/ { proxy_pass http://127.0.0.1:%(s)d; proxy_set_header Host $http_host; }
     location / {
       proxy_pass http://dax;
       proxy_http_version 1.1;
@@ -47,7 +48,7 @@ http {
     }
   }
 }
-""" % {"t": tmp, "a": api_ports[0], "b": api_ports[1], "p": proxy_port})
+""" % {"t": tmp, "a": api_ports[0], "b": api_ports[1], "p": proxy_port, "s": soda_port})
 
 procs = {}
 
@@ -194,6 +195,37 @@ try:
         time.sleep(0.1)
     check(status == 0 and ph.startswith("COMPLETED") and ph.split()[1] != first,
           "a SIGTERM'd worker exits (%s) after handing its running job back: %s, first on %s" % (status, ph, first))
+
+    # soda-server splits the same way: a cutout job posted through nginx to its api process
+    # runs in its worker process, and the result is served through the proxy.
+    log = open(tmp + "/soda-api.log", "a")
+    procs["soda-api"] = subprocess.Popen([BIN + "/soda-server", "--config", tmp + "/site.yaml", "--role", "api", "--port", str(soda_port)],
+                                         stdout=log, stderr=subprocess.STDOUT)
+    check(wait_up("http://127.0.0.1:%d/soda/availability" % soda_port), "soda-server api up")
+    procs["soda-worker"] = subprocess.Popen([BIN + "/soda-server", "--config", tmp + "/site.yaml", "--role", "worker"],
+                                            stdout=log, stderr=subprocess.STDOUT)
+    soda = "http://127.0.0.1:%d/soda" % proxy_port
+    r = requests.post(soda + "/async", data={"ID": "ivo://libdax.test/demo/images?demo-img-03", "CIRCLE": "45 20 0.2", "PHASE": "RUN"},
+                      allow_redirects=False, timeout=30)
+    loc = r.headers.get("Location", "")
+    check(r.status_code == 303 and loc.startswith(soda + "/async/"), "a SODA job through nginx: %d %s" % (r.status_code, loc))
+    job = loc.rsplit("/", 1)[1]
+    ph = ""
+    for _ in range(300):
+        ph = psql("SELECT phase || ' ' || worker FROM uws_job WHERE id = '%s'" % job)
+        if ph.startswith(("COMPLETED", "ERROR")):
+            break
+        time.sleep(0.1)
+    pid = ph.split()[1].split("-")[-3] if len(ph.split()) > 1 else ""
+    check(ph.startswith("COMPLETED") and pid == str(procs["soda-worker"].pid),
+          "the cutout job ran in the soda worker (pid %s), not the api (pid %s): %s" % (procs["soda-worker"].pid, procs["soda-api"].pid, ph))
+    doc = requests.get(loc, timeout=30)
+    href = re.findall(r'xlink:href="([^"]+)"', doc.text)
+    fits = requests.get(href[0], timeout=30) if href else None
+    check(bool(href) and href[0].startswith(soda + "/async/") and fits is not None and fits.content[:6] == b"SIMPLE",
+          "the cutout is served through the proxy: %s" % (href[:1],))
+    procs["soda-worker"].send_signal(signal.SIGTERM)
+    check(procs["soda-worker"].wait(60) == 0, "the soda worker exits cleanly on SIGTERM")
 finally:
     for name in ("nginx", "api0", "api1", "worker1", "worker2"):
         p = procs.get(name)
