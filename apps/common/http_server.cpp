@@ -627,6 +627,34 @@ bool plain_host(const std::string& host) {
 std::string single(const httplib::Request& req, const char* name) {
     return req.get_header_value_count(name) == 1 ? req.get_header_value(name) : std::string();
 }
+// RFC 7239 section 4: `Forwarded: for=...;proto=https;host=data.example.org`. Only one header
+// holding one element is read: each proxy of a chain appends an element, and those before the
+// site's own proxy could come from the client. Values are tokens or quoted strings (section 4);
+// a quoted-pair makes the header ignored.
+std::pair<std::string, std::string> forwarded_proto_host(const std::string& value) {
+    std::string proto, host;
+    if (value.empty() || value.find(',') != std::string::npos || value.find('\\') != std::string::npos) return {};
+    std::size_t at = 0;
+    while (at <= value.size()) {
+        const std::size_t end = std::min(value.find(';', at), value.size());
+        std::string pair = value.substr(at, end - at);
+        at = end + 1;
+        const auto eq = pair.find('=');
+        if (eq == std::string::npos) return {};
+        std::string name = pair.substr(0, eq), v = pair.substr(eq + 1);
+        auto trim = [](std::string& x) {
+            while (!x.empty() && (x.front() == ' ' || x.front() == '\t')) x.erase(0, 1);
+            while (!x.empty() && (x.back() == ' ' || x.back() == '\t')) x.pop_back();
+        };
+        trim(name);
+        trim(v);
+        if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (name == "proto") proto = v;
+        else if (name == "host") host = v;
+    }
+    return {proto, host};
+}
 }  // namespace
 
 void trust_forwarded_headers(bool trusted) { forwarded_trusted = trusted; }
@@ -635,7 +663,10 @@ std::string origin(const httplib::Request& req, const std::string& public_url) {
     if (!public_url.empty()) return public_url;
     std::string scheme = "http", host = req.get_header_value("Host");
     if (forwarded_trusted) {  // set by the site's proxy: the scheme and host its clients used
-        const std::string proto = single(req, "X-Forwarded-Proto"), fhost = single(req, "X-Forwarded-Host");
+        // The standard header first (RFC 7239), else the de-facto X-Forwarded-Proto/-Host.
+        auto [proto, fhost] = forwarded_proto_host(single(req, "Forwarded"));
+        if (proto.empty()) proto = single(req, "X-Forwarded-Proto");
+        if (fhost.empty()) fhost = single(req, "X-Forwarded-Host");
         if (proto == "https" || proto == "http") scheme = proto;
         if (plain_host(fhost)) host = fhost;
     }

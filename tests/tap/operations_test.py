@@ -95,6 +95,14 @@ try:
           "X-Forwarded-Proto and -Host name the job URL behind a trusted proxy")
     check(location({"X-Forwarded-Proto": "javascript", "X-Forwarded-Host": "evil host/x"}).startswith("http://127.0.0.1:%d/tap/async/" % port),
           "malformed forwarded headers are ignored")
+    check(location({"Forwarded": 'for=192.0.2.60;proto=https;host="cat.example.org:8443"'}).startswith("https://cat.example.org:8443/tap/async/"),
+          "RFC 7239 Forwarded names the job URL (quoted host with a port)")
+    check(location({"Forwarded": "proto=https;host=a.example.org", "X-Forwarded-Host": "b.example.org"}).startswith("https://a.example.org/"),
+          "Forwarded wins over X-Forwarded-Host")
+    check(location({"Forwarded": "host=a.example.org, host=evil.example.org"}).startswith("http://127.0.0.1:%d/tap/async/" % port),
+          "a Forwarded list (a chain of proxies, the first possibly the client's) is ignored")
+    check(location({"Forwarded": "proto=gopher;host=evil host"}).startswith("http://127.0.0.1:%d/tap/async/" % port),
+          "a malformed Forwarded is ignored")
 
     ok = requests.get(TAP + "/availability", timeout=30).text
     check(">true<" in ok, "available while all is well")
