@@ -154,6 +154,7 @@ int shard(int argc, char** argv) {
                   << (k + 1 < layout.shards.size() ? std::to_string(r->edges[k]) : "90") << "): " << r->per_band[k] << " rows on "
                   << (layout.shards[k] == "local" ? "the coordinator" : "shard " + std::to_string(k + 1)) << "\n";
     if (r->null_dec) std::cout << "  no declination: " << r->null_dec << " rows on the coordinator\n";
+    for (const auto& w : r->warnings) std::cerr << "dax-admin: warning: " << w << "\n";
     std::cout << "publish it by listing " << schema << " under schemas: with a postgres backend on the coordinator\n";
     return 0;
 }

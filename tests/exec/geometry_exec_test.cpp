@@ -618,19 +618,126 @@ TEST_CASE("shard: bad layouts are refused before anything is created") {
     r = dax::tap::load_sharded_csv({coordinator, {"local"}, {}}, no_pos, stars_csv());
     REQUIRE(!r.ok());
     CHECK(std::string(r.err().what()).find("no main declination column") != std::string::npos);
-    // A bad row names its line, and nothing is left committed.
+    table_info int_dec = t;
+    int_dec.columns[2].datatype = "int";
+    r = dax::tap::load_sharded_csv({coordinator, {"local"}, {}}, int_dec, stars_csv());
+    REQUIRE(!r.ok());
+    CHECK(std::string(r.err().what()).find("must be float or double") != std::string::npos);
+    r = dax::tap::load_sharded_csv({coordinator, {"service=x"}, {}}, t, stars_csv());
+    REQUIRE(!r.ok());
+    CHECK(std::string(r.err().what()).find("'service' cannot be passed") != std::string::npos);
+    r = dax::tap::load_sharded_csv({coordinator, {"port=5 password=secret x"}, {}}, t, stars_csv());
+    REQUIRE(!r.ok());
+    CHECK(std::string(r.err().what()).find("secret") == std::string::npos);  // no credentials in messages
+    // A bad row names its line, and the table published before stays as it was.
+    auto b = open_backend("postgres");
+    r = dax::tap::load_sharded_csv({coordinator, {"local", "local"}, {0}}, t, "id,ra,dec\n1,10,-20\n2,10,20\n");
+    REQUIRE(r.ok());
     r = dax::tap::load_sharded_csv({coordinator, {"local", "local", "local"}, {}}, t, "id,ra,dec\n1,10,20\n2,x,30\n");
     REQUIRE(!r.ok());
     CHECK(std::string(r.err().what()).find("line 3") != std::string::npos);
+    CHECK(ids_of(b, "SELECT id FROM geo.stars") == std::set<long long>{1, 2});
     // Local bands: the coordinator holds them all; rows without a declination go to the default partition.
     r = dax::tap::load_sharded_csv({coordinator, {"local", "local"}, {0}}, t, "id,ra,dec\n1,10,-20\n2,10,0\n3,10,\n4,20,30\n");
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.err().what()));
     CHECK(r->per_band == std::vector<std::uint64_t>{1, 2});  // 0 belongs to the band above the edge
     CHECK(r->null_dec == 1);
-    auto b = open_backend("postgres");
     long long n = 0;
     *b.sql << "SELECT COUNT(*) FROM geo.stars_nodec", soci::into(n);
     CHECK(n == 1);
     *b.sql << "SELECT COUNT(*) FROM geo.stars_band2", soci::into(n);
     CHECK(n == 2);
+}
+
+TEST_CASE("shard: a float declination is routed as the database rounds it, and one server may hold several bands, the coordinator's own database too") {
+    const auto shards = shard_conninfos();
+    REQUIRE(shards.size() == 3);
+    const char* coordinator = std::getenv("DAX_TEST_PG");
+    auto b = open_backend("postgres");
+    table_info t = sharded_stars_table();
+    t.columns[2].datatype = "float";
+    // The edge 19.471220634490688 is 19.47122 as a float: a row at 19.47122 belongs to the band above.
+    auto r = dax::tap::load_sharded_csv({coordinator, {shards[0], shards[1]}, {19.471220634490688}}, t,
+                                        "id,ra,dec\n1,10,19.47122\n2,10,19.4712\n3,10,19.47123\n");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.err().what()));
+    CHECK(r->per_band == std::vector<std::uint64_t>{1, 2});
+    CHECK(ids_of(b, "SELECT id FROM geo.stars WHERE dec >= CAST(19.47122 AS real)") == std::set<long long>{1, 3});
+    CHECK(ids_of(b, "SELECT id FROM geo.stars WHERE dec = CAST(19.47122 AS real)") == std::set<long long>{1});
+    // Bands 1 and 2 on one server, band 3 in the coordinator's own database (through postgres_fdw).
+    r = dax::tap::load_sharded_csv({coordinator, {shards[0], shards[0], coordinator}, {}}, sharded_stars_table(), stars_csv());
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.err().what()));
+    CHECK(r->warnings.empty());
+    CHECK(ids_of(b, "SELECT id FROM geo.stars").size() == stars().size());
+    auto cat = geo_catalog();
+    auto q = translate("SELECT id FROM geo.stars WHERE CONTAINS(POINT(ra, dec), CIRCLE(123, 89.2, 1.5)) = 1", {b.dialect, &cat});
+    REQUIRE(q.ok());
+    std::size_t want = 0;
+    for (const auto& s : stars()) want += cone(s.ra, s.dec, 123, 89.2, 1.5) == 1;
+    CHECK(ids_of(b, q->sql).size() == want);
+}
+
+TEST_CASE("shard: a shard failing to commit changes nothing: the previous table stays published, no new band table is left") {
+    const auto shards = shard_conninfos();
+    REQUIRE(shards.size() == 3);
+    const char* coordinator = std::getenv("DAX_TEST_PG");
+    auto b = open_backend("postgres");
+    auto r = dax::tap::load_sharded_csv({coordinator, shards, {}}, sharded_stars_table(), "id,ra,dec\n1,10,-60\n2,10,0\n3,10,60\n");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.err().what()));
+    // On shard 3, creating an index queues an event that fails at COMMIT (a deferred trigger).
+    soci::session s3("postgresql", shards[2]);
+    s3 << "SET client_min_messages = warning";
+    s3 << "CREATE TABLE IF NOT EXISTS dax_bomb (x int)";
+    s3 << "CREATE OR REPLACE FUNCTION dax_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure at commit'; END $$";
+    s3 << "DROP TRIGGER IF EXISTS dax_fail ON dax_bomb";
+    s3 << "CREATE CONSTRAINT TRIGGER dax_fail AFTER INSERT ON dax_bomb DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dax_fail()";
+    s3 << "CREATE OR REPLACE FUNCTION dax_arm() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO dax_bomb VALUES (1); END $$";
+    s3 << "CREATE EVENT TRIGGER dax_arm ON ddl_command_end WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION dax_arm()";
+    auto tables = [](const std::string& conninfo) {
+        soci::session s("postgresql", conninfo);
+        std::vector<std::string> names(100);
+        s << "SELECT tablename FROM pg_tables WHERE schemaname = 'geo' AND tablename LIKE 'stars%' ORDER BY 1", soci::into(names);
+        return names;
+    };
+    const auto before = std::vector{tables(shards[0]), tables(shards[1]), tables(shards[2])};
+    auto failed = dax::tap::load_sharded_csv({coordinator, shards, {}}, sharded_stars_table(), stars_csv());
+    s3 << "DROP EVENT TRIGGER dax_arm";
+    REQUIRE(!failed.ok());
+    const std::string m = failed.err().what();
+    INFO(m);
+    CHECK(m.find("shard 3 (127.0.0.1:") != std::string::npos);
+    CHECK(m.find("injected failure at commit") != std::string::npos);
+    CHECK(m.find("the previous geo.stars is still published") != std::string::npos);
+    CHECK(ids_of(b, "SELECT id FROM geo.stars") == std::set<long long>{1, 2, 3});
+    CHECK((std::vector{tables(shards[0]), tables(shards[1]), tables(shards[2])}) == before);
+}
+
+TEST_CASE("exec: on postgres the declination band keeps every row pgSphere's own test keeps (its tolerance, centres beyond a pole)") {
+    auto b = open_backend("postgres");
+    *b.sql << "CREATE EXTENSION IF NOT EXISTS pg_sphere";
+    *b.sql << "DROP SCHEMA IF EXISTS edge CASCADE";
+    *b.sql << "CREATE SCHEMA edge";
+    *b.sql << "CREATE TABLE edge.stars (id bigint, ra double precision, dec double precision)";
+    // 1 and 2: 4e-8 degree outside the circle's north and south edges, inside for pgSphere
+    // (it counts 1e-9 radian as inside); 3 and 4: where CIRCLE(10, 100, 3) really is.
+    *b.sql << "INSERT INTO edge.stars VALUES (1, 10, 21.00000004), (2, 10, 18.99999996), (3, 190, 80), (4, 190, 78.5), (5, 10, 20)";
+    memory_catalog cat;
+    table_info t;
+    t.schema = "edge";
+    t.name = "stars";
+    t.columns = {{"id", "", "long"}, {"ra", "", "double"}, {"dec", "", "double"}};
+    cat.add_table(t);
+    const std::pair<const char*, const char*> cases[] = {
+        {"CONTAINS(POINT(ra, dec), CIRCLE(10, 20, 1)) = 1", "scircle(spoint(radians(10), radians(20)), radians(1))"},
+        {"DISTANCE(POINT(ra, dec), POINT(10, 20)) <= 1", "scircle(spoint(radians(10), radians(20)), radians(1))"},
+        {"CONTAINS(POINT(ra, dec), CIRCLE(10, 100, 3)) = 1", "scircle(spoint(radians(10), radians(100)), radians(3))"},
+        {"DISTANCE(ra, dec, 10, 100) <= 3", "scircle(spoint(radians(10), radians(100)), radians(3))"},
+    };
+    for (const auto& [where, circle] : cases) {
+        auto q = translate(std::string("SELECT id FROM edge.stars WHERE ") + where, {b.dialect, &cat});
+        REQUIRE(q.ok());
+        const auto exact = ids_of(b, std::string("SELECT id FROM edge.stars WHERE spoint(radians(ra), radians(dec)) <@ ") + circle);
+        INFO(where << "\n" << q->sql);
+        CHECK(!exact.empty());
+        CHECK(ids_of(b, q->sql) == exact);
+    }
 }

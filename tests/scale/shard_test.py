@@ -62,8 +62,16 @@ try:
     out = subprocess.run(cmd, capture_output=True, text=True)
     print(out.stdout + out.stderr[-500:])
     check(out.returncode == 0 and "loaded 100000 rows into demo.stars in 3 bands" in out.stdout, "dax-admin shard loads 100,000 stars into 3 bands")
-    counts = [int(psql(s, "SELECT count(*) FROM demo.stars_band%d" % (k + 1))) for k, s in enumerate(SHARDS)]
-    check(sum(counts) == 100000 and min(counts) > 30000, "each shard server holds its band's rows: %s" % counts)
+    def band_tables(s):
+        return psql(s, "SELECT tablename FROM pg_tables WHERE schemaname = 'demo' AND tablename LIKE 'stars%' ORDER BY 1").split()
+    tables = [band_tables(s) for s in SHARDS]
+    counts = [int(psql(s, "SELECT count(*) FROM demo.%s" % t[0])) if len(t) == 1 else -1 for s, t in zip(SHARDS, tables)]
+    check(sum(counts) == 100000 and min(counts) > 30000, "each shard server holds its band's rows in one table: %s %s" % (counts, tables))
+    # Loaded again: the coordinator switches to the new band tables, the old ones are dropped.
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    tables2 = [band_tables(s) for s in SHARDS]
+    check(again.returncode == 0 and all(len(t) == 1 for t in tables2) and tables2 != tables and "warning" not in again.stderr,
+          "a second load replaces each shard's band table: %s -> %s" % (tables, tables2))
     check(psql(PG, "SELECT relkind FROM pg_class WHERE oid = 'demo.stars'::regclass") == "p", "the coordinator's demo.stars is a partitioned table")
 
     psql(PG, "DROP DATABASE IF EXISTS single")
