@@ -209,7 +209,7 @@ protected:
     }
 
     void restriction(const expr& e, const spatial_restriction& r) override {
-        auto band = r.band;
+        auto band = usable_band(e, r);
         if (band) band->lon_column = nullptr;  // MySQL's (dec, ra) index serves the band alone
         banded(band, [&] {
             if (!r.predicate) return compare(e);

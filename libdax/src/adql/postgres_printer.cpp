@@ -54,15 +54,12 @@ class postgres_printer final : public printer {
     }
 
     void restriction(const expr& e, const spatial_restriction& r) override {
-        // A top-level AND term (where false and NULL select the same rows) gets its declination
-        // band too: the planner then scans only the partitions of a table sharded by
-        // declination (dax/tap/postgres_shards.hpp) that the region meets. The GiST index serves
-        // the test itself, so no longitude window.
-        std::optional<lat_band> band;
-        if (r.band && conjuncts.count(&e)) {
-            band = r.band;
-            band->lon_column = nullptr;
-        }
+        // A term of the WHERE/ON reached through AND and OR gets its declination band too: the
+        // planner then scans only the partitions of a table sharded by declination
+        // (dax/tap/postgres_shards.hpp) that the region meets. The GiST index serves the test
+        // itself, so no longitude window.
+        auto band = usable_band(e, r);
+        if (band) band->lon_column = nullptr;
         banded(band, [&] {
             if (r.predicate) relation(*r.predicate, r.truth);
             else distance(e, *r.distance);

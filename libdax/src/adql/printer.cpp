@@ -13,6 +13,7 @@ std::string printer::print(const adql::query& q) {
     out.clear();
     derived_counter_ = 0;
     conjuncts.clear();  // a reused printer must not match the freed nodes of an earlier query
+    positive.clear();
     query(q, true);
     return std::move(out);
 }

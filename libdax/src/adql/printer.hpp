@@ -81,6 +81,10 @@ protected:
     /// The top-level AND terms of the WHERE and ON conditions printed so far: where a predicate's
     /// false and NULL select the same rows (a prefilter may turn NULL into false only there).
     std::set<const adql::expr*> conjuncts;
+    /// The terms of the WHERE and ON conditions reached through AND and OR only (no NOT, CASE or
+    /// comparison above them): there too false and NULL select the same rows, so a prefilter
+    /// that is false where the exact test is NULL (a row with a NULL longitude) changes nothing.
+    std::set<const adql::expr*> positive;
     void collect_conjuncts(const adql::expr& root) {
         std::vector<const adql::expr*> todo{&root};  // no recursion: AND chains may be long
         while (!todo.empty()) {
@@ -90,6 +94,18 @@ protected:
             else
                 for (const auto& a : e->args) todo.push_back(a.get());
         }
+        todo.push_back(&root);
+        while (!todo.empty()) {
+            const adql::expr* e = todo.back();
+            todo.pop_back();
+            positive.insert(e);
+            if (e->kind == expr_kind::and_ || e->kind == expr_kind::or_)
+                for (const auto& a : e->args) todo.push_back(a.get());
+        }
+    }
+    /// The latitude band of a restriction where it may be printed (a positive term), else none.
+    std::optional<lat_band> usable_band(const expr& e, const spatial_restriction& r) const {
+        return positive.count(&e) ? r.band : std::nullopt;
     }
     int derived_counter_ = 0;
 

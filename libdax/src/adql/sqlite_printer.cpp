@@ -95,7 +95,7 @@ class sqlite_printer final : public printer {
     }
 
     void restriction_body(const expr& e, const spatial_restriction& r) {
-        banded(r.band, [&] {
+        banded(usable_band(e, r), [&] {
             if (!r.predicate) return compare(e);
             geometry_function(*r.predicate);
             out += r.truth ? " = 1" : " = 0";
