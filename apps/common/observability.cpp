@@ -3,6 +3,9 @@
 #include "http_server.hpp"
 #include "replies.hpp"
 
+#include <dax/tap/backend.hpp>
+
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -101,7 +104,10 @@ std::string observer::metrics() const {
         hist += fmt::format("dax_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", r, st.count);
         bytes += fmt::format("dax_http_response_bytes_total{{route=\"{}\"}} {}\n", r, st.bytes);
     }
-    return out + hist + bytes;
+    return out + hist + bytes +
+           fmt::format("# HELP dax_query_rows_total Table rows written by catalog queries (TAP, SIA; sync and async).\n"
+                       "# TYPE dax_query_rows_total counter\ndax_query_rows_total {}\n",
+                       tap::rows_written_total());
 }
 
 void add_metrics_route(server& s, const std::string& path, std::shared_ptr<observer> o, std::function<std::string()> extra) {

@@ -38,6 +38,7 @@ def metrics():
 try:
     check(wait_up(TAP + "/availability"), "tap-server up")
     U = {"X-Auth-Request-User": "carol"}
+    rows_before = metrics()[1].get("dax_query_rows_total")
     for _ in range(5):
         requests.get(TAP + "/sync", params={"LANG": "ADQL", "QUERY": "SELECT TOP 3 id FROM demo.stars"}, headers=U, timeout=30)
     requests.get(TAP + "/sync", params={"LANG": "ADQL", "QUERY": "SELEKT"}, headers=U, timeout=30)
@@ -57,6 +58,7 @@ try:
         requests.get(ROOT + path, timeout=30)
         requests.options(ROOT + path + "x", headers={"Origin": "http://x", "Access-Control-Request-Method": "GET"}, timeout=30)
 
+    time.sleep(2.1)  # the job counts are cached for 2 s (the first metrics() above read them)
     text, m = metrics()
     routes = {re.search(r'route="([^"]*)"', k).group(1) for k in m if k.startswith("dax_http_requests_total")}
     check(len(routes) <= 201 and "(other)" in routes and "(preflight)" in routes,
@@ -75,6 +77,9 @@ try:
     check(m.get('dax_http_response_bytes_total{route="/tap/sync"}', 0) > 6 * 300, "bytes sent by route")
     check(m.get('dax_uws_jobs{task="tap-query",phase="COMPLETED"}') == 1 and m.get("dax_uws_queue_depth") == 0 and m.get("dax_up_job_store") == 1,
           "the site's jobs by task and phase, the queue depth, the job store up: %s" % [(k, v) for k, v in m.items() if "uws" in k or "up_" in k])
+
+    check(rows_before is not None and m.get("dax_query_rows_total") == rows_before + 5 * 3 + 2,
+          "rows streamed: 5 sync TOP 3 and one async TOP 2 add 17 rows (%s -> %s)" % (rows_before, m.get("dax_query_rows_total")))
 
     time.sleep(0.2)
     lines = [json.loads(l) for l in open(tmp + "/out.log") if l.startswith("{")]

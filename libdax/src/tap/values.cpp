@@ -1,5 +1,7 @@
 #include "values.hpp"
 
+#include <atomic>
+
 #include <fmt/format.h>
 
 #include <cctype>
@@ -83,5 +85,11 @@ std::vector<votable::field> table_fields(const adql::table_info& t) {
     for (const auto& c : t.columns) f.push_back(to_field(c));
     return f;
 }
+
+namespace {
+std::atomic<std::uint64_t> rows_written{0};
+}  // namespace
+void add_rows_written(std::uint64_t n) { rows_written.fetch_add(n, std::memory_order_relaxed); }
+std::uint64_t rows_written_total() { return rows_written.load(std::memory_order_relaxed); }
 
 }  // namespace dax::tap

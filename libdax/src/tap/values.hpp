@@ -46,10 +46,15 @@ position_columns find_position(const adql::table_info& t);
 /// failing before any row throws with nothing written), rows beyond max_rows are not written
 /// but mark OVERFLOW (the SQL asks for at most MAXREC+1), progress is reported, and a failure
 /// after the start closes the document with the error.
+void add_rows_written(std::uint64_t n);  // to rows_written_total()
+
 class result_stream {
 public:
     result_stream(votable::table_writer& out, std::span<const votable::field> fields, const run_limits& limits)
         : out_(out), fields_(fields), limits_(limits) {}
+    ~result_stream() { add_rows_written(rows_); }
+    result_stream(const result_stream&) = delete;
+    result_stream& operator=(const result_stream&) = delete;
     /// Whether the next row is to be written; false (and OVERFLOW) once max_rows were.
     bool accept() {
         if (limits_.max_rows >= 0 && rows_ >= static_cast<std::uint64_t>(limits_.max_rows)) return !(overflow_ = true);

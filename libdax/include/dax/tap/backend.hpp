@@ -63,6 +63,10 @@ public:
     virtual std::string upload_schema() const { return "TAP_UPLOAD"; }
 };
 
+/// Table rows written by every backend's queries in this process so far (sync and async, every
+/// service and format, rows of failed queries included): the servers' /metrics.
+std::uint64_t rows_written_total();
+
 /// SQLite: one database file per schema in `directory` (`<schema>.db`, attached under the
 /// schema's name), read-only connections pooled for queries, dax_* geometry functions.
 std::unique_ptr<backend> open_sqlite_backend(const std::string& directory);
