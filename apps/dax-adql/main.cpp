@@ -6,18 +6,21 @@
 #include <cstring>
 #include <iostream>
 #include <iterator>
+#include <set>
 #include <string>
 
 namespace {
 int usage(std::ostream& os, int code) {
     os << "usage: dax-adql [--dialect sqlite|postgres|mysql|qserv] [--schema FELIS.yaml]... [--udf SIGNATURE]...\n"
-          "                [--maxrec N] [--check] [QUERY]\n"
+          "                [--maxrec N] [--partitioned SCHEMA.TABLE]... [--check] [QUERY]\n"
           "Translates an ADQL 2.1 query (the argument, or standard input) to SQL and prints it.\n"
           "  --check   only validate: print nothing on success. Alone: the ADQL syntax and that every\n"
           "            function called is ADQL's or declared; with --schema also names and types;\n"
           "            with --dialect also whether that backend can run it\n"
           "  --schema  check table and column names and types against a Felis schema (repeatable)\n"
           "  --udf     declare a user-defined function, e.g. 'ivo_hasword(a VARCHAR, b VARCHAR) -> INTEGER'\n"
+          "  --partitioned  the table is partitioned by declination on its PostgreSQL server (dax-admin\n"
+          "            shard): spatial restrictions get a declination band for partition pruning\n"
           "Exit status: 0 on success, 1 for an invalid query, 2 for bad usage.\n";
     return code;
 }
@@ -27,6 +30,7 @@ int main(int argc, char** argv) {
     dax::adql::translate_options opt;
     dax::adql::memory_catalog catalog;
     bool check = false, have_schema = false, have_dialect = false;
+    std::set<std::string> partitioned;
     std::string query;
     bool have_query = false;
     for (int i = 1; i < argc; ++i) {
@@ -62,6 +66,8 @@ int main(int argc, char** argv) {
                 std::cerr << "dax-adql: " << e.what() << '\n';
                 return 2;
             }
+        } else if (a == "--partitioned") {
+            partitioned.insert(value());
         } else if (a == "--maxrec") {
             try {
                 opt.maxrec = std::stoll(value());
@@ -85,6 +91,8 @@ int main(int argc, char** argv) {
     // Three levels (README "dax-adql"): the syntax and functions always; names and types with a
     // schema; a backend's abilities when SQL is printed (always unless --check without --dialect).
     opt.names = &catalog;
+    if (!partitioned.empty())
+        opt.prepared_tables = [&](const dax::adql::table_info& t) { return partitioned.count(t.schema + "." + t.name) > 0; };
     opt.check_names = have_schema;
     if (check && !have_dialect) {
         auto q = dax::adql::parse(query, opt.limits);

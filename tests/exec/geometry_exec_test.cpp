@@ -5,6 +5,7 @@
 #include "backends.hpp"
 
 #include <dax/adql/translate.hpp>
+#include <dax/tap/backend.hpp>
 #include <dax/tap/postgres_shards.hpp>
 
 #include <doctest/doctest.h>
@@ -519,6 +520,14 @@ std::string stars_csv() {
     return csv;
 }
 
+// Translation options for a table named stars partitioned by declination (as the PostgreSQL
+// backend's prepare_table finds for the sharded geo.stars): declination bands are printed.
+translate_options partitioned(const backend& b, const memory_catalog& cat) {
+    translate_options o{b.dialect, &cat};
+    o.prepared_tables = [](const table_info& t) { return t.name == "stars"; };
+    return o;
+}
+
 dax::tap::sharded_load load_sharded(const char* coordinator) {
     const auto shards = shard_conninfos();
     REQUIRE_MESSAGE(shards.size() == 3, "the sharding tests need DAX_TEST_PG_SHARDS=3 (tests/exec/with_servers.sh)");
@@ -536,12 +545,15 @@ TEST_CASE("shard: every spatial query on geo.stars sharded over 3 servers return
     load(b);
     std::vector<std::set<long long>> single;
     for (const auto& c : cases) {
-        auto t = translate("SELECT id FROM geo.stars WHERE " + c.where, {b.dialect, &cat});
+        auto t = translate("SELECT id FROM geo.stars WHERE " + c.where, partitioned(b, cat));
         REQUIRE(t.ok());
         single.push_back(ids_of(b, t->sql));
     }
+    auto pg_backend = dax::tap::open_postgres_backend(std::getenv("DAX_TEST_PG"), 1);
+    CHECK(!pg_backend->prepare_table(sharded_stars_table()));  // a plain table: no declination bands
     // Then the same rows over three servers by declination band, under the same name.
     const auto report = load_sharded(std::getenv("DAX_TEST_PG"));
+    CHECK(pg_backend->prepare_table(sharded_stars_table()));  // partitioned by declination: bands
     CHECK(report.rows == stars().size());
     CHECK(report.null_dec == 0);
     REQUIRE(report.per_band.size() == 3);
@@ -549,7 +561,7 @@ TEST_CASE("shard: every spatial query on geo.stars sharded over 3 servers return
     std::size_t k = 0;
     for (const auto& c : cases) {
         INFO(c.where);
-        auto t = translate("SELECT id FROM geo.stars WHERE " + c.where, {b.dialect, &cat});
+        auto t = translate("SELECT id FROM geo.stars WHERE " + c.where, partitioned(b, cat));
         REQUIRE(t.ok());
         CHECK(ids_of(b, t->sql) == single[k++]);
         check_selection(b, cat, "geo.stars", c.where, stars(), c.truth, 20);
@@ -577,7 +589,7 @@ TEST_CASE("shard: a small cone scans only the band it falls in, a cone across a 
         {"CONTAINS(POINT(ra, dec), CIRCLE(10, 0, 40)) = 1", {1, 2, 3}},
     };
     for (const auto& c : cones) {
-        auto t = translate("SELECT id FROM geo.stars WHERE " + c.adql, {b.dialect, &cat});
+        auto t = translate("SELECT id FROM geo.stars WHERE " + c.adql, partitioned(b, cat));
         REQUIRE(t.ok());
         const std::string p = plan(b, t->sql);
         INFO(c.adql << "\n" << t->sql << "\n" << p);
@@ -669,7 +681,7 @@ TEST_CASE("shard: a float declination is routed as the database rounds it, and o
     CHECK(r->warnings.empty());
     CHECK(ids_of(b, "SELECT id FROM geo.stars").size() == stars().size());
     auto cat = geo_catalog();
-    auto q = translate("SELECT id FROM geo.stars WHERE CONTAINS(POINT(ra, dec), CIRCLE(123, 89.2, 1.5)) = 1", {b.dialect, &cat});
+    auto q = translate("SELECT id FROM geo.stars WHERE CONTAINS(POINT(ra, dec), CIRCLE(123, 89.2, 1.5)) = 1", partitioned(b, cat));
     REQUIRE(q.ok());
     std::size_t want = 0;
     for (const auto& s : stars()) want += cone(s.ra, s.dec, 123, 89.2, 1.5) == 1;
@@ -733,7 +745,7 @@ TEST_CASE("exec: on postgres the declination band keeps every row pgSphere's own
         {"DISTANCE(ra, dec, 10, 100) <= 3", "scircle(spoint(radians(10), radians(100)), radians(3))"},
     };
     for (const auto& [where, circle] : cases) {
-        auto q = translate(std::string("SELECT id FROM edge.stars WHERE ") + where, {b.dialect, &cat});
+        auto q = translate(std::string("SELECT id FROM edge.stars WHERE ") + where, partitioned(b, cat));
         REQUIRE(q.ok());
         const auto exact = ids_of(b, std::string("SELECT id FROM edge.stars WHERE spoint(radians(ra), radians(dec)) <@ ") + circle);
         INFO(where << "\n" << q->sql);
@@ -779,7 +791,7 @@ void check_null_positions(backend& b) {
         {"CASE WHEN CONTAINS(POINT(ra, dec), CIRCLE(10, 20, 1)) = 1 THEN 0 ELSE 1 END = 1", {1, 3, 4}},
     };
     for (const auto& [where, want] : cases) {
-        auto q = translate(std::string("SELECT id FROM nulls.stars WHERE ") + where, {b.dialect, &cat});
+        auto q = translate(std::string("SELECT id FROM nulls.stars WHERE ") + where, partitioned(b, cat));
         REQUIRE(q.ok());
         INFO(b.name << ": " << std::string(where) << "\n" << q->sql);
         CHECK(ids_of(b, q->sql) == want);

@@ -119,9 +119,11 @@ print(len(t), sorted(int(x) for x in t['id'])[:3])
     ids = sorted(int(r[0]) for r in ref[1:])
     check(py.returncode == 0 and py.stdout.strip() == "%d %s" % (len(ids), ids[:3]), "pyvo run_sync on the sharded service: %s" % (py.stdout.strip() or py.stderr[-300:]))
 
-    # EXPLAIN of the SQL tap-server runs (the same translation, by dax-adql): the bands a cone meets.
+    # EXPLAIN of the SQL tap-server runs (the same translation by dax-adql, told what tap-server's
+    # PostgreSQL backend finds: demo.stars is partitioned by declination): the bands a cone meets.
     def bands_scanned(adql):
-        sql = subprocess.run([BIN + "/dax-adql", "--dialect", "postgres", "--schema", FELIS, adql], capture_output=True, text=True, check=True).stdout
+        sql = subprocess.run([BIN + "/dax-adql", "--dialect", "postgres", "--schema", FELIS, "--partitioned", "demo.stars", adql],
+                             capture_output=True, text=True, check=True).stdout
         plan = psql(PG, "EXPLAIN " + sql)
         return [k for k in (1, 2, 3) if "stars_band%d" % k in plan], plan
     for adql, want in [("SELECT id FROM demo.stars WHERE CONTAINS(POINT(ra, dec), CIRCLE(10, 50, 1)) = 1", [3]),

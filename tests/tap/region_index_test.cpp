@@ -62,7 +62,7 @@ struct fixture {
         adql::translate_options o;
         o.target = adql::dialect::sqlite;
         o.names = &cat;
-        if (indexes) o.sqlite_region_indexes = [this](const adql::table_info& t) { return b->prepare_table(t); };
+        if (indexes) o.prepared_tables = [this](const adql::table_info& t) { return b->prepare_table(t); };
         auto t = adql::translate(q, o);
         if (!t) {
             const std::string why = std::string(t.err().what()) + ": " + q;
@@ -216,7 +216,7 @@ TEST_CASE("sqlite region index: a column named rowid, an upload, an external cha
     for (int k = 0; k < 3; ++k) {
         adql::translate_options o;
         o.names = &with_upload;
-        o.sqlite_region_indexes = [&](const adql::table_info& t) { return fx.b->prepare_table(t); };
+        o.prepared_tables = [&](const adql::table_info& t) { return fx.b->prepare_table(t); };
         auto t = adql::translate("SELECT m.id FROM TAP_UPLOAD.mine AS m JOIN geo.fields AS f ON INTERSECTS(m.r, f.s_region) = 1", o);
         REQUIRE(t);
         std::vector<votable::field> f;

@@ -125,7 +125,7 @@ private:
     const catalog* cat_;
     bool check_;
     query& root_;
-    std::function<bool(const table_info&)> base_tables_;  // translate_options::sqlite_region_indexes
+    std::function<bool(const table_info&)> base_tables_;  // translate_options::prepared_tables
     std::vector<cte_def> ctes_;
     std::vector<std::unique_ptr<std::vector<const column_info*>>> cte_columns_;
     std::vector<std::unique_ptr<scope>> scopes_;

@@ -466,7 +466,7 @@ void convert_frames(query& q, const translate_options&) {
 
 // Names, types and result columns, in one walk of the query (each needs the one before).
 void analyze(query& q, const translate_options& options) {
-    analyzer a(options.names, options.check_names, q, options.sqlite_region_indexes);
+    analyzer a(options.names, options.check_names, q, options.prepared_tables);
     bool more = false;
     try {
         a.analyze(q, nullptr);

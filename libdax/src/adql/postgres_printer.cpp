@@ -54,11 +54,12 @@ class postgres_printer final : public printer {
     }
 
     void restriction(const expr& e, const spatial_restriction& r) override {
-        // A term of the WHERE/ON reached through AND and OR gets its declination band too: the
-        // planner then scans only the partitions of a table sharded by declination
-        // (dax/tap/postgres_shards.hpp) that the region meets. The GiST index serves the test
-        // itself, so no longitude window.
+        // On a table partitioned by declination (dax/tap/postgres_shards.hpp, known through
+        // translate_options::prepared_tables) a term of the WHERE/ON reached through AND and OR
+        // gets its declination band too: the planner then scans only the partitions the region
+        // meets. The GiST index serves the test itself, so no longitude window.
         auto band = usable_band(e, r);
+        if (band && band->lat_column->base_table_sql.empty()) band.reset();
         if (band) band->lon_column = nullptr;
         banded(band, [&] {
             if (r.predicate) relation(*r.predicate, r.truth);

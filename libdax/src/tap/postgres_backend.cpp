@@ -230,6 +230,27 @@ public:
         });
     }
 
+    // A table partitioned by range of its main declination (dax-admin shard): translations
+    // bound the declination of spatial restrictions, so that partitions are pruned.
+    bool prepare_table(const adql::table_info& t) override {
+        const auto pos = find_position(t);
+        if (!pos.dec) return false;
+        try {
+            connection_pool<PGconn>::lease lease(pool_, {});
+            PGconn* c = lease.get();
+            const char* params[] = {db_schema(t).c_str(), db_table(t).c_str()};
+            pgresult r(PQexecParams(c,
+                                    "SELECT pg_get_partkeydef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                    "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'p'",
+                                    2, nullptr, params, nullptr, nullptr, 0));
+            if (PQresultStatus(r.r) != PGRES_TUPLES_OK || PQntuples(r.r) != 1) return false;
+            const std::string key = PQgetvalue(r.r, 0, 0), col = db_column(*pos.dec);
+            return key == "RANGE (" + col + ")" || key == "RANGE (" + quote(col) + ")";
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
     bool has_table(const adql::table_info& t) override {
         connection_pool<PGconn>::lease lease(pool_, {});
         PGconn* c = lease.get();

@@ -279,7 +279,7 @@ result<std::unique_ptr<service>> service::open(service_config config) {
     add_tap_schema_tables(s->catalog_);
     for (std::size_t i = before; i < s->catalog_.tables().size(); ++i) s->table_backend_[s->catalog_.tables()[i].get()] = "sqlite";
     s->schema_descriptions_["TAP_SCHEMA"] = "Metadata of the tables published by this service (TAP 1.1 section 4).";
-    for (const auto& t : s->catalog_.tables()) s->note_region_indexes(*t);
+    for (const auto& t : s->catalog_.tables()) s->note_prepared(*t);
     // TAP_SCHEMA always reflects the configured schemas: rebuilt on every start.
     for (const auto& [table, csv] : tap_schema_csv(s->catalog_, s->schema_descriptions_)) {
         auto r = s->load_csv("TAP_SCHEMA." + table, csv);
@@ -304,15 +304,15 @@ result<std::uint64_t> service::load_csv(const std::string& qualified_table, std:
     const auto* t = table(qualified_table);
     if (!t) return error(fmt::format("no published table '{}' (describe it in a Felis schema first)", qualified_table));
     auto n = backend_of(*t)->load_csv(*t, csv, progress);
-    if (n) note_region_indexes(*t);
+    if (n) note_prepared(*t);
     return n;
 }
 
-void service::note_region_indexes(const adql::table_info& t) {
+void service::note_prepared(const adql::table_info& t) {
     const bool indexed = backend_of(t)->prepare_table(t);
     std::lock_guard lock(indexed_mutex_);
-    if (indexed) region_indexed_.insert(&t);
-    else region_indexed_.erase(&t);
+    if (indexed) prepared_.insert(&t);
+    else prepared_.erase(&t);
 }
 
 bool service::has_data(const std::string& qualified_table) const {
@@ -390,9 +390,9 @@ result<prepared_query> service::prepare_query(query_request request) const {
     backend* target = config_.backends.at("sqlite").get();
     try {
         adql::translate_options opt{target->dialect(), &names, q.maxrec, config_.lim.query, {}, {}};
-        opt.sqlite_region_indexes = [this](const adql::table_info& t) {
+        opt.prepared_tables = [this](const adql::table_info& t) {
             std::lock_guard lock(indexed_mutex_);
-            return region_indexed_.count(&t) > 0;
+            return prepared_.count(&t) > 0;
         };
         adql::run_passes(ast, opt);
         // Seed 000 ("Database Service"): a query runs on exactly one backend.

@@ -105,8 +105,9 @@ struct expr {
     const column_info* column = nullptr;  ///< the catalog column a reference resolved to
     std::vector<std::string> sql_name;    ///< resolved column reference as printed: [qualifier parts..., column]
     /// A column of a catalog table (not of a derived table or CTE), when the translation asks
-    /// for the table (translate_options::sqlite_region_indexes): its backend [schema, table]
-    /// and how this query qualifies its rows (alias or table), for SQLite's region indexes.
+    /// for the table (translate_options::prepared_tables): its backend [schema, table] and how
+    /// this query qualifies its rows (alias or table), for SQLite's region indexes and
+    /// PostgreSQL's declination partitions.
     std::vector<std::string> base_table_sql, row_qualifier_sql;
     std::string unit;                     ///< unit of the value, if known
     double scale = 1;                     ///< IN_UNIT: factor from the argument's unit to the target

@@ -32,10 +32,15 @@ struct translate_options {
     parse_limits limits;
     /// Called with each pass's name before it runs (tracing, tests).
     std::function<void(std::string_view)> on_pass;
-    /// Which SQLite tables have libdax's region indexes (dax/sqlite/region_index.hpp), kept up
-    /// to date by tap::service's SQLite backend: INTERSECTS/CONTAINS of such a table's region
-    /// column and a constant shape read the index first. Null: none (other SQLite databases).
-    std::function<bool(const table_info&)> sqlite_region_indexes;
+    /// Which catalog tables have backend structures a translation may use, as
+    /// tap::backend::prepare_table tells (kept up to date by tap::service). Null: none.
+    ///   - SQLite tables with libdax's region indexes (dax/sqlite/region_index.hpp):
+    ///     INTERSECTS/CONTAINS of a region column and a constant shape read the index first;
+    ///   - PostgreSQL tables partitioned by declination (dax/tap/postgres_shards.hpp): constant
+    ///     spatial restrictions get a declination band, so only the partitions they meet are
+    ///     scanned. (On a plain table such a band would only tempt the planner into ANDing a
+    ///     declination B-tree scan with the GiST one, several times slower.)
+    std::function<bool(const table_info&)> prepared_tables;
     /// Resolve table and column names in `names` and check types (positioned errors). false (or
     /// no `names`): the syntax only, plus that every function called is ADQL's or declared
     /// (ADQL 2.1 section 2.4); nothing is known of types, so they are not checked.

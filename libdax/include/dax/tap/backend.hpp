@@ -54,10 +54,12 @@ public:
                                            const std::function<void(std::uint64_t)>& progress = {}) = 0;
     /// True if the table exists.
     virtual bool has_table(const adql::table_info& t) = 0;
-    /// Brings an existing table's auxiliary structures up to date (SQLite: the region indexes,
-    /// built for a table loaded by an older libdax or rebuilt when another program changed its
-    /// row count) and tells whether the table has region indexes a translation may use. Never
-    /// throws: a table whose indexes cannot be built (a read-only file, a view) has none.
+    /// Brings an existing table's auxiliary structures up to date and tells whether a
+    /// translation may use them (adql::translate_options::prepared_tables). SQLite: the region
+    /// indexes, built for a table loaded by an older libdax or rebuilt when another program
+    /// changed its row count. PostgreSQL: whether the table is partitioned by range of its
+    /// main declination (dax-admin shard). Never throws: a table whose indexes cannot be built
+    /// (a read-only file, a view) has none.
     virtual bool prepare_table(const adql::table_info&) { return false; }
     /// Backend schema of TAP_UPLOAD tables during a query.
     virtual std::string upload_schema() const { return "TAP_UPLOAD"; }

@@ -148,10 +148,11 @@ private:
     adql::memory_catalog catalog_;
     std::map<const adql::table_info*, std::string> table_backend_;
     std::map<std::string, std::string> schema_descriptions_;
-    /// SQLite tables whose region indexes are current (backend::prepare_table), for translations.
+    /// Tables whose backend structures a translation may use (backend::prepare_table): SQLite
+    /// region indexes, PostgreSQL declination partitions.
     mutable std::mutex indexed_mutex_;
-    std::set<const adql::table_info*> region_indexed_;
-    void note_region_indexes(const adql::table_info& t);
+    std::set<const adql::table_info*> prepared_;
+    void note_prepared(const adql::table_info& t);
 };
 
 /// Felis texts of the demo schemas (demo.stars and ivoa.ObsCore), built into the library.
