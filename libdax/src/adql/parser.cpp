@@ -231,7 +231,9 @@ std::size_t detail::parser_dfa_state_limit() { return max_dfa_states; }
 
 result<query_ptr> parse(std::string_view adql, const parse_limits& limits) {
     if (auto d = precheck_text(adql, limits)) return error(std::vector<diagnostic>{*d});
-    if (!thread_parser_slot || thread_parser_slot->dfa_states() > max_dfa_states) {
+    // Counting the states walks every decision's DFA: done every 256th parse, not on each one.
+    thread_local unsigned parses = 0;
+    if (!thread_parser_slot || (++parses % 256 == 0 && thread_parser_slot->dfa_states() > max_dfa_states)) {
         thread_parser_slot.reset();  // the old simulator and caches go before the new ones are made
         thread_parser_slot = std::make_unique<thread_parser>();
     }

@@ -86,21 +86,16 @@ protected:
     /// that is false where the exact test is NULL (a row with a NULL longitude) changes nothing.
     std::set<const adql::expr*> positive;
     void collect_conjuncts(const adql::expr& root) {
-        std::vector<const adql::expr*> todo{&root};  // no recursion: AND chains may be long
+        // One walk, no recursion (AND/OR chains may be long): a node is a conjunct while only
+        // ANDs stand above it, and positive while only ANDs and ORs do.
+        std::vector<std::pair<const adql::expr*, bool>> todo{{&root, true}};
         while (!todo.empty()) {
-            const adql::expr* e = todo.back();
-            todo.pop_back();
-            if (e->kind != expr_kind::and_) conjuncts.insert(e);
-            else
-                for (const auto& a : e->args) todo.push_back(a.get());
-        }
-        todo.push_back(&root);
-        while (!todo.empty()) {
-            const adql::expr* e = todo.back();
+            const auto [e, only_and] = todo.back();
             todo.pop_back();
             positive.insert(e);
+            if (only_and && e->kind != expr_kind::and_) conjuncts.insert(e);
             if (e->kind == expr_kind::and_ || e->kind == expr_kind::or_)
-                for (const auto& a : e->args) todo.push_back(a.get());
+                for (const auto& a : e->args) todo.emplace_back(a.get(), only_and && e->kind == expr_kind::and_);
         }
     }
     /// The latitude band of a restriction where it may be printed (a positive term), else none.
