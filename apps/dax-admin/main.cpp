@@ -202,9 +202,18 @@ int main(int argc, char** argv) {
     if (argc < 2) return usage(2);
     const std::string cmd = argv[1];
     if (cmd == "--help" || cmd == "-h") return usage(0);
-    if (cmd == "load") return load(argc, argv);
-    if (cmd == "ingest-images") return ingest(argc, argv);
-    if (cmd == "shard") return shard(argc, argv);
+    // A file that cannot be opened or mapped is a message and status 1, not an abort.
+    auto guarded = [](auto command, int c, char** v) {
+        try {
+            return command(c, v);
+        } catch (const std::exception& e) {
+            std::cerr << "dax-admin: " << e.what() << " (nothing loaded)\n";
+            return 1;
+        }
+    };
+    if (cmd == "load") return guarded(load, argc, argv);
+    if (cmd == "ingest-images") return guarded(ingest, argc, argv);
+    if (cmd == "shard") return guarded(shard, argc, argv);
     if (cmd == "demo-csv") {
         const std::string what = argc > 2 ? argv[2] : "";
         if (what != "stars" && what != "obscore") return usage(2);

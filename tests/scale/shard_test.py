@@ -65,6 +65,8 @@ try:
     def band_tables(s):
         return psql(s, "SELECT tablename FROM pg_tables WHERE schemaname = 'demo' AND tablename LIKE 'stars%' ORDER BY 1").split()
     tables = [band_tables(s) for s in SHARDS]
+    missing = subprocess.run([tmp + "/no-such.csv" if a == stars else a for a in cmd], capture_output=True, text=True)
+    check(missing.returncode == 1 and "cannot open" in missing.stderr, "a missing CSV: status 1 and a message (%d %s)" % (missing.returncode, missing.stderr.strip()[-80:]))
     counts = [int(psql(s, "SELECT count(*) FROM demo.%s" % t[0])) if len(t) == 1 else -1 for s, t in zip(SHARDS, tables)]
     check(sum(counts) == 100000 and min(counts) > 30000, "each shard server holds its band's rows in one table: %s %s" % (counts, tables))
     # Loaded again: the coordinator switches to the new band tables, the old ones are dropped.
